@@ -1,0 +1,194 @@
+//! `apiprobe inspect`: what apiprobe sees in a spec.
+
+use std::fmt::Write as _;
+
+use apiprobe::model::{Api, Operation, ParameterLocation, SecurityRequirement};
+use apiprobe::spec::{self, Source};
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::{Value, json};
+
+use super::args::InspectArgs;
+use super::exit;
+
+/// Loads the spec and prints it; exit code 2 when it cannot be read.
+pub async fn run(args: InspectArgs) -> u8 {
+    let api = match spec::load(&Source::parse(&args.spec)).await {
+        Ok(api) => api,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&summary_json(&api)) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("error: cannot write JSON: {e}");
+                return exit::USAGE;
+            }
+        }
+    } else {
+        print!("{}", render(&api));
+    }
+    exit::OK
+}
+
+/// The human-readable report: summary, operations table, warnings.
+pub fn render(api: &Api) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}", api.title, api.version);
+    let rows = [
+        ("format", api.spec_version.to_string()),
+        ("source", api.source.clone()),
+        (
+            "servers",
+            api.servers
+                .iter()
+                .map(|s| s.resolved_url())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("operations", api.operations.len().to_string()),
+        (
+            "security",
+            if api.security_schemes.is_empty() {
+                "none declared".into()
+            } else {
+                api.security_schemes
+                    .iter()
+                    .map(|(name, s)| format!("{name} ({})", s.label()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        ),
+        ("warnings", api.warnings.len().to_string()),
+    ];
+    for (label, value) in rows {
+        let _ = writeln!(out, "  {:<11} {value}", format!("{label}:"));
+    }
+    out.push('\n');
+
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["METHOD", "PATH", "OPERATION", "PARAMETERS", "BODY", "AUTH"]);
+    for op in &api.operations {
+        table.add_row([
+            op.method.to_string(),
+            op.path.clone(),
+            op.id.clone() + if op.deprecated { " (deprecated)" } else { "" },
+            parameters_text(op),
+            op.body
+                .as_ref()
+                .map(|b| {
+                    let types: Vec<&str> =
+                        b.content.iter().map(|m| m.media_type.as_str()).collect();
+                    format!(
+                        "{}{}",
+                        types.join(", "),
+                        if b.required { "" } else { " (optional)" }
+                    )
+                })
+                .unwrap_or_else(|| "-".into()),
+            auth_text(&op.security),
+        ]);
+    }
+    let _ = writeln!(out, "{table}");
+    if !api.warnings.is_empty() {
+        let _ = writeln!(out, "\nWarnings:");
+        for w in &api.warnings {
+            let _ = writeln!(out, "  {w}");
+        }
+    }
+    out
+}
+
+/// `path: petId*; query: limit, tags` (a star marks required parameters).
+fn parameters_text(op: &Operation) -> String {
+    let groups: Vec<String> = [
+        ParameterLocation::Path,
+        ParameterLocation::Query,
+        ParameterLocation::Header,
+        ParameterLocation::Cookie,
+    ]
+    .into_iter()
+    .filter_map(|loc| {
+        let names: Vec<String> = op
+            .parameters_in(loc)
+            .map(|p| format!("{}{}", p.name, if p.required { "*" } else { "" }))
+            .collect();
+        (!names.is_empty()).then(|| format!("{}: {}", loc.as_str(), names.join(", ")))
+    })
+    .collect();
+    if groups.is_empty() {
+        "-".into()
+    } else {
+        groups.join("; ")
+    }
+}
+
+/// `public`, or alternatives joined by ` | ` with AND-ed schemes joined by `+`.
+fn auth_text(security: &[SecurityRequirement]) -> String {
+    if security.is_empty() {
+        return "public".into();
+    }
+    security
+        .iter()
+        .map(|req| {
+            if req.is_empty() {
+                "anonymous".to_owned()
+            } else {
+                req.keys().cloned().collect::<Vec<_>>().join("+")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// The same as [`render`], as JSON.
+pub fn summary_json(api: &Api) -> Value {
+    let operations: Vec<Value> = api
+        .operations
+        .iter()
+        .map(|op| {
+            json!({
+                "id": op.id,
+                "operationId": op.operation_id,
+                "method": op.method,
+                "path": op.path,
+                "tags": op.tags,
+                "summary": op.summary,
+                "deprecated": op.deprecated,
+                "parameters": op.parameters.iter().map(|p| json!({
+                    "name": p.name, "in": p.location, "required": p.required,
+                    "style": p.style, "explode": p.explode,
+                    "schema": p.schema.map(|id| api.schemas.to_json_schema(id)),
+                })).collect::<Vec<_>>(),
+                "body": op.body.as_ref().map(|b| json!({
+                    "required": b.required,
+                    "mediaTypes": b.content.iter().map(|m| &m.media_type).collect::<Vec<_>>(),
+                })),
+                "responses": op.responses.iter().map(|r| json!({
+                    "status": r.status.to_string(),
+                    "mediaTypes": r.content.iter().map(|m| &m.media_type).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "security": op.security,
+                "public": op.is_public(),
+                "pointer": op.pointer,
+            })
+        })
+        .collect();
+    json!({
+        "title": api.title,
+        "version": api.version,
+        "specVersion": api.spec_version,
+        "source": api.source,
+        "servers": api.servers,
+        "securitySchemes": api.security_schemes,
+        "security": api.security,
+        "operationCount": api.operations.len(),
+        "operations": operations,
+        "warnings": api.warnings,
+    })
+}

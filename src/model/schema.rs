@@ -1,0 +1,361 @@
+//! Schemas: resolved, cycle-safe, with every keyword generation and validation need.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::{Number, Value};
+
+/// A schema's index in its [`Schemas`] arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct SchemaId(pub u32);
+
+/// A JSON type a schema can allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Types {
+    /// `null`
+    Null,
+    /// `boolean`
+    Boolean,
+    /// `integer`
+    Integer,
+    /// `number` (includes integers)
+    Number,
+    /// `string`
+    String,
+    /// `array`
+    Array,
+    /// `object`
+    Object,
+}
+
+impl Types {
+    /// Every type, in JSON Schema's customary order.
+    pub const ALL: [Types; 7] = [
+        Types::Null,
+        Types::Boolean,
+        Types::Integer,
+        Types::Number,
+        Types::String,
+        Types::Array,
+        Types::Object,
+    ];
+
+    /// The type's JSON Schema name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Types::Null => "null",
+            Types::Boolean => "boolean",
+            Types::Integer => "integer",
+            Types::Number => "number",
+            Types::String => "string",
+            Types::Array => "array",
+            Types::Object => "object",
+        }
+    }
+
+    /// The type named `name` in JSON Schema, if it is one.
+    pub fn from_name(name: &str) -> Option<Types> {
+        Types::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// A set of [`Types`]; empty means that any type is allowed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct TypeSet(u8);
+
+impl TypeSet {
+    /// The set holding one type.
+    pub fn one(t: Types) -> Self {
+        TypeSet(t.bit())
+    }
+
+    /// Whether no type is named (any value is allowed).
+    pub fn is_any(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether `t` is named.
+    pub fn contains(self, t: Types) -> bool {
+        self.0 & t.bit() != 0
+    }
+
+    /// Adds `t`.
+    pub fn insert(&mut self, t: Types) {
+        self.0 |= t.bit();
+    }
+
+    /// Removes `t`.
+    pub fn remove(&mut self, t: Types) {
+        self.0 &= !t.bit();
+    }
+
+    /// The types both sets allow; [`is_any`](Self::is_any) sets are neutral.
+    pub fn intersect(self, other: TypeSet) -> TypeSet {
+        if self.is_any() {
+            return other;
+        }
+        if other.is_any() {
+            return self;
+        }
+        // integer is a subset of number
+        let mut out = TypeSet(self.0 & other.0);
+        if self.contains(Types::Number) && other.contains(Types::Integer)
+            || self.contains(Types::Integer) && other.contains(Types::Number)
+        {
+            out.insert(Types::Integer);
+        }
+        out
+    }
+
+    /// The named types, in [`Types::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Types> {
+        Types::ALL.into_iter().filter(move |t| self.contains(*t))
+    }
+
+    /// How many types are named.
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// Whether no type is named (same as [`is_any`](Self::is_any)).
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl Serialize for TypeSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// What an object allows beyond its declared properties.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdditionalProperties {
+    /// Anything (the default).
+    #[default]
+    Any,
+    /// Nothing: `additionalProperties: false`.
+    Forbidden,
+    /// Values of this schema.
+    Schema(SchemaId),
+}
+
+/// A `discriminator`: which property names the branch of a oneOf/anyOf.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Discriminator {
+    /// The property that holds the branch name.
+    pub property_name: String,
+    /// Property value to branch schema, explicit mappings and implicit (schema name) ones.
+    pub mapping: IndexMap<String, SchemaId>,
+}
+
+/// One schema, with every keyword generation and validation need.
+///
+/// Swagger 2.0, OpenAPI 3.0 and 3.1 forms are all normalised into this one:
+/// 3.1 type arrays with `null` become `nullable`, `x-nullable` too, boolean and
+/// numeric exclusive bounds become a bound plus a flag, `example` and
+/// `examples` are collected into [`examples`](Self::examples).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Schema {
+    /// The component's name when the schema came from a named `$ref` target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Allowed types; empty means any.
+    #[serde(skip_serializing_if = "is_any_type")]
+    pub types: TypeSet,
+    /// Whether `null` is allowed as well as [`types`](Self::types).
+    #[serde(skip_serializing_if = "is_false")]
+    pub nullable: bool,
+    /// `format`, e.g. `date-time`, `uuid`, `int64`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// `enum`: the only allowed values.
+    #[serde(rename = "enum", skip_serializing_if = "Option::is_none")]
+    pub enumeration: Option<Vec<Value>>,
+    /// `const`: the one allowed value.
+    #[serde(rename = "const", skip_serializing_if = "Option::is_none")]
+    pub constant: Option<Value>,
+    /// `default`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    /// `example` and `examples`, merged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Value>,
+    /// Lower bound for numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<Number>,
+    /// Whether [`minimum`](Self::minimum) itself is excluded.
+    #[serde(skip_serializing_if = "is_false")]
+    pub exclusive_minimum: bool,
+    /// Upper bound for numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<Number>,
+    /// Whether [`maximum`](Self::maximum) itself is excluded.
+    #[serde(skip_serializing_if = "is_false")]
+    pub exclusive_maximum: bool,
+    /// Numbers must be a multiple of this (greater than zero).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiple_of: Option<f64>,
+    /// Minimum string length in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u64>,
+    /// Maximum string length in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    /// An ECMA-262 regular expression strings must match (unanchored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The schema of array items (after any [`prefix_items`](Self::prefix_items)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<SchemaId>,
+    /// Tuple positions (3.1 `prefixItems`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prefix_items: Vec<SchemaId>,
+    /// Minimum item count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_items: Option<u64>,
+    /// Maximum item count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u64>,
+    /// Whether items must be distinct.
+    #[serde(skip_serializing_if = "is_false")]
+    pub unique_items: bool,
+    /// Declared object properties, in the spec's order.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub properties: IndexMap<String, SchemaId>,
+    /// Properties an object must have.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required: Vec<String>,
+    /// What is allowed beyond [`properties`](Self::properties).
+    #[serde(skip_serializing_if = "is_any_additional")]
+    pub additional_properties: AdditionalProperties,
+    /// Minimum property count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_properties: Option<u64>,
+    /// Maximum property count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_properties: Option<u64>,
+    /// Every one of these must match too (left only where merging was impossible).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub all_of: Vec<SchemaId>,
+    /// Exactly one of these must match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub one_of: Vec<SchemaId>,
+    /// At least one of these must match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub any_of: Vec<SchemaId>,
+    /// This must not match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not: Option<SchemaId>,
+    /// Which property selects the oneOf/anyOf branch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discriminator: Option<Discriminator>,
+    /// Sent by the server only: left out of requests.
+    #[serde(skip_serializing_if = "is_false")]
+    pub read_only: bool,
+    /// Sent by the client only: left out of expected responses.
+    #[serde(skip_serializing_if = "is_false")]
+    pub write_only: bool,
+    /// Whether the spec marks it deprecated.
+    #[serde(skip_serializing_if = "is_false")]
+    pub deprecated: bool,
+}
+
+fn is_any_type(t: &TypeSet) -> bool {
+    t.is_any()
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_any_additional(a: &AdditionalProperties) -> bool {
+    *a == AdditionalProperties::Any
+}
+
+impl Schema {
+    /// Whether this schema allows values of type `t` (ignoring other keywords).
+    pub fn allows_type(&self, t: Types) -> bool {
+        if t == Types::Null && self.nullable {
+            return true;
+        }
+        self.types.is_any()
+            || self.types.contains(t)
+            || (t == Types::Integer && self.types.contains(Types::Number))
+    }
+
+    /// Whether property `name` is required.
+    pub fn is_required(&self, name: &str) -> bool {
+        self.required.iter().any(|r| r == name)
+    }
+}
+
+/// The arena every [`SchemaId`] of one API points into.
+#[derive(Debug, Clone, Default)]
+pub struct Schemas {
+    items: Vec<Schema>,
+}
+
+static ANY: std::sync::LazyLock<Schema> = std::sync::LazyLock::new(Schema::default);
+
+impl Schemas {
+    /// An empty arena.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a schema and returns its id.
+    pub fn push(&mut self, schema: Schema) -> SchemaId {
+        let id = SchemaId(u32::try_from(self.items.len()).unwrap_or(u32::MAX));
+        self.items.push(schema);
+        id
+    }
+
+    /// The schema with this id; an id from another arena gives the any-schema.
+    pub fn get(&self, id: SchemaId) -> &Schema {
+        self.items.get(id.0 as usize).unwrap_or(&ANY)
+    }
+
+    /// Mutable access, for the builder; `None` for an id from another arena.
+    pub fn get_mut(&mut self, id: SchemaId) -> Option<&mut Schema> {
+        self.items.get_mut(id.0 as usize)
+    }
+
+    /// How many schemas the arena holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the arena is empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Every id, in insertion order.
+    pub fn ids(&self) -> impl Iterator<Item = SchemaId> + use<> {
+        (0..self.items.len() as u32).map(SchemaId)
+    }
+
+    /// The ids a schema refers to directly (items, properties, branches, ...).
+    pub fn children(&self, id: SchemaId) -> Vec<SchemaId> {
+        let s = self.get(id);
+        let mut out: Vec<SchemaId> = Vec::new();
+        out.extend(s.items);
+        out.extend(&s.prefix_items);
+        out.extend(s.properties.values());
+        if let AdditionalProperties::Schema(a) = s.additional_properties {
+            out.push(a);
+        }
+        out.extend(&s.all_of);
+        out.extend(&s.one_of);
+        out.extend(&s.any_of);
+        out.extend(s.not);
+        out
+    }
+}
