@@ -26,4 +26,7 @@ pub struct InspectArgs {
     /// Print JSON instead of a table, for scripts.
     #[arg(long)]
     pub json: bool,
+    /// Fail (exit 2) when an operation cannot be read, instead of listing it as skipped.
+    #[arg(long)]
+    pub strict: bool,
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use apiprobe::model::{Api, Operation, ParameterLocation, SecurityRequirement};
-use apiprobe::spec::{self, Source};
+use apiprobe::spec::{Loader, Source};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::{Value, json};
 
@@ -12,7 +12,8 @@ use super::exit;
 
 /// Loads the spec and prints it; exit code 2 when it cannot be read.
 pub async fn run(args: InspectArgs) -> u8 {
-    let api = match spec::load(&Source::parse(&args.spec)).await {
+    let loader = Loader::new().strict(args.strict);
+    let api = match loader.load(&Source::parse(&args.spec)).await {
         Ok(api) => api,
         Err(e) => {
             eprintln!("error: {e}");
@@ -29,6 +30,15 @@ pub async fn run(args: InspectArgs) -> u8 {
         }
     } else {
         print!("{}", render(&api));
+    }
+    if !api.skipped.is_empty() {
+        eprintln!(
+            "error: {} operation(s) could not be read and are left out (--strict makes this fatal):",
+            api.skipped.len()
+        );
+        for s in &api.skipped {
+            eprintln!("  {}: {}", s.operation, s.error);
+        }
     }
     exit::OK
 }
@@ -62,6 +72,7 @@ pub fn render(api: &Api) -> String {
             },
         ),
         ("warnings", api.warnings.len().to_string()),
+        ("skipped", api.skipped.len().to_string()),
     ];
     for (label, value) in rows {
         let _ = writeln!(out, "  {:<11} {value}", format!("{label}:"));
@@ -94,7 +105,11 @@ pub fn render(api: &Api) -> String {
             auth_text(&op.security),
         ]);
     }
-    let _ = writeln!(out, "{table}");
+    if api.operations.is_empty() {
+        let _ = writeln!(out, "(no operations)");
+    } else {
+        let _ = writeln!(out, "{table}");
+    }
     if !api.warnings.is_empty() {
         let _ = writeln!(out, "\nWarnings:");
         for w in &api.warnings {
@@ -190,5 +205,6 @@ pub fn summary_json(api: &Api) -> Value {
         "operationCount": api.operations.len(),
         "operations": operations,
         "warnings": api.warnings,
+        "skipped": api.skipped,
     })
 }

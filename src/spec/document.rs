@@ -157,7 +157,10 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Value, SpecError> {
             origin: origin.to_owned(),
             line: location.map(|l| l.line() as usize),
             column: location.map(|l| l.column() as usize),
-            message: format!("invalid YAML: {}", first_line(&e.to_string())),
+            message: format!(
+                "invalid YAML: {}",
+                strip_yaml_position(first_line(&e.to_string()))
+            ),
         }
     })?;
     restore_version_texts(&mut value, text);
@@ -212,8 +215,16 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).to_owned()
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or(message)
+}
+
+/// serde-saphyr appends " at line L, column C"; the error shows that itself.
+fn strip_yaml_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -140,9 +140,10 @@ impl Documents {
         let doc = match self.loaded.get(&reference.doc) {
             Some(doc) => doc,
             None => {
+                let doc = self.describe(&reference.doc);
                 return Err(match self.failed.get(&reference.doc) {
-                    Some(why) => format!("{}: {why}", reference.doc),
-                    None => format!("{} was not loaded", reference.doc),
+                    Some(why) => why.clone(),
+                    None => format!("{doc} was not loaded"),
                 });
             }
         };
@@ -151,15 +152,9 @@ impl Documents {
             // A converted Swagger 2.0 root moved its sections into components.
             Err(e) if reference.doc == self.root => match legacy_alias(&reference.pointer) {
                 Some(alias) => reference::follow(doc, &alias).map_err(|_| e),
-                None => Err(format!(
-                    "{} has no {:?}: {e}",
-                    reference.doc, reference.pointer
-                )),
+                None => Err(e),
             },
-            Err(e) => Err(format!(
-                "{} has no {:?}: {e}",
-                reference.doc, reference.pointer
-            )),
+            Err(e) => Err(format!("in {}: {e}", self.describe(&reference.doc))),
         }
     }
 

@@ -66,11 +66,18 @@ fn file_url(path: &Path) -> Result<Url, SpecError> {
 
 /// Reads a `file://` document, refusing ones over the size limit.
 pub(crate) fn read_file(url: &Url) -> Result<Vec<u8>, SpecError> {
+    read_file_named(url, None)
+}
+
+/// [`read_file`], naming the file in errors as `shown` (what the user typed).
+pub(crate) fn read_file_named(url: &Url, shown: Option<&str>) -> Result<Vec<u8>, SpecError> {
     let path = url.to_file_path().map_err(|()| SpecError::Read {
         path: url.to_string(),
         source: std::io::Error::other("not a local file URL"),
     })?;
-    let shown = path.display().to_string();
+    let shown = shown
+        .map(str::to_owned)
+        .unwrap_or_else(|| path.display().to_string());
     let file = std::fs::File::open(&path).map_err(|source| SpecError::Read {
         path: shown.clone(),
         source,

@@ -74,7 +74,7 @@ impl Loader {
         };
         let bytes = match &client {
             Some(client) => fetch::fetch_url(client, &root).await?,
-            None => fetch::read_file(&root)?,
+            None => fetch::read_file_named(&root, Some(&source.to_string()))?,
         };
         let origin = source.to_string();
         let mut docs = root_documents(root, &bytes, &origin)?;
@@ -98,8 +98,8 @@ impl Loader {
     pub fn load_path(&self, path: impl AsRef<Path>) -> Result<Api, SpecError> {
         let source = Source::Path(path.as_ref().to_path_buf());
         let root = source.url()?;
-        let bytes = fetch::read_file(&root)?;
         let origin = source.to_string();
+        let bytes = fetch::read_file_named(&root, Some(&origin))?;
         let docs = root_documents(root, &bytes, &origin)?;
         self.load_local(docs, &origin)
     }

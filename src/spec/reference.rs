@@ -63,19 +63,29 @@ pub(crate) fn follow<'a>(root: &'a Value, pointer: &str) -> Result<&'a Value, St
         return Ok(root);
     }
     let mut current = root;
+    let mut walked = 0;
     for raw in pointer.split('/').skip(1) {
         let token = unescape(raw);
+        let under = || {
+            let so_far = &pointer[..walked];
+            if so_far.is_empty() {
+                "the top level".to_owned()
+            } else {
+                format!("{so_far:?}")
+            }
+        };
         current = match current {
             Value::Object(map) => map
                 .get(&token)
-                .ok_or_else(|| format!("no {token:?} in the object at this step"))?,
+                .ok_or_else(|| format!("there is no {token:?} under {}", under()))?,
             Value::Array(items) => token
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| items.get(i))
-                .ok_or_else(|| format!("no index {token:?} in the array at this step"))?,
-            _ => return Err(format!("cannot step into a scalar at {token:?}")),
+                .ok_or_else(|| format!("there is no item {token:?} in the array at {}", under()))?,
+            _ => return Err(format!("{} is not an object or array", under())),
         };
+        walked += raw.len() + 1;
     }
     Ok(current)
 }
