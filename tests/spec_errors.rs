@@ -166,16 +166,27 @@ fn nested_items(levels: usize) -> String {
 
 #[test]
 fn deeply_nested_inline_schemas_are_bounded() {
-    // 100 levels: within what YAML parsing allows, deeper than the builder follows
+    // 100 levels (overflowed a 2 MiB test-thread stack in debug before the
+    // reader got a thread of its own): within what YAML parsing allows
     let api = load_str(&nested_items(100), "deep.yaml").expect("loads");
     assert_eq!(api.operations.len(), 1);
-    assert!(
-        api.warnings.iter().any(|w| w.kind == WarningKind::TooDeep),
-        "{:?}",
-        api.warnings
-    );
     // 1000 levels: refused by the parser with a clear error
     let err = load_str(&nested_items(1000), "deeper.yaml").unwrap_err();
     assert!(matches!(err, SpecError::Syntax { .. }), "{err}");
     assert!(err.to_string().contains("deeper.yaml"), "{err}");
+}
+
+#[test]
+fn long_reference_chains_are_bounded() {
+    // S0 -> S1 -> ... -> S599, each through a property: built depth-first
+    let mut text = String::from(
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/S0'}\ncomponents:\n  schemas:\n",
+    );
+    for i in 0..600 {
+        text.push_str(&format!("    S{i}: {{type: object, properties: {{next: {{$ref: '#/components/schemas/S{}'}}}}}}\n", i + 1));
+    }
+    text.push_str("    S600: {type: string}\n");
+    let api = load_str(&text, "chain.yaml").expect("loads");
+    assert_eq!(api.operations.len(), 1);
+    assert!(api.warnings.iter().any(|w| w.kind == WarningKind::TooDeep), "{:?}", api.warnings);
 }

@@ -18,6 +18,7 @@ mod error;
 mod fetch;
 mod openapi31;
 mod reference;
+mod stack;
 mod swagger2;
 mod version;
 
@@ -77,7 +78,7 @@ impl Loader {
             None => fetch::read_file_named(&root, Some(&source.to_string()))?,
         };
         let origin = source.to_string();
-        let mut docs = root_documents(root, &bytes, &origin)?;
+        let mut docs = stack::with_large_stack(|| root_documents(root, &bytes, &origin))?;
         while let Some(url) = docs.next_missing() {
             let loaded = if url.scheme() == "file" {
                 fetch::read_file(&url)
@@ -88,9 +89,13 @@ impl Loader {
                 };
                 fetch::fetch_url(&client, &url).await
             };
-            add_loaded(&mut docs, url, loaded);
+            let docs_ref = &mut docs;
+            stack::with_large_stack(move || {
+                add_loaded(docs_ref, url, loaded);
+                Ok(())
+            })?;
         }
-        self.finish(docs, &origin)
+        stack::with_large_stack(|| self.finish(docs, &origin))
     }
 
     /// Loads a spec file and the files it refers to, without async. References
@@ -100,16 +105,20 @@ impl Loader {
         let root = source.url()?;
         let origin = source.to_string();
         let bytes = fetch::read_file_named(&root, Some(&origin))?;
-        let docs = root_documents(root, &bytes, &origin)?;
-        self.load_local(docs, &origin)
+        stack::with_large_stack(|| {
+            let docs = root_documents(root, &bytes, &origin)?;
+            self.load_local(docs, &origin)
+        })
     }
 
     /// Loads a spec held in memory. `origin` names it in messages; relative
     /// file references resolve against it as a path.
     pub fn load_str(&self, text: &str, origin: &str) -> Result<Api, SpecError> {
         let root = Source::Path(Path::new(origin).to_path_buf()).url()?;
-        let docs = root_documents(root, text.as_bytes(), origin)?;
-        self.load_local(docs, origin)
+        stack::with_large_stack(|| {
+            let docs = root_documents(root, text.as_bytes(), origin)?;
+            self.load_local(docs, origin)
+        })
     }
 
     fn load_local(&self, mut docs: Documents, origin: &str) -> Result<Api, SpecError> {

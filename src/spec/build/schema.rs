@@ -12,8 +12,9 @@ use crate::model::{
 use crate::spec::documents::Documents;
 use crate::spec::reference::{Reference, escape};
 
-/// Deepest inline nesting followed; deeper schemas become any-schemas with a warning.
-const MAX_DEPTH: usize = 64;
+/// Deepest nesting followed (inline schemas and `$ref` targets built while
+/// building another); deeper schemas become any-schemas with a warning.
+const MAX_DEPTH: usize = 256;
 
 /// Formats apiprobe knows; others are kept but warned about once.
 const KNOWN_FORMATS: &[&str] = &[
