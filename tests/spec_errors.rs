@@ -188,5 +188,9 @@ fn long_reference_chains_are_bounded() {
     text.push_str("    S600: {type: string}\n");
     let api = load_str(&text, "chain.yaml").expect("loads");
     assert_eq!(api.operations.len(), 1);
-    assert!(api.warnings.iter().any(|w| w.kind == WarningKind::TooDeep), "{:?}", api.warnings);
+    assert!(
+        api.warnings.iter().any(|w| w.kind == WarningKind::TooDeep),
+        "{:?}",
+        api.warnings
+    );
 }

@@ -64,6 +64,8 @@ async fn a_spec_and_its_external_references_load_over_http() {
         .expect("path item from paths/items.yaml");
     assert_eq!(item.path, "/items/{itemId}");
     assert!(api.source.starts_with("http://127.0.0.1:"));
+    // no servers declared: the spec's own origin, as OpenAPI 3 specifies
+    assert_eq!(api.servers[0].url, format!("http://{addr}/"));
 }
 
 #[tokio::test]

@@ -89,7 +89,7 @@ pub(crate) fn build(
     };
     let title = text(info.and_then(|i| i.get("title")));
     let version = text(info.and_then(|i| i.get("version")));
-    let servers = servers(&mut cx, root.get("servers"));
+    let servers = servers(&mut cx, root.get("servers"), docs.root_url());
     let security_schemes = security::schemes(&mut cx, docs, root);
     let security = security::requirements(&mut cx, root.get("security"), "#/security");
     let (operations, failed) = operation::all(&mut cx, docs, &mut schemas, &security);
@@ -124,7 +124,17 @@ pub(crate) fn build(
     })
 }
 
-fn servers(cx: &mut Context, raw: Option<&Value>) -> Vec<Server> {
+/// Servers; relative URLs in a spec fetched over http(s) are resolved against
+/// the spec's own URL, as OpenAPI 3 specifies.
+fn servers(cx: &mut Context, raw: Option<&Value>, spec_url: &Url) -> Vec<Server> {
+    let absolute = |url: String| -> String {
+        let remote = matches!(spec_url.scheme(), "http" | "https");
+        if remote && !url.contains("://") && !url.contains('{') {
+            spec_url.join(&url).map(|u| u.to_string()).unwrap_or(url)
+        } else {
+            url
+        }
+    };
     let mut out = Vec::new();
     for (i, s) in raw
         .and_then(Value::as_array)
@@ -135,7 +145,7 @@ fn servers(cx: &mut Context, raw: Option<&Value>) -> Vec<Server> {
         let loc = format!("#/servers/{i}");
         match serde_json::from_value::<openapiv3::Server>(s.clone()) {
             Ok(server) => out.push(Server {
-                url: server.url,
+                url: absolute(server.url),
                 description: server.description,
                 variables: server
                     .variables
@@ -161,7 +171,7 @@ fn servers(cx: &mut Context, raw: Option<&Value>) -> Vec<Server> {
     }
     if out.is_empty() {
         out.push(Server {
-            url: "/".into(),
+            url: absolute("/".into()),
             description: None,
             variables: Default::default(),
         });
