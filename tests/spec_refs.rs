@@ -179,3 +179,17 @@ fn reference_loops_are_errors_not_hangs() {
     assert_eq!(skipped, ["GET /loop", "GET /self"]);
     assert!(api.skipped.iter().all(|s| s.error.contains("loops")));
 }
+
+#[test]
+fn swagger2_unresolvable_parameter_refs_skip_the_operation_too() {
+    let text = "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: [{$ref: '#/parameters/missing'}]\n      responses: {'200': {description: ok}}\n  /b:\n    get:\n      responses: {'200': {description: ok}}\n";
+    let api = apiprobe::spec::load_str(text, "s.yaml").expect("loads");
+    assert_eq!(api.operations.len(), 1);
+    assert_eq!(api.skipped.len(), 1);
+    assert!(
+        api.skipped[0].error.contains("#/parameters/missing"),
+        "{}",
+        api.skipped[0].error
+    );
+    assert!(Loader::new().strict(true).load_str(text, "s.yaml").is_err());
+}

@@ -141,7 +141,7 @@ impl Converter<'_, '_> {
 
     /// Follows a `$ref` (if `value` is one) and returns the target, with its
     /// own references made valid in the root document.
-    fn inline(&mut self, value: &Value, location: &str) -> Option<Value> {
+    fn inline(&mut self, value: &Value, _location: &str) -> Option<Value> {
         let Some(raw) = value.get("$ref").and_then(Value::as_str) else {
             return Some(value.clone());
         };
@@ -153,14 +153,9 @@ impl Converter<'_, '_> {
                 }
                 Some(target)
             }
-            Err(why) => {
-                self.warn(
-                    WarningKind::UnresolvedRef,
-                    location,
-                    format!("cannot resolve $ref {raw:?}: {why}; skipped"),
-                );
-                None
-            }
+            // Kept as written: the model builder reports it like any other
+            // unresolvable reference (the operation is skipped, or strict fails).
+            Err(_) => Some(value.clone()),
         }
     }
 
@@ -793,6 +788,21 @@ mod tests {
             get["responses"]["404"]["content"]["application/xml"]["schema"]["$ref"],
             "#/components/schemas/Err"
         );
+    }
+
+    #[test]
+    fn unresolvable_parameter_refs_are_kept_for_the_builder_to_report() {
+        let (out, w) = convert_doc(json!({"swagger": "2.0", "paths": {"/a": {"get": {
+            "parameters": [{"$ref": "#/parameters/missing"}], "responses": {"200": {"$ref": "#/responses/gone"}}}}}}));
+        assert_eq!(
+            out["paths"]["/a"]["get"]["parameters"][0]["$ref"],
+            "#/parameters/missing"
+        );
+        assert_eq!(
+            out["paths"]["/a"]["get"]["responses"]["200"]["$ref"],
+            "#/responses/gone"
+        );
+        assert!(w.is_empty());
     }
 
     #[test]
