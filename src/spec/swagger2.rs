@@ -217,7 +217,13 @@ impl Converter<'_, '_> {
             let Some(p) = self.inline(p, &ploc) else {
                 continue;
             };
-            let key = |v: &Value| (v.get("name").cloned(), v.get("in").cloned());
+            let key = |v: &Value| {
+                (
+                    v.get("name").cloned(),
+                    v.get("in").cloned(),
+                    v.get("$ref").cloned(),
+                )
+            };
             params.retain(|(existing, _)| key(existing) != key(&p));
             params.push((p, ploc));
         }
@@ -229,6 +235,11 @@ impl Converter<'_, '_> {
         let mut form_encoding = Map::new();
         let mut has_file = false;
         for (p, ploc) in &params {
+            if p.get("$ref").is_some() {
+                // unresolvable: kept for the model builder to report
+                parameters.push(p.clone());
+                continue;
+            }
             match p.get("in").and_then(Value::as_str) {
                 Some("body") => {
                     body = Some(self.body(p, &consumes));
@@ -318,7 +329,12 @@ impl Converter<'_, '_> {
             }
             let rloc = format!("{loc}/responses/{}", escape(code));
             if let Some(r) = self.inline(r, &rloc) {
-                responses.insert(code.clone(), response(&r, &produces));
+                let converted = if r.get("$ref").is_some() {
+                    r // unresolvable: kept for the model builder to report
+                } else {
+                    response(&r, &produces)
+                };
+                responses.insert(code.clone(), converted);
             }
         }
         if responses.is_empty() {
