@@ -4,23 +4,35 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{AdditionalProperties, SchemaId, Schemas, Types};
+use super::{AdditionalProperties, Direction, SchemaId, Schemas, Types};
 
 impl Schemas {
     /// The JSON Schema (draft 2020-12) form of schema `id`, self-contained:
     /// every named schema it reaches is placed under `$defs` and referred to
     /// by `$ref`, so recursive schemas stay finite.
     pub fn to_json_schema(&self, id: SchemaId) -> Value {
+        self.json_schema(id, None)
+    }
+
+    /// [`to_json_schema`](Self::to_json_schema) for values travelling in
+    /// `direction`: properties that are `readOnly` (in requests) or
+    /// `writeOnly` (in responses) are no longer required, as OpenAPI specifies.
+    pub fn to_json_schema_for(&self, id: SchemaId, direction: Direction) -> Value {
+        self.json_schema(id, Some(direction))
+    }
+
+    fn json_schema(&self, id: SchemaId, direction: Option<Direction>) -> Value {
         let mut defs = BTreeMap::new();
         let mut pending = Vec::new();
-        let root = self.emit(id, true, &mut pending);
+        let cx = Emit { direction };
+        let root = self.emit(id, true, &mut pending, cx);
         while let Some(next) = pending.pop() {
             let key = def_key(self, next);
             if defs.contains_key(&key) {
                 continue;
             }
             defs.insert(key.clone(), Value::Null); // placeholder against revisits
-            let body = self.emit(next, true, &mut pending);
+            let body = self.emit(next, true, &mut pending, cx);
             defs.insert(key, body);
         }
         let mut out = match root {
@@ -42,13 +54,13 @@ impl Schemas {
     }
 
     /// One schema as a JSON object; named children become `$ref`s queued in `pending`.
-    fn emit(&self, id: SchemaId, top: bool, pending: &mut Vec<SchemaId>) -> Value {
+    fn emit(&self, id: SchemaId, top: bool, pending: &mut Vec<SchemaId>, cx: Emit) -> Value {
         let s = self.get(id);
         if !top && s.name.is_some() {
             pending.push(id);
             return json!({ "$ref": format!("#/$defs/{}", def_key(self, id)) });
         }
-        let mut child = |c: SchemaId| self.emit(c, false, pending);
+        let mut child = |c: SchemaId| self.emit(c, false, pending, cx);
         let mut m = Map::new();
         if !s.types.is_any() {
             let mut names: Vec<Value> = s.types.iter().map(|t| json!(t.as_str())).collect();
@@ -129,8 +141,22 @@ impl Schemas {
                 .collect();
             m.insert("properties".into(), Value::Object(props));
         }
-        if !s.required.is_empty() {
-            m.insert("required".into(), json!(s.required));
+        let required: Vec<&String> = s
+            .required
+            .iter()
+            .filter(|name| {
+                let Some(p) = s.properties.get(*name).map(|p| self.get(*p)) else {
+                    return true;
+                };
+                match cx.direction {
+                    Some(Direction::Request) => !p.read_only,
+                    Some(Direction::Response) => !p.write_only,
+                    None => true,
+                }
+            })
+            .collect();
+        if !required.is_empty() {
+            m.insert("required".into(), json!(required));
         }
         match s.additional_properties {
             AdditionalProperties::Any => {}
@@ -166,6 +192,12 @@ impl Schemas {
         }
         Value::Object(m)
     }
+}
+
+/// What every schema of one export shares.
+#[derive(Clone, Copy)]
+struct Emit {
+    direction: Option<Direction>,
 }
 
 fn has_constraints(m: &Map<String, Value>) -> bool {

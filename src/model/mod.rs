@@ -17,6 +17,8 @@ pub use operation::{
     Body, Encoding, Header, Link, MediaType, Method, Operation, Parameter, ParameterLocation,
     ParameterStyle, Response, StatusCode,
 };
-pub use schema::{AdditionalProperties, Discriminator, Schema, SchemaId, Schemas, TypeSet, Types};
+pub use schema::{
+    AdditionalProperties, Direction, Discriminator, Schema, SchemaId, Schemas, TypeSet, Types,
+};
 pub use security::{ApiKeyLocation, OAuthFlow, SecurityRequirement, SecurityScheme};
 pub use warning::{Warning, WarningKind};

@@ -8,6 +8,17 @@ use serde_json::{Number, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct SchemaId(pub u32);
 
+/// Which side of an exchange a value travels: `readOnly` properties are left
+/// out of requests and `writeOnly` ones out of responses, and `required`
+/// applies to them only on their own side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// A value the client sends.
+    Request,
+    /// A value the server sends.
+    Response,
+}
+
 /// A JSON type a schema can allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

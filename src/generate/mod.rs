@@ -1,0 +1,22 @@
+//! Values and requests: what a request carries, decided from schemas and
+//! drawn from one source of choices (seeded random in a scan, libFuzzer's
+//! bytes under cargo fuzz).
+
+mod accepts;
+mod boundary;
+mod formats;
+mod negative;
+mod pattern;
+mod payloads;
+mod request;
+mod serialise;
+mod source;
+mod value;
+
+pub use crate::model::Direction;
+pub use negative::{Negative, Violation, ViolationKind};
+pub use payloads::{Payload, PayloadError, PayloadFamily, Payloads};
+pub use request::{Request, RequestBody, Unsendable};
+pub use serialise::{Values, curl, serialise};
+pub use source::{Fuzzed, Seeded, Source};
+pub use value::{Generator, Options};

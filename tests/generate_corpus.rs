@@ -1,0 +1,271 @@
+//! Generated values judged by an independent validator (the jsonschema crate,
+//! formats on) over every request schema in ../shared/corpus: at least 99% of
+//! positive values validate.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use apiprobe::generate::{Direction, Generator, Options, Seeded, ViolationKind};
+use apiprobe::model::{Api, SchemaId};
+
+/// Values generated per schema.
+const PER_SCHEMA: u64 = 4;
+/// Schemas checked per spec at most (the biggest specs have thousands).
+const PER_SPEC: usize = 400;
+
+fn corpus() -> PathBuf {
+    std::env::var_os("APIPROBE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+}
+
+fn specs() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for folder in ["swagger2", "openapi3", "openapi31"] {
+        let dir = corpus().join(folder);
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        out.extend(
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("json" | "yaml" | "yml")
+                    )
+                }),
+        );
+    }
+    out.sort();
+    out
+}
+
+/// Every schema reachable from request parameters and bodies, once, with
+/// whether it travels as text (a parameter) rather than as JSON (a body).
+fn request_schemas(api: &Api) -> Vec<(String, SchemaId, bool)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for op in &api.operations {
+        let params = op.parameters.iter().filter_map(|p| {
+            p.schema
+                .map(|s| (format!("{} param {}", op.id, p.name), s, true))
+        });
+        let bodies = op
+            .body
+            .iter()
+            .flat_map(|b| b.content.iter())
+            .filter_map(|m| {
+                m.schema
+                    .map(|s| (format!("{} body {}", op.id, m.media_type), s, false))
+            });
+        for (label, id, textual) in params.chain(bodies) {
+            if seen.insert(id) {
+                out.push((label, id, textual));
+            }
+        }
+    }
+    out.truncate(PER_SPEC);
+    out
+}
+
+#[derive(Default)]
+struct Tally {
+    values: u64,
+    valid: u64,
+    causes: BTreeMap<String, (u64, String)>,
+}
+
+fn check_valid(path: &Path, tally: &mut Tally, boundary: bool) {
+    let Ok(api) = apiprobe::spec::load_path(path) else {
+        return;
+    };
+    let mut generator = Generator::new(&api.schemas, Options::default());
+    let mut validators: HashMap<SchemaId, Option<jsonschema::Validator>> = HashMap::new();
+    let name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for (i, (label, id, _)) in request_schemas(&api).into_iter().enumerate() {
+        let validator = validators.entry(id).or_insert_with(|| {
+            let schema = api.schemas.to_json_schema_for(id, Direction::Request);
+            jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .ok()
+        });
+        let Some(validator) = validator else { continue };
+        for n in 0..PER_SCHEMA {
+            let mut src = Seeded::new(n * 1_000_003 + i as u64);
+            let value = if boundary {
+                generator.boundary(id, Direction::Request, &mut src)
+            } else {
+                generator.positive(id, Direction::Request, &mut src)
+            };
+            tally.values += 1;
+            match validator.iter_errors(&value).next() {
+                None => tally.valid += 1,
+                Some(e) => {
+                    let kind = format!("{:?}", e.kind())
+                        .split(['(', ' ', '{'])
+                        .next()
+                        .unwrap_or("?")
+                        .to_owned();
+                    let entry = tally.causes.entry(kind).or_insert((0, String::new()));
+                    entry.0 += 1;
+                    if entry.1.is_empty() {
+                        entry.1 = format!("{name} {label}: {e} at {}", e.instance_path());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn valid_rate(boundary: bool) -> f64 {
+    let mut tally = Tally::default();
+    for spec in specs() {
+        check_valid(&spec, &mut tally, boundary);
+    }
+    let rate = 100.0 * tally.valid as f64 / tally.values.max(1) as f64;
+    let what = if boundary { "boundary" } else { "positive" };
+    println!(
+        "{what}: {}/{} valid ({rate:.2}%)",
+        tally.valid, tally.values
+    );
+    for (kind, (count, example)) in &tally.causes {
+        let example: String = example.chars().take(300).collect();
+        println!("  {count} x {kind}: e.g. {example}");
+    }
+    assert!(
+        tally.values > 10_000,
+        "too few values checked: {}",
+        tally.values
+    );
+    rate
+}
+
+#[test]
+fn positive_values_validate() {
+    let rate = valid_rate(false);
+    assert!(rate >= 99.0, "only {rate:.2}% of positive values validate");
+}
+
+#[test]
+fn boundary_values_validate() {
+    let rate = valid_rate(true);
+    assert!(rate >= 99.0, "only {rate:.2}% of boundary values validate");
+}
+
+#[derive(Default)]
+struct NegativeTally {
+    values: u64,
+    /// invalid, with an error for the named keyword at the named place
+    confirmed: u64,
+    by_kind: BTreeMap<String, (u64, u64)>,
+    misses: BTreeMap<String, (u64, String)>,
+}
+
+fn check_negative(path: &Path, tally: &mut NegativeTally) {
+    let Ok(api) = apiprobe::spec::load_path(path) else {
+        return;
+    };
+    let mut generator = Generator::new(&api.schemas, Options::default());
+    let mut validators: HashMap<SchemaId, Option<jsonschema::Validator>> = HashMap::new();
+    let name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for (i, (label, id, textual)) in request_schemas(&api).into_iter().enumerate() {
+        let validator = validators.entry(id).or_insert_with(|| {
+            let schema = api.schemas.to_json_schema_for(id, Direction::Request);
+            jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .ok()
+        });
+        let Some(validator) = validator else { continue };
+        for n in 0..PER_SCHEMA {
+            let mut src = Seeded::new(n * 7_000_003 + i as u64);
+            let Some(neg) = generator.negative(id, Direction::Request, &mut src, textual) else {
+                continue;
+            };
+            tally.values += 1;
+            let kind = format!("{:?}", neg.violation.kind);
+            let entry = tally.by_kind.entry(kind.clone()).or_default();
+            entry.0 += 1;
+            let errors: Vec<_> = validator.iter_errors(&neg.value).collect();
+            // `additionalProperties: false` beside no `properties` is reported as a false schema
+            let same_keyword = |k: &str| {
+                k == neg.violation.keyword
+                    || (neg.violation.kind == ViolationKind::ExtraProperty && k == "falseSchema")
+            };
+            let named = errors.iter().any(|e| {
+                same_keyword(e.kind().keyword())
+                    && e.instance_path().to_string() == neg.violation.pointer
+            });
+            // `type` errors for null may be reported by `enum` when the schema lists values
+            let named = named
+                || (neg.violation.kind == ViolationKind::NullNotAllowed
+                    && errors
+                        .iter()
+                        .any(|e| e.instance_path().to_string() == neg.violation.pointer));
+            if named {
+                tally.confirmed += 1;
+                entry.1 += 1;
+            } else {
+                let miss = tally.misses.entry(kind).or_insert((0, String::new()));
+                miss.0 += 1;
+                if miss.1.is_empty() {
+                    let value: String = neg.value.to_string().chars().take(160).collect();
+                    let got: Vec<String> = errors
+                        .iter()
+                        .take(3)
+                        .map(|e| {
+                            format!(
+                                "{} at {:?}",
+                                e.kind().keyword(),
+                                e.instance_path().to_string()
+                            )
+                        })
+                        .collect();
+                    miss.1 = format!(
+                        "{name} {label}: named {} at {:?}, got {got:?}, value {value}",
+                        neg.violation.keyword, neg.violation.pointer
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn negative_values_fail_for_the_constraint_they_name() {
+    let mut tally = NegativeTally::default();
+    for spec in specs() {
+        check_negative(&spec, &mut tally);
+    }
+    let rate = 100.0 * tally.confirmed as f64 / tally.values.max(1) as f64;
+    println!(
+        "negative: {}/{} fail for the named constraint ({rate:.2}%)",
+        tally.confirmed, tally.values
+    );
+    for (kind, (made, confirmed)) in &tally.by_kind {
+        println!("  {kind}: {confirmed}/{made}");
+    }
+    for (kind, (count, example)) in &tally.misses {
+        println!("  MISS {count} x {kind}: {example}");
+    }
+    assert!(
+        tally.values > 10_000,
+        "too few negative values: {}",
+        tally.values
+    );
+    assert!(
+        tally.by_kind.len() >= 12,
+        "too few kinds of violation exercised: {:?}",
+        tally.by_kind.keys()
+    );
+    assert_eq!(
+        tally.confirmed, tally.values,
+        "every negative value must fail for the constraint it names"
+    );
+}
