@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use apiprobe::generate::{Direction, Generator, Options, Seeded, ViolationKind};
+use apiprobe::generate::{Direction, Fuzzed, Generator, Options, Seeded, Source, ViolationKind};
 use apiprobe::model::{Api, SchemaId};
 
 /// Values generated per schema.
@@ -74,7 +74,7 @@ struct Tally {
     causes: BTreeMap<String, (u64, String)>,
 }
 
-fn check_valid(path: &Path, tally: &mut Tally, boundary: bool) {
+fn check_valid(path: &Path, tally: &mut Tally, mode: Mode) {
     let Ok(api) = apiprobe::spec::load_path(path) else {
         return;
     };
@@ -94,11 +94,19 @@ fn check_valid(path: &Path, tally: &mut Tally, boundary: bool) {
         });
         let Some(validator) = validator else { continue };
         for n in 0..PER_SCHEMA {
-            let mut src = Seeded::new(n * 1_000_003 + i as u64);
-            let value = if boundary {
-                generator.boundary(id, Direction::Request, &mut src)
+            let seed = n * 1_000_003 + i as u64;
+            let mut seeded = Seeded::new(seed);
+            // fuzzer bytes: none at all, or a few
+            let bytes: Vec<u8> = if n == 0 {
+                Vec::new()
             } else {
-                generator.positive(id, Direction::Request, &mut src)
+                (0..n * 6).map(|_| seeded.below(256) as u8).collect()
+            };
+            let mut fuzzed = Fuzzed::new(&bytes);
+            let value = match mode {
+                Mode::Positive => generator.positive(id, Direction::Request, &mut seeded),
+                Mode::Boundary => generator.boundary(id, Direction::Request, &mut seeded),
+                Mode::Fuzzed => generator.positive(id, Direction::Request, &mut fuzzed),
             };
             tally.values += 1;
             match validator.iter_errors(&value).next() {
@@ -120,13 +128,24 @@ fn check_valid(path: &Path, tally: &mut Tally, boundary: bool) {
     }
 }
 
-fn valid_rate(boundary: bool) -> f64 {
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// Positive values from a seeded source.
+    Positive,
+    /// Boundary values from a seeded source.
+    Boundary,
+    /// Positive values from fuzzer bytes (none, or a few): a generator that
+    /// runs out of bytes still produces valid values.
+    Fuzzed,
+}
+
+fn valid_rate(mode: Mode) -> f64 {
     let mut tally = Tally::default();
     for spec in specs() {
-        check_valid(&spec, &mut tally, boundary);
+        check_valid(&spec, &mut tally, mode);
     }
     let rate = 100.0 * tally.valid as f64 / tally.values.max(1) as f64;
-    let what = if boundary { "boundary" } else { "positive" };
+    let what = format!("{mode:?}").to_lowercase();
     println!(
         "{what}: {}/{} valid ({rate:.2}%)",
         tally.valid, tally.values
@@ -145,14 +164,23 @@ fn valid_rate(boundary: bool) -> f64 {
 
 #[test]
 fn positive_values_validate() {
-    let rate = valid_rate(false);
+    let rate = valid_rate(Mode::Positive);
     assert!(rate >= 99.0, "only {rate:.2}% of positive values validate");
 }
 
 #[test]
 fn boundary_values_validate() {
-    let rate = valid_rate(true);
+    let rate = valid_rate(Mode::Boundary);
     assert!(rate >= 99.0, "only {rate:.2}% of boundary values validate");
+}
+
+#[test]
+fn fuzz_driven_values_validate_even_when_bytes_run_out() {
+    let rate = valid_rate(Mode::Fuzzed);
+    assert!(
+        rate >= 99.0,
+        "only {rate:.2}% of fuzz-driven positive values validate"
+    );
 }
 
 #[derive(Default)]

@@ -1,6 +1,8 @@
 //! Command-line arguments, as clap parses them.
 
-use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Security and fuzz testing for HTTP APIs described by OpenAPI.
 #[derive(Debug, Parser)]
@@ -16,6 +18,58 @@ pub struct Cli {
 pub enum Command {
     /// Read a spec and print what apiprobe sees in it: a summary and every operation.
     Inspect(InspectArgs),
+    /// Print the requests a scan would send, as curl commands or JSON.
+    Cases(CasesArgs),
+}
+
+/// Arguments of `apiprobe cases`.
+#[derive(Debug, Args)]
+pub struct CasesArgs {
+    /// The spec: a file (JSON or YAML) or an http(s) URL.
+    pub spec: String,
+    /// Only these operations (operationId, or `METHOD /path`); repeatable.
+    #[arg(long = "operation", value_name = "ID")]
+    pub operations: Vec<String>,
+    /// Only these intents; repeatable. Default: all four.
+    #[arg(long = "intent", value_enum)]
+    pub intents: Vec<IntentArg>,
+    /// Cases per operation and intent.
+    #[arg(short = 'n', long = "count", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub count: u32,
+    /// The seed: the same seed gives the same cases.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// How to print each case.
+    #[arg(long, value_enum, default_value_t = CaseFormat::Curl)]
+    pub format: CaseFormat,
+    /// The base URL in curl commands (default: the spec's first server).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// A folder of extra payload files (`family.txt`, one payload a line).
+    #[arg(long, value_name = "DIR")]
+    pub payloads: Option<PathBuf>,
+}
+
+/// An intent, as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IntentArg {
+    /// Valid values.
+    Positive,
+    /// Valid values at the edges.
+    Boundary,
+    /// One constraint broken.
+    Negative,
+    /// An attack payload in one string slot.
+    Attack,
+}
+
+/// How `apiprobe cases` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CaseFormat {
+    /// A comment line and a curl command per case.
+    Curl,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Arguments of `apiprobe inspect`.

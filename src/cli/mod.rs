@@ -2,6 +2,7 @@
 //! command line; this module only wires the library's parts together.
 
 mod args;
+mod cases;
 mod exit;
 mod inspect;
 
@@ -38,6 +39,7 @@ pub fn run() -> ExitCode {
     let code = runtime.block_on(async {
         match cli.command {
             Command::Inspect(args) => inspect::run(args).await,
+            Command::Cases(args) => cases::run(args).await,
         }
     });
     ExitCode::from(code)

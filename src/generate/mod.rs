@@ -4,6 +4,7 @@
 
 mod accepts;
 mod boundary;
+mod case;
 mod formats;
 mod negative;
 mod pattern;
@@ -14,6 +15,7 @@ mod source;
 mod value;
 
 pub use crate::model::Direction;
+pub use case::{Attack, Case, CaseGenerator, Intent, Slot};
 pub use negative::{Negative, Violation, ViolationKind};
 pub use payloads::{Payload, PayloadError, PayloadFamily, Payloads};
 pub use request::{Request, RequestBody, Unsendable};

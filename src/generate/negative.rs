@@ -83,9 +83,6 @@ pub struct Violation {
     pub keyword: &'static str,
     /// A JSON pointer to the offending place in the value (`""` is the value itself).
     pub pointer: String,
-    /// The schema that holds the broken constraint.
-    #[serde(skip)]
-    pub schema: SchemaId,
 }
 
 /// A value with the one constraint it breaks.
@@ -144,7 +141,6 @@ impl Generator<'_> {
                     kind,
                     keyword: kind.keyword(s),
                     pointer: String::new(),
-                    schema: id,
                 };
                 return Some(Negative { value, violation });
             }

@@ -1,0 +1,431 @@
+//! Cases: one intent for one operation, as a complete request.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::negative::{Violation, ViolationKind};
+use super::payloads::{PayloadFamily, Payloads};
+use super::request::{Request, Unsendable};
+use super::serialise::{Values, serialise};
+use super::source::Source;
+use super::value::{Generator, Options, plain};
+use crate::model::{Api, Direction, Operation, ParameterLocation, SchemaId, Types};
+
+/// What a case is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Intent {
+    /// Every value valid: a correct server accepts it.
+    Positive,
+    /// Valid values at the edges of their schemas.
+    Boundary,
+    /// One value breaks one named constraint: a correct server rejects it.
+    Negative,
+    /// An attack payload in one string slot.
+    Attack,
+}
+
+impl Intent {
+    /// Every intent, in a stable order.
+    pub const ALL: [Intent; 4] = [
+        Intent::Positive,
+        Intent::Boundary,
+        Intent::Negative,
+        Intent::Attack,
+    ];
+
+    /// The intent's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Intent::Positive => "positive",
+            Intent::Boundary => "boundary",
+            Intent::Negative => "negative",
+            Intent::Attack => "attack",
+        }
+    }
+}
+
+/// Where in a request a value sits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Slot {
+    /// `path`, `query`, `header`, `cookie` or `body`.
+    pub location: &'static str,
+    /// The parameter name, or the body's media type.
+    pub name: String,
+    /// A JSON pointer inside the value (`""` is the whole value).
+    pub pointer: String,
+}
+
+/// The attack a case carries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attack {
+    /// The payload family.
+    pub family: String,
+    /// The payload (lossy text where it is not UTF-8).
+    pub payload: String,
+    /// Where it was put.
+    pub slot: Slot,
+}
+
+/// One request for one operation, with what it is for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    /// The operation's id.
+    pub operation: String,
+    /// What the case is for.
+    pub intent: Intent,
+    /// For negative cases: the constraint broken, and where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violation: Option<(Slot, Violation)>,
+    /// For attack cases: the payload, and where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attack: Option<Attack>,
+    /// The values before serialisation.
+    #[serde(skip)]
+    pub values: Values,
+    /// The request.
+    #[serde(skip)]
+    pub request: Request,
+}
+
+/// Makes cases for the operations of one API.
+pub struct CaseGenerator<'a> {
+    api: &'a Api,
+    generator: Generator<'a>,
+    payloads: &'a Payloads,
+}
+
+impl<'a> CaseGenerator<'a> {
+    /// A case generator for `api`, drawing attack strings from `payloads`.
+    pub fn new(api: &'a Api, options: Options, payloads: &'a Payloads) -> Self {
+        CaseGenerator {
+            api,
+            generator: Generator::new(&api.schemas, options),
+            payloads,
+        }
+    }
+
+    /// The value generator, for callers that need single values.
+    pub fn values(&mut self) -> &mut Generator<'a> {
+        &mut self.generator
+    }
+
+    /// A case of `intent` for `op`. `Ok(None)` when the operation offers the
+    /// intent nothing (no constraint to break, no string slot to attack);
+    /// `Err` when the chosen value cannot be sent where it must go.
+    pub fn case(
+        &mut self,
+        op: &Operation,
+        intent: Intent,
+        src: &mut dyn Source,
+    ) -> Result<Option<Case>, Unsendable> {
+        let mut values = self.positive_values(op, src);
+        let mut violation = None;
+        match intent {
+            Intent::Positive => {}
+            Intent::Boundary => self.boundary(op, &mut values, src),
+            Intent::Negative => match self.negative(op, &mut values, src) {
+                Some(v) => violation = Some(v),
+                None => return Ok(None),
+            },
+            Intent::Attack => {
+                // a payload that cannot travel in the chosen slot (a line break in a header) is retried elsewhere
+                let mut last = None;
+                for _ in 0..4 {
+                    let mut attempt = values.clone();
+                    let Some(a) = self.attack(op, &mut attempt, src) else {
+                        return Ok(None);
+                    };
+                    match serialise(self.api, op, &attempt) {
+                        Ok(request) => {
+                            return Ok(Some(Case {
+                                operation: op.id.clone(),
+                                intent,
+                                violation: None,
+                                attack: Some(a),
+                                values: attempt,
+                                request,
+                            }));
+                        }
+                        Err(e) => last = Some(e),
+                    }
+                }
+                return match last {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                };
+            }
+        }
+        let request = serialise(self.api, op, &values)?;
+        Ok(Some(Case {
+            operation: op.id.clone(),
+            intent,
+            violation,
+            attack: None,
+            values,
+            request,
+        }))
+    }
+
+    /// Valid values: every required parameter, optional ones at random, and a body.
+    fn positive_values(&mut self, op: &Operation, src: &mut dyn Source) -> Values {
+        let mut parameters = Vec::with_capacity(op.parameters.len());
+        for p in &op.parameters {
+            if !p.required && !src.chance(1, 2) {
+                parameters.push(None);
+                continue;
+            }
+            let mut v = match p.schema {
+                Some(id) => self.generator.positive(id, Direction::Request, src),
+                None => Value::String(plain(6, src)),
+            };
+            // an empty path segment would change the route rather than test it
+            if p.location == ParameterLocation::Path && v.as_str().is_some_and(str::is_empty) {
+                let one = Value::String(plain(1, src));
+                if p.schema.is_none_or(|id| self.generator.accepts(id, &one)) {
+                    v = one;
+                }
+            }
+            parameters.push(Some(v));
+        }
+        let body = op.body.as_ref().and_then(|b| {
+            if b.content.is_empty() || (!b.required && src.chance(1, 4)) {
+                return None;
+            }
+            let i = src.index(b.content.len());
+            let v = match b.content[i].schema {
+                Some(id) => self.generator.positive(id, Direction::Request, src),
+                None => Value::Object(Default::default()),
+            };
+            Some((i, v))
+        });
+        Values { parameters, body }
+    }
+
+    fn boundary(&mut self, op: &Operation, values: &mut Values, src: &mut dyn Source) {
+        let mut slots: Vec<(Option<usize>, SchemaId)> = op
+            .parameters
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| {
+                p.location != ParameterLocation::Path || values.parameters.get(*i).is_some()
+            })
+            .filter_map(|(i, p)| p.schema.map(|s| (Some(i), s)))
+            .collect();
+        if let (Some(b), Some((i, _))) = (&op.body, &values.body)
+            && let Some(s) = b.content.get(*i).and_then(|m| m.schema)
+        {
+            slots.push((None, s));
+        }
+        if slots.is_empty() {
+            return;
+        }
+        let (slot, schema) = slots[src.index(slots.len())];
+        let v = self.generator.boundary(schema, Direction::Request, src);
+        match slot {
+            Some(i) => values.parameters[i] = Some(v),
+            None => {
+                if let Some((_, body)) = &mut values.body {
+                    *body = v;
+                }
+            }
+        }
+    }
+
+    fn negative(
+        &mut self,
+        op: &Operation,
+        values: &mut Values,
+        src: &mut dyn Source,
+    ) -> Option<(Slot, Violation)> {
+        // candidate slots: every parameter with a schema, a missing required
+        // non-path parameter, and the body
+        let n = op.parameters.len() + 2;
+        let start = src.index(n);
+        for k in 0..n {
+            let pick = (start + k) % n;
+            if pick < op.parameters.len() {
+                let p = &op.parameters[pick];
+                let Some(id) = p.schema else { continue };
+                let Some(neg) = self.generator.negative(id, Direction::Request, src, true) else {
+                    continue;
+                };
+                // an empty path segment changes the route instead
+                if p.location == ParameterLocation::Path
+                    && neg.value.as_str().is_some_and(str::is_empty)
+                {
+                    continue;
+                }
+                values.parameters[pick] = Some(neg.value);
+                let slot = Slot {
+                    location: p.location.as_str(),
+                    name: p.name.clone(),
+                    pointer: neg.violation.pointer.clone(),
+                };
+                return Some((slot, neg.violation));
+            } else if pick == op.parameters.len() {
+                let required: Vec<usize> = op
+                    .parameters
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.required && p.location != ParameterLocation::Path)
+                    .map(|(i, _)| i)
+                    .collect();
+                if required.is_empty() {
+                    continue;
+                }
+                let i = required[src.index(required.len())];
+                values.parameters[i] = None;
+                let p = &op.parameters[i];
+                let slot = Slot {
+                    location: p.location.as_str(),
+                    name: p.name.clone(),
+                    pointer: String::new(),
+                };
+                let violation = Violation {
+                    kind: ViolationKind::MissingRequired,
+                    keyword: "required",
+                    pointer: String::new(),
+                };
+                return Some((slot, violation));
+            } else {
+                let body = op.body.as_ref()?;
+                let i = values
+                    .body
+                    .as_ref()
+                    .map(|(i, _)| *i)
+                    .unwrap_or_else(|| src.index(body.content.len()));
+                let media = body.content.get(i)?;
+                let Some(id) = media.schema else { continue };
+                let textual = !is_json(&media.media_type);
+                let Some(neg) = self
+                    .generator
+                    .negative(id, Direction::Request, src, textual)
+                else {
+                    continue;
+                };
+                values.body = Some((i, neg.value));
+                let slot = Slot {
+                    location: "body",
+                    name: media.media_type.clone(),
+                    pointer: neg.violation.pointer.clone(),
+                };
+                return Some((slot, neg.violation));
+            }
+        }
+        None
+    }
+
+    fn attack(
+        &mut self,
+        op: &Operation,
+        values: &mut Values,
+        src: &mut dyn Source,
+    ) -> Option<Attack> {
+        let families: Vec<&PayloadFamily> = self.payloads.families().collect();
+        if families.is_empty() {
+            return None;
+        }
+        let family = families[src.index(families.len())].clone();
+        let list = self.payloads.get(&family);
+        let payload = list.get(src.index(list.len()))?.text_lossy().into_owned();
+        let xml_only = family == PayloadFamily::Xxe;
+        let schemas = &self.api.schemas;
+
+        // string slots: parameters whose schema allows a string, body string leaves
+        let mut slots: Vec<(Option<usize>, String)> = Vec::new();
+        if !xml_only {
+            for (i, p) in op.parameters.iter().enumerate() {
+                let stringy = p
+                    .schema
+                    .is_none_or(|id| schemas.get(id).allows_type(Types::String));
+                if stringy {
+                    slots.push((Some(i), String::new()));
+                }
+            }
+        }
+        if let (Some(b), Some((i, body))) = (&op.body, &values.body) {
+            let media = b
+                .content
+                .get(*i)
+                .map(|m| m.media_type.to_ascii_lowercase())
+                .unwrap_or_default();
+            let xml = media.contains("xml");
+            if xml || media.starts_with("text/") {
+                slots.push((None, String::new()));
+            }
+            if !xml_only {
+                let mut leaves = Vec::new();
+                string_leaves(body, String::new(), &mut leaves);
+                slots.extend(leaves.into_iter().map(|p| (None, p)));
+            }
+        }
+        if slots.is_empty() {
+            return None;
+        }
+        let (index, pointer) = slots[src.index(slots.len())].clone();
+        let slot = match index {
+            Some(i) => {
+                values.parameters[i] = Some(Value::String(payload.clone()));
+                let p = &op.parameters[i];
+                Slot {
+                    location: p.location.as_str(),
+                    name: p.name.clone(),
+                    pointer: String::new(),
+                }
+            }
+            None => {
+                let (i, body) = values.body.as_mut()?;
+                if pointer.is_empty() {
+                    *body = Value::String(payload.clone());
+                } else if let Some(leaf) = body.pointer_mut(&pointer) {
+                    *leaf = Value::String(payload.clone());
+                }
+                let media = op
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.content.get(*i))
+                    .map(|m| m.media_type.clone())
+                    .unwrap_or_default();
+                Slot {
+                    location: "body",
+                    name: media,
+                    pointer,
+                }
+            }
+        };
+        Some(Attack {
+            family: family.name().to_owned(),
+            payload,
+            slot,
+        })
+    }
+}
+
+/// Pointers to every string in a value.
+fn string_leaves(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::String(_) => out.push(at),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                string_leaves(item, format!("{at}/{i}"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                string_leaves(
+                    item,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_json(media_type: &str) -> bool {
+    let m = media_type.to_ascii_lowercase();
+    let essence = m.split(';').next().unwrap_or("").trim();
+    essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
+}
