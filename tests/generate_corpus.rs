@@ -74,7 +74,22 @@ struct Tally {
     causes: BTreeMap<String, (u64, String)>,
 }
 
-fn check_valid(path: &Path, tally: &mut Tally, mode: Mode) {
+/// One request schema of a spec, with what the checks need for it.
+struct Target<'g, 'a> {
+    generator: &'g mut Generator<'a>,
+    validator: &'g jsonschema::Validator,
+    id: SchemaId,
+    /// whether it travels as text (a parameter) rather than JSON (a body)
+    textual: bool,
+    /// its position in the spec, for seeds
+    index: usize,
+    /// `spec-file operation slot`, for messages
+    label: String,
+}
+
+/// Calls `check` for every request schema of the spec at `path` (a spec that
+/// does not load, or a schema the validator cannot compile, is passed over).
+fn each_request_schema(path: &Path, mut check: impl FnMut(Target<'_, '_>)) {
     let Ok(api) = apiprobe::spec::load_path(path) else {
         return;
     };
@@ -84,7 +99,7 @@ fn check_valid(path: &Path, tally: &mut Tally, mode: Mode) {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    for (i, (label, id, _)) in request_schemas(&api).into_iter().enumerate() {
+    for (index, (label, id, textual)) in request_schemas(&api).into_iter().enumerate() {
         let validator = validators.entry(id).or_insert_with(|| {
             let schema = api.schemas.to_json_schema_for(id, Direction::Request);
             jsonschema::options()
@@ -92,7 +107,25 @@ fn check_valid(path: &Path, tally: &mut Tally, mode: Mode) {
                 .build(&schema)
                 .ok()
         });
-        let Some(validator) = validator else { continue };
+        let Some(validator) = validator.as_ref() else {
+            continue;
+        };
+        let label = format!("{name} {label}");
+        check(Target {
+            generator: &mut generator,
+            validator,
+            id,
+            textual,
+            index,
+            label,
+        });
+    }
+}
+
+fn check_valid(path: &Path, tally: &mut Tally, mode: Mode) {
+    each_request_schema(path, |t| {
+        let (generator, validator, id, i, label) =
+            (t.generator, t.validator, t.id, t.index, t.label);
         for n in 0..PER_SCHEMA {
             let seed = n * 1_000_003 + i as u64;
             let mut seeded = Seeded::new(seed);
@@ -120,12 +153,12 @@ fn check_valid(path: &Path, tally: &mut Tally, mode: Mode) {
                     let entry = tally.causes.entry(kind).or_insert((0, String::new()));
                     entry.0 += 1;
                     if entry.1.is_empty() {
-                        entry.1 = format!("{name} {label}: {e} at {}", e.instance_path());
+                        entry.1 = format!("{label}: {e} at {}", e.instance_path());
                     }
                 }
             }
         }
-    }
+    });
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -193,24 +226,9 @@ struct NegativeTally {
 }
 
 fn check_negative(path: &Path, tally: &mut NegativeTally) {
-    let Ok(api) = apiprobe::spec::load_path(path) else {
-        return;
-    };
-    let mut generator = Generator::new(&api.schemas, Options::default());
-    let mut validators: HashMap<SchemaId, Option<jsonschema::Validator>> = HashMap::new();
-    let name = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    for (i, (label, id, textual)) in request_schemas(&api).into_iter().enumerate() {
-        let validator = validators.entry(id).or_insert_with(|| {
-            let schema = api.schemas.to_json_schema_for(id, Direction::Request);
-            jsonschema::options()
-                .should_validate_formats(true)
-                .build(&schema)
-                .ok()
-        });
-        let Some(validator) = validator else { continue };
+    each_request_schema(path, |t| {
+        let (generator, validator, id, i, label, textual) =
+            (t.generator, t.validator, t.id, t.index, t.label, t.textual);
         for n in 0..PER_SCHEMA {
             let mut src = Seeded::new(n * 7_000_003 + i as u64);
             let Some(neg) = generator.negative(id, Direction::Request, &mut src, textual) else {
@@ -256,13 +274,13 @@ fn check_negative(path: &Path, tally: &mut NegativeTally) {
                         })
                         .collect();
                     miss.1 = format!(
-                        "{name} {label}: named {} at {:?}, got {got:?}, value {value}",
+                        "{label}: named {} at {:?}, got {got:?}, value {value}",
                         neg.violation.keyword, neg.violation.pointer
                     );
                 }
             }
         }
-    }
+    });
 }
 
 #[test]

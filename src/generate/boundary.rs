@@ -16,18 +16,12 @@ impl Generator<'_> {
     fn edge(&mut self, id: SchemaId, dir: Direction, src: &mut dyn Source, depth: usize) -> Value {
         let schemas = self.schemas;
         let s = schemas.get(id);
-        let composite =
-            !s.one_of.is_empty() || !s.any_of.is_empty() || !s.all_of.is_empty() || s.not.is_some();
-        if composite || s.constant.is_some() || depth > 3 {
+        if s.is_composed() || s.constant.is_some() || depth > 3 {
             return self.valid(id, dir, src, depth);
         }
-        if let Some(values) = &s.enumeration {
+        if s.enumeration.is_some() {
             // the first and last of a closed set
-            let usable: Vec<Value> = values
-                .iter()
-                .filter(|v| self.accepts(id, v))
-                .cloned()
-                .collect();
+            let usable = self.usable_enum(id);
             if !usable.is_empty() {
                 let last = usable.len() - 1;
                 return usable[if src.below(2) == 0 { 0 } else { last }].clone();

@@ -122,7 +122,7 @@ impl Generator<'_> {
     ) -> Option<Negative> {
         let schemas = self.schemas;
         let s = schemas.get(id);
-        if !s.one_of.is_empty() || !s.any_of.is_empty() || !s.all_of.is_empty() || s.not.is_some() {
+        if s.is_composed() {
             return None; // another branch might still accept a broken value
         }
         let kinds = self.applicable(s, textual);

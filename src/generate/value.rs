@@ -67,6 +67,18 @@ impl<'a> Generator<'a> {
         self.matchers.get(pattern).and_then(Option::as_ref)
     }
 
+    /// The enum values of schema `id` that also satisfy its other keywords
+    /// (specs list values that break their own `maxLength` or `type`).
+    pub(crate) fn usable_enum(&mut self, id: SchemaId) -> Vec<Value> {
+        let schemas = self.schemas;
+        let values = schemas.get(id).enumeration.as_deref().unwrap_or_default();
+        values
+            .iter()
+            .filter(|v| self.accepts(id, v))
+            .cloned()
+            .collect()
+    }
+
     /// Whether a generator can be built for `pattern`.
     pub fn can_generate_pattern(&mut self, pattern: &str) -> bool {
         self.pattern_gen(pattern).is_some()
@@ -97,14 +109,9 @@ impl<'a> Generator<'a> {
         if let Some(c) = &s.constant {
             return c.clone();
         }
-        if let Some(values) = &s.enumeration {
-            // enum values that break the schema's other keywords (it happens) are passed over
-            // (when none fits, the enum is ignored and the type decides)
-            let usable: Vec<Value> = values
-                .iter()
-                .filter(|v| self.accepts(id, v))
-                .cloned()
-                .collect();
+        if s.enumeration.is_some() {
+            // (when no enum value fits, the enum is ignored and the type decides)
+            let usable = self.usable_enum(id);
             if !usable.is_empty() {
                 return usable[src.index(usable.len())].clone();
             }

@@ -301,6 +301,15 @@ impl Schema {
             || (t == Types::Integer && self.types.contains(Types::Number))
     }
 
+    /// Whether the schema combines others (`allOf` left unmerged, `oneOf`,
+    /// `anyOf`, `not`), so that its values depend on more than its own keywords.
+    pub fn is_composed(&self) -> bool {
+        !self.all_of.is_empty()
+            || !self.one_of.is_empty()
+            || !self.any_of.is_empty()
+            || self.not.is_some()
+    }
+
     /// Whether property `name` is required.
     pub fn is_required(&self, name: &str) -> bool {
         self.required.iter().any(|r| r == name)
