@@ -56,8 +56,10 @@ impl Generator<'_> {
                     return false;
                 }
                 if let Some(m) = s.multiple_of {
+                    // relative tolerance; a non-zero value whose quotient rounds to 0 is no multiple
                     let q = x / m;
-                    if (q - q.round()).abs() > 1e-9 {
+                    let r = q.round();
+                    if (q - r).abs() > 1e-9 * r.abs().max(1.0) || (r == 0.0 && x != 0.0) {
                         return false;
                     }
                 }

@@ -3,7 +3,9 @@
 use serde_json::{Map, Value, json};
 
 use super::source::Source;
-use super::value::{Generator, float_value, int_bounds, int_value, plain, skipped};
+use super::value::{
+    Generator, decimals_of, float_value, int_bounds, int_value, plain, skipped, snap,
+};
 use crate::model::{Direction, Schema, SchemaId, Types};
 
 impl Generator<'_> {
@@ -149,6 +151,37 @@ fn number_edges(s: &Schema) -> Vec<Value> {
     let min = s.minimum.as_ref().and_then(|m| m.as_f64());
     let max = s.maximum.as_ref().and_then(|m| m.as_f64());
     let mut out = Vec::new();
+    if let Some(m) = s.multiple_of {
+        // the first and last multiples inside the bounds
+        let exact = |k: f64| {
+            let d = decimals_of(m);
+            float_value((k * m * 10f64.powi(d)).round() / 10f64.powi(d))
+        };
+        if let Some(lo) = min {
+            let q = snap(lo / m);
+            out.push(exact(
+                q.ceil()
+                    + if s.exclusive_minimum && q.fract() == 0.0 {
+                        1.0
+                    } else {
+                        0.0
+                    },
+            ));
+        }
+        if let Some(hi) = max {
+            let q = snap(hi / m);
+            out.push(exact(
+                q.floor()
+                    - if s.exclusive_maximum && q.fract() == 0.0 {
+                        1.0
+                    } else {
+                        0.0
+                    },
+            ));
+        }
+        out.push(json!(0));
+        return out;
+    }
     if let Some(m) = min {
         out.push(float_value(if s.exclusive_minimum {
             m.next_up()
@@ -163,10 +196,6 @@ fn number_edges(s: &Schema) -> Vec<Value> {
             m
         }));
     }
-    if s.multiple_of.is_none() {
-        out.extend([0.0, -1.0, 1e308, -1e308, 5e-324, 0.1].map(float_value));
-    } else {
-        out.push(json!(0));
-    }
+    out.extend([0.0, -1.0, 1e308, -1e308, 5e-324, 0.1].map(float_value));
     out
 }

@@ -299,14 +299,15 @@ impl<'a> Generator<'a> {
             (Some(a), Some(b)) => (a, b),
         };
         if let Some(m) = s.multiple_of {
-            let k_lo = (lo / m).ceil()
-                + if s.exclusive_minimum && (lo / m).fract() == 0.0 {
+            let (ql, qh) = (snap(lo / m), snap(hi / m));
+            let k_lo = ql.ceil()
+                + if s.exclusive_minimum && ql.fract() == 0.0 {
                     1.0
                 } else {
                     0.0
                 };
-            let k_hi = (hi / m).floor()
-                - if s.exclusive_maximum && (hi / m).fract() == 0.0 {
+            let k_hi = qh.floor()
+                - if s.exclusive_maximum && qh.fract() == 0.0 {
                     1.0
                 } else {
                     0.0
@@ -614,7 +615,19 @@ pub(crate) fn float_value(f: f64) -> Value {
         .unwrap_or(Value::from(0))
 }
 
-fn decimals_of(m: f64) -> i32 {
+/// A quotient within floating-point error of a whole number, as that number
+/// (-3.51 / 0.01 is -350.99999999999994).
+pub(crate) fn snap(q: f64) -> f64 {
+    let r = q.round();
+    if (q - r).abs() < 1e-9 * r.abs().max(1.0) {
+        r
+    } else {
+        q
+    }
+}
+
+/// How many decimal places a multipleOf has (0.25 has 2), at most 12.
+pub(crate) fn decimals_of(m: f64) -> i32 {
     let mut d = 0;
     let mut x = m;
     while x.fract().abs() > 1e-12 && d < 12 {
