@@ -329,6 +329,12 @@ impl<'a> CaseGenerator<'a> {
         let family = families[src.index(families.len())].clone();
         let list = self.payloads.get(&family);
         let payload = list.get(src.index(list.len()))?.text_lossy().into_owned();
+        // prototype pollution works through keys: a JSON-object payload is merged into a JSON body
+        if family == PayloadFamily::PrototypePollution
+            && let Some(a) = self.pollute_keys(op, values, &family, &payload)
+        {
+            return Some(a);
+        }
         let xml_only = family == PayloadFamily::Xxe;
         let schemas = &self.api.schemas;
 
@@ -397,6 +403,43 @@ impl<'a> CaseGenerator<'a> {
         Some(Attack {
             family: family.name().to_owned(),
             payload,
+            slot,
+        })
+    }
+}
+
+impl CaseGenerator<'_> {
+    /// Merges the keys of a JSON-object payload (`{"__proto__": {...}}`) into
+    /// the top of a JSON object body.
+    fn pollute_keys(
+        &self,
+        op: &Operation,
+        values: &mut Values,
+        family: &PayloadFamily,
+        payload: &str,
+    ) -> Option<Attack> {
+        let Ok(Value::Object(keys)) = serde_json::from_str::<Value>(payload) else {
+            return None;
+        };
+        let (i, body) = values.body.as_mut()?;
+        let media = op.body.as_ref()?.content.get(*i)?.media_type.clone();
+        if !is_json(&media) {
+            return None;
+        }
+        let Value::Object(map) = body else {
+            return None;
+        };
+        for (k, v) in keys {
+            map.insert(k, v);
+        }
+        let slot = Slot {
+            location: "body",
+            name: media,
+            pointer: String::new(),
+        };
+        Some(Attack {
+            family: family.name().to_owned(),
+            payload: payload.to_owned(),
             slot,
         })
     }
