@@ -276,3 +276,62 @@ fn prototype_pollution_payloads_become_keys_of_json_bodies() {
         }
     }
 }
+
+#[test]
+fn payloads_that_are_not_utf8_are_sent_byte_for_byte() {
+    let dir = std::env::temp_dir().join(format!("apiprobe-raw-payloads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("raw.txt"),
+        "# overlong dot-dot-slash\n\\xc0\\xae\\xc0\\xae\\xc0\\xafetc\n",
+    )
+    .expect("write");
+    let mut payloads = Payloads::new();
+    let loaded = payloads.load_dir(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(loaded.expect("loads"), 1);
+    let raw: &[u8] = b"\xc0\xae\xc0\xae\xc0\xafetc";
+    let encoded = "%C0%AE%C0%AE%C0%AFetc";
+
+    let api = common::load("specs/petstore.yaml");
+    let mut cases = CaseGenerator::new(&api, Options::default(), &payloads);
+    let mut seen = std::collections::BTreeSet::new();
+    for op in &api.operations {
+        for n in 0..40u64 {
+            let Ok(Some(case)) = cases.case(op, Intent::Attack, &mut Seeded::new(n)) else {
+                continue;
+            };
+            let a = case.attack.as_ref().expect("an attack");
+            assert_eq!(a.raw.as_deref(), Some(raw));
+            let r = &case.request;
+            let body = r.body.as_ref().map(|b| b.bytes.clone()).unwrap_or_default();
+            let form = r
+                .body
+                .as_ref()
+                .is_some_and(|b| b.content_type.contains("urlencoded"));
+            let carried = match a.slot.location {
+                "path" => r.path.contains(encoded),
+                "query" => r.query.contains(encoded),
+                "body" if form => body.windows(encoded.len()).any(|w| w == encoded.as_bytes()),
+                "body" => body.windows(raw.len()).any(|w| w == raw),
+                other => {
+                    panic!("a header or cookie cannot carry these bytes, yet the slot is {other}")
+                }
+            };
+            assert!(
+                carried,
+                "{:?} does not carry the raw bytes: {:?}",
+                a.slot, r
+            );
+            assert!(
+                !format!("{r:?}").contains("zzApiprobeRaw"),
+                "placeholder left in {r:?}"
+            );
+            seen.insert(a.slot.location);
+        }
+    }
+    assert!(
+        seen.contains("body") && (seen.contains("query") || seen.contains("path")),
+        "{seen:?}"
+    );
+}

@@ -63,6 +63,9 @@ pub struct Attack {
     pub family: String,
     /// The payload (lossy text where it is not UTF-8).
     pub payload: String,
+    /// The exact bytes, when the payload is not UTF-8.
+    #[serde(skip)]
+    pub raw: Option<Vec<u8>>,
     /// Where it was put.
     pub slot: Slot,
 }
@@ -136,7 +139,13 @@ impl<'a> CaseGenerator<'a> {
                     let Some(a) = self.attack(op, &mut attempt, src) else {
                         return Ok(None);
                     };
-                    match serialise(self.api, op, &attempt) {
+                    let serialised = serialise(self.api, op, &attempt).and_then(|mut request| {
+                        if let Some(bytes) = &a.raw {
+                            place_raw_bytes(&mut request, &a.slot, bytes)?;
+                        }
+                        Ok(request)
+                    });
+                    match serialised {
                         Ok(request) => {
                             return Ok(Some(Case {
                                 operation: op.id.clone(),
@@ -328,7 +337,12 @@ impl<'a> CaseGenerator<'a> {
         }
         let family = families[src.index(families.len())].clone();
         let list = self.payloads.get(&family);
-        let payload = list.get(src.index(list.len()))?.text_lossy().into_owned();
+        let chosen = list.get(src.index(list.len()))?;
+        // bytes that are not UTF-8 travel as a placeholder, replaced after serialisation
+        let (payload, raw) = match chosen.as_str() {
+            Some(text) => (text.to_owned(), None),
+            None => (RAW_TOKEN.to_owned(), Some(chosen.bytes.clone())),
+        };
         // prototype pollution works through keys: a JSON-object payload is merged into a JSON body
         if family == PayloadFamily::PrototypePollution
             && let Some(a) = self.pollute_keys(op, values, &family, &payload)
@@ -400,9 +414,14 @@ impl<'a> CaseGenerator<'a> {
                 }
             }
         };
+        let shown = match &raw {
+            Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            None => payload,
+        };
         Some(Attack {
             family: family.name().to_owned(),
-            payload,
+            payload: shown,
+            raw,
             slot,
         })
     }
@@ -440,9 +459,73 @@ impl CaseGenerator<'_> {
         Some(Attack {
             family: family.name().to_owned(),
             payload: payload.to_owned(),
+            raw: None,
             slot,
         })
     }
+}
+
+/// Stands for a payload that is not UTF-8 while values are serialised: only
+/// letters, so every location carries it unencoded and it can be found again.
+const RAW_TOKEN: &str = "zzApiprobeRawPayloadzz";
+
+/// Puts the exact bytes of a non-UTF-8 payload where its placeholder went:
+/// percent-encoded in the path, query and form bodies, raw in other bodies.
+/// Headers and cookies cannot carry them.
+fn place_raw_bytes(request: &mut Request, slot: &Slot, bytes: &[u8]) -> Result<(), Unsendable> {
+    let encoded: String = bytes
+        .iter()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(b) {
+                (*b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let unsendable = |reason: &str| Unsendable {
+        location: slot.location.to_owned(),
+        name: slot.name.clone(),
+        reason: reason.to_owned(),
+    };
+    match slot.location {
+        "path" => request.path = request.path.replace(RAW_TOKEN, &encoded),
+        "query" => request.query = request.query.replace(RAW_TOKEN, &encoded),
+        "body" => {
+            let body = request.body.as_mut().ok_or_else(|| unsendable("no body"))?;
+            let form = body
+                .content_type
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded");
+            let replacement: Vec<u8> = if form {
+                encoded.into_bytes()
+            } else {
+                bytes.to_vec()
+            };
+            body.bytes = replace_bytes(&body.bytes, RAW_TOKEN.as_bytes(), &replacement);
+        }
+        _ => {
+            return Err(unsendable(
+                "bytes that are not UTF-8 cannot be sent in a header or cookie",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len() + with.len());
+    let mut i = 0;
+    while i < haystack.len() {
+        if haystack[i..].starts_with(needle) {
+            out.extend_from_slice(with);
+            i += needle.len();
+        } else {
+            out.push(haystack[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Pointers to every string in a value.
