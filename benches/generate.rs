@@ -14,6 +14,9 @@
 //! cargo bench --bench generate
 //! ```
 
+#[path = "../tests/common/corpus.rs"]
+mod corpus;
+
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -55,26 +58,13 @@ static PAYLOADS: LazyLock<Payloads> = LazyLock::new(Payloads::builtin);
 
 /// The spec of median file size in the corpus's `openapi3` folder.
 fn median_corpus_spec() -> Option<PathBuf> {
-    let root = std::env::var_os("APIPROBE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    let mut specs: Vec<(u64, PathBuf)> = std::fs::read_dir(root.join("openapi3"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
-        })
-        .filter_map(|path| Some((std::fs::metadata(&path).ok()?.len(), path)))
-        .collect();
-    specs.sort();
-    let median = specs.get(specs.len() / 2).map(|(_, p)| p.clone());
+    let mut specs = corpus::specs("openapi3");
+    specs.sort_by_key(|(path, size)| (*size, path.clone()));
+    let median = specs.get(specs.len() / 2).map(|(p, _)| p.clone());
     if median.is_none() {
         eprintln!(
             "generate: no corpus in {}/openapi3 (or $APIPROBE_CORPUS); corpus_median is skipped",
-            root.display()
+            corpus::dir().display()
         );
     }
     median

@@ -20,41 +20,27 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use divan::{Bencher, black_box};
 
-const FORMATS: [&str; 3] = ["swagger2", "openapi3", "openapi31"];
+#[path = "../tests/common/corpus.rs"]
+mod corpus;
 
 /// Spec files with their sizes in bytes, smallest first.
 type Specs = Vec<(PathBuf, u64)>;
 
 /// Every corpus spec, per format folder.
 static CORPUS: LazyLock<Vec<(&'static str, Specs)>> = LazyLock::new(|| {
-    let root = std::env::var_os("APIPROBE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    FORMATS
+    corpus::FOLDERS
         .iter()
-        .map(|format| (*format, specs_in(&root.join(format))))
+        .map(|format| {
+            let mut specs = corpus::specs(format);
+            specs.sort_by_key(|(path, size)| (*size, path.clone()));
+            (*format, specs)
+        })
         .collect()
 });
 
 /// Specs that failed to load in the last `whole_corpus` iteration
 /// (`usize::MAX` until it has run).
 static FAILED: AtomicUsize = AtomicUsize::new(usize::MAX);
-
-fn specs_in(dir: &Path) -> Specs {
-    let mut specs: Specs = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
-        })
-        .filter_map(|path| Some((path.clone(), std::fs::metadata(&path).ok()?.len())))
-        .collect();
-    specs.sort_by_key(|(path, size)| (*size, path.clone()));
-    specs
-}
 
 fn all_specs() -> impl Iterator<Item = &'static Path> {
     CORPUS
@@ -105,7 +91,7 @@ fn largest_spec(bencher: Bencher) {
     }
 }
 
-#[divan::bench(args = FORMATS, sample_count = 20)]
+#[divan::bench(args = corpus::FOLDERS, sample_count = 20)]
 fn median_spec(bencher: Bencher, format: &str) {
     let median = CORPUS
         .iter()

@@ -1,6 +1,8 @@
 //! Every real-world spec under ../shared/corpus loads without panicking or
 //! hanging, and at least 99% of each folder becomes a model with operations.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -8,33 +10,6 @@ use std::time::{Duration, Instant};
 
 /// Longest one spec may take to load, even in a debug build.
 const PER_SPEC_LIMIT: Duration = Duration::from_secs(120);
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("APIPROBE_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-    }
-}
-
-fn specs_in(folder: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot list {}: {e} (set APIPROBE_CORPUS)",
-                folder.display()
-            )
-        })
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("json" | "yaml" | "yml")
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 /// Whether the document declares no paths at all (webhook-only or
 /// definitions-only documents): no loader can find an operation in those.
@@ -89,9 +64,15 @@ fn cause(message: &str) -> String {
 }
 
 fn check_folder(name: &str) {
-    let folder = corpus_dir().join(name);
-    let files = specs_in(&folder);
-    assert!(!files.is_empty(), "no specs under {}", folder.display());
+    let files: Vec<PathBuf> = common::corpus::specs(name)
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    assert!(
+        !files.is_empty(),
+        "no specs under {} (set APIPROBE_CORPUS)",
+        common::corpus::dir().join(name).display()
+    );
     let started = Instant::now();
     let (mut loaded, mut operations, mut warnings, mut skipped) = (0usize, 0usize, 0usize, 0usize);
     let mut skipped_in = Vec::new();

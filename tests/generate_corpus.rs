@@ -2,6 +2,8 @@
 //! formats on) over every request schema in ../shared/corpus: at least 99% of
 //! positive values validate.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -13,30 +15,12 @@ const PER_SCHEMA: u64 = 4;
 /// Schemas checked per spec at most (the biggest specs have thousands).
 const PER_SPEC: usize = 400;
 
-fn corpus() -> PathBuf {
-    std::env::var_os("APIPROBE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-}
-
 fn specs() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for folder in ["swagger2", "openapi3", "openapi31"] {
-        let dir = corpus().join(folder);
-        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        out.extend(
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("json" | "yaml" | "yml")
-                    )
-                }),
-        );
-    }
-    out.sort();
-    out
+    common::corpus::FOLDERS
+        .iter()
+        .flat_map(|f| common::corpus::specs(f))
+        .map(|(path, _)| path)
+        .collect()
 }
 
 /// Every schema reachable from request parameters and bodies, once, with
