@@ -1,4 +1,5 @@
 //! apiprobe: security and fuzz testing for HTTP APIs.
+#![warn(missing_docs)]
 pub mod generate;
 pub mod model;
 pub mod spec;
