@@ -1,0 +1,663 @@
+//! The demo API: each planted flaw is observable in flawed mode and absent
+//! in fixed mode; the spec loads and every operation it lists answers.
+
+use apiprobe::demo::{DemoConfig, DemoServer, serve};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const FLAWED: DemoConfig = DemoConfig { fixed: false };
+const FIXED: DemoConfig = DemoConfig { fixed: true };
+
+struct Demo {
+    server: DemoServer,
+    client: Client,
+}
+
+impl Demo {
+    async fn start(config: DemoConfig) -> Demo {
+        apiprobe::tls::install_crypto_provider();
+        let server = serve(config).await.expect("demo server starts");
+        let client = Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Demo { server, client }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url())
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.request(Method::GET, path).send().await.expect("GET")
+    }
+
+    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        with_json(self.request(Method::POST, path), &body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    async fn token(&self, username: &str, password: &str) -> String {
+        let response = self
+            .post(
+                "/auth/login",
+                json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "login as {username}");
+        let body: Value = json_of(response).await;
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.request(Method::GET, path)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET")
+    }
+}
+
+async fn both() -> (Demo, Demo) {
+    (Demo::start(FLAWED).await, Demo::start(FIXED).await)
+}
+
+/// `path?key=value` with the value form-encoded.
+fn with_query(path: &str, key: &str, value: &str) -> String {
+    let value: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    format!("{path}?{key}={value}")
+}
+
+/// A JSON body on a request (reqwest is built without its `json` feature).
+fn with_json(request: reqwest::RequestBuilder, body: &Value) -> reqwest::RequestBuilder {
+    request
+        .header("content-type", "application/json")
+        .body(body.to_string())
+}
+
+async fn json_of(response: reqwest::Response) -> Value {
+    let text = response.text().await.expect("body");
+    serde_json::from_str(&text).expect("JSON body")
+}
+
+async fn text(response: reqwest::Response) -> String {
+    response.text().await.expect("body")
+}
+
+fn forged_token(alg: &str, sub: &str, secret: Option<&[u8]>) -> String {
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
+    let payload = URL_SAFE_NO_PAD.encode(json!({"sub": sub, "role": "admin"}).to_string());
+    let data = format!("{header}.{payload}");
+    let signature = match secret {
+        Some(secret) => {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("key");
+            mac.update(data.as_bytes());
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        }
+        None => String::new(),
+    };
+    format!("{data}.{signature}")
+}
+
+#[tokio::test]
+async fn flaw01_integer_overflow_is_a_500() {
+    let (flawed, fixed) = both().await;
+    let path = "/calc/square?n=9223372036854775807";
+    let response = flawed.get(path).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(text(response).await.contains("overflow"));
+    assert_eq!(fixed.get(path).await.status(), StatusCode::BAD_REQUEST);
+    let ok = json_of(fixed.get("/calc/square?n=12").await).await;
+    assert_eq!(ok["square"], 144);
+}
+
+#[tokio::test]
+async fn flaw02_sql_injection_leaks_sqlite_error() {
+    let (flawed, fixed) = both().await;
+    let response = flawed.get("/products/SKU-1001'").await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = text(response).await;
+    assert!(body.contains("unrecognized token"), "{body}");
+    let response = flawed.get("/products/x'%20OR%20'1'='1").await;
+    assert_eq!(response.status(), StatusCode::OK, "injection returns a row");
+    let response = fixed.get("/products/SKU-1001'").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(!text(response).await.contains("SQLite"));
+    assert_eq!(
+        fixed.get("/products/SKU-1001").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn flaw03_stack_trace_in_error_body() {
+    let (flawed, fixed) = both().await;
+    let response = flawed.get("/reports/nope").await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = text(response).await;
+    assert!(body.contains("java.lang.NullPointerException"));
+    assert!(body.contains("\tat com.demo.reports.ReportService.render(ReportService.java:87)"));
+    let response = fixed.get("/reports/nope").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(!text(response).await.contains("\tat "));
+}
+
+#[tokio::test]
+async fn flaws04_to_06_spec_deviations() {
+    let (flawed, fixed) = both().await;
+    // 4: undocumented status code.
+    assert_eq!(flawed.get("/health").await.status(), StatusCode::ACCEPTED);
+    assert_eq!(fixed.get("/health").await.status(), StatusCode::OK);
+    // 5: body breaking its schema (integers expected).
+    let body = json_of(flawed.get("/stats").await).await;
+    assert!(
+        body["users"].is_string() && body["notes"].is_null(),
+        "{body}"
+    );
+    let body = json_of(fixed.get("/stats").await).await;
+    assert!(body["users"].is_u64() && body["notes"].is_u64(), "{body}");
+    // 6: wrong Content-Type.
+    let content_type = |r: &reqwest::Response| {
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(content_type(&flawed.get("/version").await).starts_with("text/plain"));
+    assert_eq!(
+        content_type(&fixed.get("/version").await),
+        "application/json"
+    );
+}
+
+#[tokio::test]
+async fn flaws07_08_input_validation() {
+    let (flawed, fixed) = both().await;
+    // 7: rating 0 is below the documented minimum of 1.
+    let below = json!({"rating": 0});
+    assert_eq!(
+        flawed.post("/feedback", below.clone()).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        fixed.post("/feedback", below).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    // 8: the documented sort key `created` is rejected.
+    assert_eq!(
+        flawed.get("/products?sort=created").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        fixed.get("/products?sort=created").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn flaw09_undeclared_method_is_500_not_405() {
+    let (flawed, fixed) = both().await;
+    let status = |d: &Demo| d.request(Method::DELETE, "/version").send();
+    assert_eq!(
+        status(&flawed).await.expect("DELETE").status(),
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert_eq!(
+        status(&fixed).await.expect("DELETE").status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+}
+
+#[tokio::test]
+async fn flaws10_26_banner_and_cors() {
+    let (flawed, fixed) = both().await;
+    let origin = "https://evil.example";
+    let send = |d: &Demo| {
+        d.request(Method::GET, "/health")
+            .header("Origin", origin)
+            .send()
+    };
+    let response = send(&flawed).await.expect("GET");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(header("x-powered-by").as_deref(), Some("PHP/7.4.3"));
+    assert_eq!(
+        header("access-control-allow-origin").as_deref(),
+        Some(origin)
+    );
+    assert_eq!(
+        header("access-control-allow-credentials").as_deref(),
+        Some("true")
+    );
+    let response = send(&fixed).await.expect("GET");
+    assert!(response.headers().get("x-powered-by").is_none());
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn flaw11_oversized_field_drops_the_connection() {
+    let (flawed, fixed) = both().await;
+    let big = json!({"author": "eve", "text": "A".repeat(5000)});
+    let result = with_json(flawed.request(Method::POST, "/comments"), &big)
+        .send()
+        .await;
+    let error = result.expect_err("expected no response");
+    // hyper: the connection closed before a response head arrived.
+    assert!(
+        format!("{error:?}").contains("IncompleteMessage"),
+        "{error:?}"
+    );
+    let response = fixed.post("/comments", big).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // The flawed server is still up, and a normal comment works.
+    let small = json!({"author": "eve", "text": "hi"});
+    assert_eq!(
+        flawed.post("/comments", small).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn flaw12_slow_path_grows_with_input() {
+    let (flawed, fixed) = both().await;
+    let timed = |d: &Demo, email: String| {
+        let request = d.request(Method::GET, &with_query("/validate/email", "email", &email));
+        async move {
+            let start = Instant::now();
+            let status = request.send().await.expect("GET").status();
+            (status, start.elapsed())
+        }
+    };
+    let (status, short) = timed(&flawed, format!("{}!", "a".repeat(5))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(short < Duration::from_millis(300), "{short:?}");
+    let long_input = format!("{}!", "a".repeat(30));
+    let (_, long) = timed(&flawed, long_input.clone()).await;
+    assert!(long >= Duration::from_millis(1000), "{long:?}");
+    assert!(long < Duration::from_secs(2), "{long:?}");
+    let (_, fixed_time) = timed(&fixed, long_input).await;
+    assert!(fixed_time < Duration::from_millis(300), "{fixed_time:?}");
+}
+
+#[tokio::test]
+async fn flaw13_declared_bearer_auth_ignored() {
+    let (flawed, fixed) = both().await;
+    let response = flawed.get("/notes").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(text(response).await.contains("alice-private-diary"));
+    assert_eq!(fixed.get("/notes").await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn flaw14_weak_jwt_secret_and_alg_none() {
+    let (flawed, fixed) = both().await;
+    let weak = forged_token("HS256", "admin", Some(b"secret"));
+    let none = forged_token("none", "admin", None);
+    for token in [&weak, &none] {
+        assert_eq!(
+            flawed.get_as("/admin/audit-log", token).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            fixed.get_as("/admin/audit-log", token).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // A real token still works in fixed mode.
+    let admin = fixed.token("admin", "sup3rs3cret").await;
+    assert_eq!(
+        fixed.get_as("/admin/audit-log", &admin).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn flaw15_bob_reads_alices_note() {
+    let (flawed, fixed) = both().await;
+    let bob = flawed.token("bob", "builder").await;
+    let response = flawed.get_as("/notes/2", &bob).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(text(response).await.contains("alice-private-diary"));
+    let bob = fixed.token("bob", "builder").await;
+    assert_eq!(
+        fixed.get_as("/notes/2", &bob).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let alice = fixed.token("alice", "wonderland").await;
+    assert_eq!(
+        fixed.get_as("/notes/2", &alice).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn flaw16_admin_operation_open_to_users() {
+    let (flawed, fixed) = both().await;
+    let bob = flawed.token("bob", "builder").await;
+    let response = flawed.get_as("/admin/audit-log", &bob).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(text(response).await.contains("rotated signing key"));
+    let bob = fixed.token("bob", "builder").await;
+    assert_eq!(
+        fixed.get_as("/admin/audit-log", &bob).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn flaw17_mass_assignment_of_role() {
+    let (flawed, fixed) = both().await;
+    let body = json!({"username": "mallory", "password": "password123", "role": "admin"});
+    let created = json_of(flawed.post("/auth/register", body.clone()).await).await;
+    assert_eq!(created["role"], "admin");
+    let token = flawed.token("mallory", "password123").await;
+    assert_eq!(
+        flawed.get_as("/admin/audit-log", &token).await.status(),
+        StatusCode::OK
+    );
+    let response = fixed.post("/auth/register", body).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = json_of(response).await;
+    assert_eq!(created["role"], "user");
+}
+
+#[tokio::test]
+async fn flaw18_reflected_xss() {
+    let (flawed, fixed) = both().await;
+    let canary = "<script>alert('apiprobe')</script>";
+    let search = |d: &Demo| {
+        d.request(Method::GET, &with_query("/search", "q", canary))
+            .send()
+    };
+    let response = search(&flawed).await.expect("GET");
+    let content_type = response.headers().get("content-type").cloned();
+    assert_eq!(
+        content_type.as_ref().and_then(|v| v.to_str().ok()),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(text(response).await.contains(canary));
+    let body = text(search(&fixed).await.expect("GET")).await;
+    assert!(!body.contains(canary));
+    assert!(body.contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn flaw19_path_traversal() {
+    let (flawed, fixed) = both().await;
+    for name in [
+        "../../../etc/passwd",
+        "/etc/passwd",
+        "..%2f..%2f..%2fetc%2fpasswd",
+    ] {
+        let path = format!("/files?name={}", name.replace('/', "%2F"));
+        let response = flawed.get(&path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{name}");
+        assert!(text(response).await.contains("root:x:0:0"), "{name}");
+        let response = fixed.get(&path).await;
+        assert_ne!(response.status(), StatusCode::OK, "{name}");
+        assert!(!text(response).await.contains("root:x:0:0"), "{name}");
+    }
+    assert_eq!(
+        fixed.get("/files?name=readme.txt").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn flaw20_simulated_command_injection() {
+    let (flawed, fixed) = both().await;
+    for host in [
+        "localhost; echo INJECTED-42",
+        "localhost && echo INJECTED-42",
+        "localhost | echo INJECTED-42",
+    ] {
+        let response = flawed.post("/tools/ping", json!({"host": host})).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = json_of(response).await;
+        let output = body["output"].as_str().unwrap_or("");
+        assert!(
+            output.lines().any(|l| l == "INJECTED-42"),
+            "{host}: {output}"
+        );
+        let response = fixed.post("/tools/ping", json!({"host": host})).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{host}");
+    }
+    let start = Instant::now();
+    let response = flawed
+        .post("/tools/ping", json!({"host": "localhost; sleep 5"}))
+        .await;
+    let elapsed = start.elapsed();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(2),
+        "{elapsed:?}"
+    );
+    let response = fixed
+        .post("/tools/ping", json!({"host": "localhost"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn flaw21_user_enumeration_in_login() {
+    let (flawed, fixed) = both().await;
+    assert_ne!(
+        login_error(&flawed, "alice").await,
+        login_error(&flawed, "nobody").await
+    );
+    assert_eq!(
+        login_error(&fixed, "alice").await,
+        login_error(&fixed, "nobody").await
+    );
+}
+
+#[tokio::test]
+async fn flaw22_secrets_in_config() {
+    let (flawed, fixed) = both().await;
+    let body = text(flawed.get("/config").await).await;
+    assert!(body.contains("AKIAZ7DEMO4APIPROBE2"));
+    assert!(body.contains("-----BEGIN RSA PRIVATE KEY-----"));
+    let body = text(fixed.get("/config").await).await;
+    assert!(!body.contains("AKIA"));
+    assert!(!body.contains("PRIVATE KEY"));
+}
+
+#[tokio::test]
+async fn flaw23_password_hashes_in_user_list() {
+    let (flawed, fixed) = both().await;
+    let token = flawed.token("bob", "builder").await;
+    let body = text(flawed.get_as("/users", &token).await).await;
+    assert!(body.contains("password_hash") && body.contains("$sha256$alice$"));
+    let token = fixed.token("bob", "builder").await;
+    let response = fixed.get_as("/users", &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = text(response).await;
+    assert!(!body.contains("password_hash") && !body.contains("$sha256$"));
+}
+
+#[tokio::test]
+async fn flaw24_deleted_note_still_readable() {
+    let (flawed, fixed) = both().await;
+    for (demo, expected) in [(&flawed, StatusCode::OK), (&fixed, StatusCode::NOT_FOUND)] {
+        let alice = demo.token("alice", "wonderland").await;
+        let response = demo
+            .request(Method::DELETE, "/notes/1")
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .expect("DELETE");
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert_eq!(demo.get_as("/notes/1", &alice).await.status(), expected);
+    }
+}
+
+#[tokio::test]
+async fn flaw25_ssrf_to_loopback() {
+    let (flawed, fixed) = both().await;
+    let target = format!("{}/config", flawed.server.base_url());
+    let response = flawed.post("/webhooks/test", json!({"url": target})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = json_of(response).await;
+    assert_eq!(body["status"], 200);
+    assert!(
+        body["body"].as_str().unwrap_or("").contains("AKIA"),
+        "{body}"
+    );
+    let response = fixed.post("/webhooks/test", json!({"url": target})).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // Never beyond loopback, even flawed: the event is only queued.
+    let response = flawed
+        .post("/webhooks/test", json!({"url": "http://192.0.2.1/"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn flaw27_template_injection() {
+    let (flawed, fixed) = both().await;
+    let greet = |d: &Demo| {
+        d.request(Method::GET, &with_query("/greet", "name", "{{7*7}}"))
+            .send()
+    };
+    let body = json_of(greet(&flawed).await.expect("GET")).await;
+    assert_eq!(body["greeting"], "Hello, 49!");
+    let body = json_of(greet(&fixed).await.expect("GET")).await;
+    assert_eq!(body["greeting"], "Hello, {{7*7}}!");
+}
+
+#[tokio::test]
+async fn flaw28_no_rate_limit_on_login() {
+    let (flawed, fixed) = both().await;
+    for _ in 0..15 {
+        assert_eq!(
+            wrong_login(&flawed).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(wrong_login(&fixed).await.status());
+    }
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+    let response = wrong_login(&fixed).await;
+    assert!(response.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn spec_loads_and_every_operation_answers_when_fixed() {
+    let api = apiprobe::spec::load_path(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/demo.yaml"))
+        .expect("specs/demo.yaml loads");
+    let demo = Demo::start(FIXED).await;
+    let token = demo.token("alice", "wonderland").await;
+    let admin = demo.token("admin", "sup3rs3cret").await;
+    let mut seen = 0;
+    for operation in &api.operations {
+        let method = operation.method.to_string().to_uppercase();
+        let (path, body): (&str, Option<Value>) = match (method.as_str(), operation.path.as_str()) {
+            ("GET", "/calc/square") => ("/calc/square?n=7", None),
+            ("GET", "/reports/{name}") => ("/reports/daily", None),
+            ("POST", "/feedback") => ("/feedback", Some(json!({"rating": 4}))),
+            ("GET", "/products/{sku}") => ("/products/SKU-1002", None),
+            ("POST", "/comments") => ("/comments", Some(json!({"author": "a", "text": "b"}))),
+            ("GET", "/validate/email") => ("/validate/email?email=a%40example.com", None),
+            ("POST", "/auth/login") => (
+                "/auth/login",
+                Some(json!({"username": "bob", "password": "builder"})),
+            ),
+            ("POST", "/auth/register") => (
+                "/auth/register",
+                Some(json!({"username": "carol", "password": "carol-pass"})),
+            ),
+            ("POST", "/notes") => ("/notes", Some(json!({"title": "t", "body": "b"}))),
+            ("GET", "/notes/{id}") => ("/notes/2", None),
+            ("DELETE", "/notes/{id}") => ("/notes/1", None),
+            ("GET", "/search") => ("/search?q=tea", None),
+            ("GET", "/files") => ("/files?name=readme.txt", None),
+            ("POST", "/tools/ping") => ("/tools/ping", Some(json!({"host": "localhost"}))),
+            ("POST", "/webhooks/test") => (
+                "/webhooks/test",
+                Some(json!({"url": "https://hooks.example.com/demo"})),
+            ),
+            ("GET", "/greet") => ("/greet?name=alice", None),
+            (_, path) if !path.contains('{') => (path, None),
+            (m, p) => panic!("no request for {m} {p}"),
+        };
+        let method = Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request =
+            demo.request(method.clone(), path)
+                .bearer_auth(if path.starts_with("/admin") {
+                    &admin
+                } else {
+                    &token
+                });
+        if let Some(body) = body {
+            request = with_json(request, &body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        assert!(status.is_success(), "{method} {path}: {status}");
+        let declared = operation
+            .responses
+            .iter()
+            .any(|r| r.status.to_string() == status.as_str());
+        assert!(declared, "{method} {path}: {status} is not declared");
+        seen += 1;
+    }
+    assert_eq!(seen, 24);
+}
+
+async fn wrong_login(demo: &Demo) -> reqwest::Response {
+    demo.post(
+        "/auth/login",
+        json!({"username": "alice", "password": "guess"}),
+    )
+    .await
+}
+
+async fn login_error(demo: &Demo, user: &str) -> String {
+    let response = demo
+        .post(
+            "/auth/login",
+            json!({"username": user, "password": "wrong"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body = json_of(response).await;
+    body["error"].as_str().unwrap_or("").to_owned()
+}
