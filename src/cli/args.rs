@@ -20,6 +20,20 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print the requests a scan would send, as curl commands or JSON.
     Cases(CasesArgs),
+    /// Run the deliberately vulnerable demo API on 127.0.0.1 until Ctrl-C
+    /// (its spec is specs/demo.yaml), for other tools and manual probing.
+    ServeDemo(ServeDemoArgs),
+}
+
+/// Arguments of `apiprobe serve-demo`.
+#[derive(Debug, Args)]
+pub struct ServeDemoArgs {
+    /// Serve the repaired API, with every planted flaw fixed.
+    #[arg(long)]
+    pub fixed: bool,
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
 }
 
 /// Arguments of `apiprobe cases`.

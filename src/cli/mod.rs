@@ -5,6 +5,7 @@ mod args;
 mod cases;
 mod exit;
 mod inspect;
+mod serve_demo;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,7 @@ pub fn run() -> ExitCode {
         match cli.command {
             Command::Inspect(args) => inspect::run(args).await,
             Command::Cases(args) => cases::run(args).await,
+            Command::ServeDemo(args) => serve_demo::run(args).await,
         }
     });
     ExitCode::from(code)

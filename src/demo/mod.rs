@@ -19,7 +19,7 @@ mod shell;
 mod state;
 mod template;
 
-pub use server::{DemoServer, serve};
+pub use server::{DemoServer, serve, serve_on};
 
 use axum::Router;
 use axum::routing::{get, post};

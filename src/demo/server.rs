@@ -45,7 +45,13 @@ impl Drop for DemoServer {
 /// Starts the demo API on 127.0.0.1 with an ephemeral port, served by a
 /// spawned tokio task (so it must be called inside a tokio runtime).
 pub async fn serve(config: DemoConfig) -> std::io::Result<DemoServer> {
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    serve_on(config, 0).await
+}
+
+/// [`serve`] on a chosen port of 127.0.0.1 (0 for an ephemeral one). The
+/// demo never listens beyond loopback.
+pub async fn serve_on(config: DemoConfig, port: u16) -> std::io::Result<DemoServer> {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(config);

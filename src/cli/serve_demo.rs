@@ -1,0 +1,30 @@
+//! `apiprobe serve-demo`: the demo API as a standalone server.
+
+use std::io::Write as _;
+
+use apiprobe::demo::{DemoConfig, serve_on};
+
+use super::args::ServeDemoArgs;
+use super::exit;
+
+/// Serves the demo on loopback until Ctrl-C (SIGINT). Prints the base URL
+/// first, alone on its line, so that scripts can read it.
+pub async fn run(args: ServeDemoArgs) -> u8 {
+    let server = match serve_on(DemoConfig { fixed: args.fixed }, args.port).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            return exit::USAGE;
+        }
+    };
+    let mode = if args.fixed { "fixed" } else { "vulnerable" };
+    println!("{}", server.base_url());
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "apiprobe demo API ({mode}) at {}; spec: specs/demo.yaml; Ctrl-C stops it",
+        server.base_url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    server.shutdown().await;
+    exit::OK
+}
