@@ -1,5 +1,6 @@
 //! apiprobe: security and fuzz testing for HTTP APIs.
 #![warn(missing_docs)]
+pub mod checks;
 pub mod demo;
 pub mod generate;
 pub mod model;

@@ -1,0 +1,131 @@
+//! Confirmations in code after a regex matched, and evidence shaping.
+
+use super::EVIDENCE_CAP;
+use super::rules::Check;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// The confirmed byte range of a match at `start..end` of `text`, or `None`
+/// when the check rejects it.
+pub(super) fn confirm(
+    check: Check,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<(usize, usize)> {
+    let matched = text.get(start..end)?;
+    let before = text.get(..start)?.chars().next_back();
+    let after = text.get(end..)?;
+    match check {
+        Check::None => Some((start, end)),
+        Check::Luhn => luhn_prefix(matched).map(|len| (start, start + len)),
+        Check::Jwt => jwt_header_ok(matched).then_some((start, end)),
+        Check::InternalIp => {
+            let dotted_before = before == Some('.');
+            let mut rest = after.chars();
+            let dotted_after =
+                rest.next() == Some('.') && rest.next().is_some_and(|c| c.is_ascii_digit());
+            (!dotted_before && !dotted_after).then_some((start, end))
+        }
+        Check::PathStart => {
+            let glued = before.is_some_and(|c| c.is_ascii_alphanumeric() || "._~%/-".contains(c));
+            (!glued).then_some((start, end))
+        }
+        Check::KeyEnd => {
+            let glued = after
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            (!glued).then_some((start, end))
+        }
+        Check::JavaFrameInText => has_java_frame(text).then_some((start, end)),
+    }
+}
+
+/// The length in bytes of the longest prefix of `matched` (the whole, or cut
+/// before a separator) whose 13 to 19 digits pass the Luhn check.
+fn luhn_prefix(matched: &str) -> Option<usize> {
+    let mut ends: Vec<usize> = matched
+        .char_indices()
+        .filter(|&(_, c)| c == ' ' || c == '-')
+        .map(|(i, _)| i)
+        .collect();
+    ends.push(matched.len());
+    ends.into_iter().rev().find(|&end| {
+        let digits = matched.get(..end).unwrap_or_default();
+        let count = digits.bytes().filter(u8::is_ascii_digit).count();
+        (13..=19).contains(&count) && luhn(digits)
+    })
+}
+
+/// Whether the ASCII digits of `number` (other characters ignored) pass the
+/// Luhn check.
+pub(super) fn luhn(number: &str) -> bool {
+    let mut sum = 0u32;
+    let mut count = 0usize;
+    for (i, digit) in number
+        .bytes()
+        .rev()
+        .filter(u8::is_ascii_digit)
+        .map(|b| u32::from(b - b'0'))
+        .enumerate()
+    {
+        count += 1;
+        sum += if i % 2 == 1 {
+            let doubled = digit * 2;
+            if doubled > 9 { doubled - 9 } else { doubled }
+        } else {
+            digit
+        };
+    }
+    count > 0 && sum.is_multiple_of(10)
+}
+
+/// Whether the first part of a dotted token decodes (base64url) to a JSON
+/// object with a string `alg`.
+pub(super) fn jwt_header_ok(token: &str) -> bool {
+    let Some(header) = token.split('.').next() else {
+        return false;
+    };
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(header.trim_end_matches('=')) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|value| value.get("alg").map(serde_json::Value::is_string))
+        .unwrap_or(false)
+}
+
+/// Whether `text` holds a Java stack frame (`at x.y(Z.java:N)`).
+fn has_java_frame(text: &str) -> bool {
+    text.match_indices(".java:").any(|(i, _)| {
+        let window = text.get(i.saturating_sub(200)..i).unwrap_or_default();
+        window.contains("at ") && window.contains('(')
+    })
+}
+
+/// `text` capped to [`EVIDENCE_CAP`] bytes at a character boundary, with `…`
+/// when cut.
+pub(super) fn cap(text: &str) -> String {
+    if text.len() <= EVIDENCE_CAP {
+        return text.to_owned();
+    }
+    let mut end = EVIDENCE_CAP;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", text.get(..end).unwrap_or_default())
+}
+
+/// `secret` with all but its first 4 and last 2 characters replaced by `*`
+/// (at most 16 of them); entirely masked when 8 characters or shorter.
+pub(super) fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let n = chars.len();
+    if n <= 8 {
+        return "*".repeat(n);
+    }
+    let head: String = chars.iter().take(4).collect();
+    let tail: String = chars.iter().skip(n - 2).collect();
+    format!("{head}{}{tail}", "*".repeat((n - 6).min(16)))
+}
