@@ -2,7 +2,7 @@
 //! configuration (flaws 16, 17, 21, 22, 23 and 28).
 
 use super::auth::{self, caller};
-use super::response::{error, json, object, string_field, unauthorized};
+use super::response::{Rejection, error, json, object, string_field, unauthorized};
 use super::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,20 +21,25 @@ const WINDOW: Duration = Duration::from_secs(60);
 /// Usernames tracked at most, so hostile input cannot grow the log without bound.
 const MAX_TRACKED: usize = 10_000;
 
+/// A login or registration body: its JSON object, with the `username` and
+/// `password` strings, or why it is refused (a 400).
+fn credentials(
+    body: &Bytes,
+) -> Result<(serde_json::Map<String, Value>, String, String), Rejection> {
+    let map = object(body)?;
+    let username = string_field(&map, "username")?.to_owned();
+    let password = string_field(&map, "password")?.to_owned();
+    Ok((map, username, password))
+}
+
 /// POST /auth/login. Flaw 21: the message tells unknown users from wrong
 /// passwords. Flaw 28: no limit on failed attempts (fixed: 429 after 10 a minute).
 pub(crate) async fn login(State(state): Shared, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(map) => map,
-        Err(response) => return response.into_response(),
+    let (_, username, password) = match credentials(&body) {
+        Ok(parts) => parts,
+        Err(rejection) => return rejection.into_response(),
     };
-    let (username, password) = match (
-        string_field(&map, "username"),
-        string_field(&map, "password"),
-    ) {
-        (Ok(u), Ok(p)) => (u, p),
-        (Err(response), _) | (_, Err(response)) => return response.into_response(),
-    };
+    let (username, password) = (username.as_str(), password.as_str());
     let fixed = state.config.fixed;
     if fixed && recent_failures(&state, username) >= MAX_FAILURES {
         let mut response = error(
@@ -100,17 +105,11 @@ fn record_failure(state: &AppState, username: &str) {
 
 /// POST /auth/register. Flaw 17: a `role` field in the body is honoured.
 pub(crate) async fn register(State(state): Shared, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(map) => map,
-        Err(response) => return response.into_response(),
+    let (map, username, password) = match credentials(&body) {
+        Ok(parts) => parts,
+        Err(rejection) => return rejection.into_response(),
     };
-    let (username, password) = match (
-        string_field(&map, "username"),
-        string_field(&map, "password"),
-    ) {
-        (Ok(u), Ok(p)) => (u, p),
-        (Err(response), _) | (_, Err(response)) => return response.into_response(),
-    };
+    let (username, password) = (username.as_str(), password.as_str());
     let username_ok = (3..=32).contains(&username.len())
         && username
             .chars()
@@ -217,9 +216,9 @@ pub(crate) async fn audit_log(State(state): Shared, headers: HeaderMap) -> Respo
 }
 
 /// A fake AWS access key id (AKIA and 16 upper-case letters or digits).
-const FAKE_AWS_KEY: &str = "AKIAZ7DEMO4APIPROBE2";
+pub(crate) const FAKE_AWS_KEY: &str = "AKIAZ7DEMO4APIPROBE2";
 /// A fake private key block; not a key at all.
-const FAKE_PRIVATE_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----
+pub(crate) const FAKE_PRIVATE_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----
 MIIEpAIBAAKCAQEAdemoDEMOdemoDEMOdemoDEMOdemoDEMOdemoDEMOdemoDEMO
 ZmFrZS1rZXktZm9yLWFwaXByb2JlLWRlbW8tbm90LWEtcmVhbC1rZXktYXQtYWxs
 -----END RSA PRIVATE KEY-----";

@@ -95,7 +95,8 @@ pub(crate) async fn square(State(state): Shared, Query(params): Params) -> Respo
     }
 }
 
-const STACK_TRACE: &str = "java.lang.NullPointerException: Cannot invoke \"com.demo.reports.Report.render()\" because \"report\" is null
+/// The stack trace flaw 3 answers with.
+pub(crate) const STACK_TRACE: &str = "java.lang.NullPointerException: Cannot invoke \"com.demo.reports.Report.render()\" because \"report\" is null
 \tat com.demo.reports.ReportService.render(ReportService.java:87)
 \tat com.demo.reports.ReportController.get(ReportController.java:42)
 \tat java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(DirectMethodHandleAccessor.java:103)

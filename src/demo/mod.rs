@@ -21,6 +21,14 @@ mod template;
 
 pub use server::{DemoServer, serve, serve_on};
 
+/// Texts the demo plants in its responses, for tests elsewhere in the crate
+/// that must find them (so they test what the demo really sends).
+#[cfg(test)]
+pub(crate) mod planted {
+    pub(crate) use super::account::{FAKE_AWS_KEY, FAKE_PRIVATE_KEY};
+    pub(crate) use super::basic::STACK_TRACE;
+}
+
 use axum::Router;
 use axum::routing::{get, post};
 use std::sync::Arc;

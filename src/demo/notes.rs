@@ -1,6 +1,6 @@
 //! Notes, each owned by one user (flaws 13, 15 and 24).
 
-use super::auth::caller;
+use super::auth::{Caller, caller};
 use super::response::{Rejection, error, json, object, string_field, unauthorized};
 use super::state::AppState;
 use axum::body::Bytes;
@@ -103,6 +103,17 @@ fn find(state: &AppState, id: i64) -> rusqlite::Result<Option<Note>> {
         .optional()
 }
 
+/// The signed-in caller and the note id of a request, or the response refusing it.
+fn caller_and_id(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Caller, i64), Box<Response>> {
+    let user = caller(state, headers).ok_or_else(|| Box::new(unauthorized()))?;
+    let id = parse_id(id).map_err(|r| Box::new(r.into_response()))?;
+    Ok((user, id))
+}
+
 fn parse_id(id: &str) -> Result<i64, Rejection> {
     id.parse::<i64>()
         .map_err(|_| Rejection("id must be an integer".to_owned()))
@@ -115,12 +126,9 @@ pub(crate) async fn read(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(user) = caller(&state, &headers) else {
-        return unauthorized();
-    };
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(response) => return response.into_response(),
+    let (user, id) = match caller_and_id(&state, &headers, &id) {
+        Ok(parts) => parts,
+        Err(response) => return *response,
     };
     let note = match find(&state, id) {
         Ok(note) => note,
@@ -144,12 +152,9 @@ pub(crate) async fn delete(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(user) = caller(&state, &headers) else {
-        return unauthorized();
-    };
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(response) => return response.into_response(),
+    let (user, id) = match caller_and_id(&state, &headers, &id) {
+        Ok(parts) => parts,
+        Err(response) => return *response,
     };
     let sql = if state.config.fixed {
         "DELETE FROM notes WHERE id = ?1 AND (owner = ?2 OR ?3)"

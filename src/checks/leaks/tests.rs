@@ -431,15 +431,8 @@ fn kinds_serialise_snake_case() {
 
 // ---------------------------------------------------------------- the demo API
 
-/// `GET /reports/{name}` (src/demo/basic.rs, STACK_TRACE).
-const DEMO_STACK_TRACE: &str = "java.lang.NullPointerException: Cannot invoke \"com.demo.reports.Report.render()\" because \"report\" is null
-\tat com.demo.reports.ReportService.render(ReportService.java:87)
-\tat com.demo.reports.ReportController.get(ReportController.java:42)
-\tat java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(DirectMethodHandleAccessor.java:103)
-\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:883)
-\tat org.apache.catalina.core.ApplicationFilterChain.internalDoFilter(ApplicationFilterChain.java:195)
-\tat java.base/java.lang.Thread.run(Thread.java:1583)
-";
+/// `GET /reports/{name}`: the demo's own text.
+use crate::demo::planted::STACK_TRACE as DEMO_STACK_TRACE;
 
 #[test]
 fn demo_report_stack_trace() {
@@ -475,12 +468,8 @@ fn demo_sqlite_error() {
     assert_eq!(leaks[0].kind, sql(SqlEngine::Sqlite));
 }
 
-/// `GET /config` (src/demo/account.rs).
-const FAKE_AWS_KEY: &str = "AKIAZ7DEMO4APIPROBE2";
-const FAKE_PRIVATE_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----
-MIIEpAIBAAKCAQEAdemoDEMOdemoDEMOdemoDEMOdemoDEMOdemoDEMOdemoDEMO
-ZmFrZS1rZXktZm9yLWFwaXByb2JlLWRlbW8tbm90LWEtcmVhbC1rZXktYXQtYWxs
------END RSA PRIVATE KEY-----";
+/// `GET /config`: the demo's own fake secrets.
+use crate::demo::planted::{FAKE_AWS_KEY, FAKE_PRIVATE_KEY};
 
 #[test]
 fn demo_config_secrets() {
