@@ -335,11 +335,13 @@ impl<'a> Generator<'a> {
         }
         let span = hi - lo;
         let v = lo + span * (0.25 + 0.5 * src.unit());
-        float_value((v * 100.0).round() / 100.0).pipe_if_outside(
-            lo,
-            hi,
-            float_value(lo + span / 2.0),
-        )
+        // two decimals read well; rounding must not land on (or past) a bound
+        let rounded = (v * 100.0).round() / 100.0;
+        float_value(if rounded > lo && rounded < hi {
+            rounded
+        } else {
+            lo + span / 2.0
+        })
     }
 
     /// A string: by format, by pattern, or plain, within the length bounds.
@@ -635,19 +637,6 @@ pub(crate) fn decimals_of(m: f64) -> i32 {
         d += 1;
     }
     d
-}
-
-trait PipeIfOutside {
-    fn pipe_if_outside(self, lo: f64, hi: f64, fallback: Value) -> Value;
-}
-
-impl PipeIfOutside for Value {
-    fn pipe_if_outside(self, lo: f64, hi: f64, fallback: Value) -> Value {
-        match self.as_f64() {
-            Some(v) if v > lo && v < hi => self,
-            _ => fallback,
-        }
-    }
 }
 
 /// A plain alphanumeric string of `len` characters.

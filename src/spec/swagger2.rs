@@ -140,10 +140,11 @@ impl Converter<'_, '_> {
     }
 
     /// Follows a `$ref` (if `value` is one) and returns the target, with its
-    /// own references made valid in the root document.
-    fn inline(&mut self, value: &Value, _location: &str) -> Option<Value> {
+    /// own references made valid in the root document; a reference that
+    /// cannot be resolved comes back as written.
+    fn inline(&self, value: &Value) -> Value {
         let Some(raw) = value.get("$ref").and_then(Value::as_str) else {
-            return Some(value.clone());
+            return value.clone();
         };
         match self.docs.resolve(self.docs.root_url(), raw) {
             Ok(resolved) => {
@@ -151,18 +152,16 @@ impl Converter<'_, '_> {
                 if &resolved.reference.doc != self.docs.root_url() {
                     rebase_refs(&mut target, &resolved.reference.doc, self.docs.root_url());
                 }
-                Some(target)
+                target
             }
             // Kept as written: the model builder reports it like any other
             // unresolvable reference (the operation is skipped, or strict fails).
-            Err(_) => Some(value.clone()),
+            Err(_) => value.clone(),
         }
     }
 
     fn path_item(&mut self, item: &Value, loc: &str) -> Value {
-        let Some(item) = self.inline(item, loc) else {
-            return json!({});
-        };
+        let item = self.inline(item);
         let mut out = Map::new();
         let shared: Vec<Value> = item
             .get("parameters")
@@ -214,9 +213,7 @@ impl Converter<'_, '_> {
             )
             .collect::<Vec<_>>();
         for (p, ploc) in sources {
-            let Some(p) = self.inline(p, &ploc) else {
-                continue;
-            };
+            let p = self.inline(p);
             let key = |v: &Value| {
                 (
                     v.get("name").cloned(),
@@ -327,15 +324,13 @@ impl Converter<'_, '_> {
             if code.starts_with("x-") {
                 continue;
             }
-            let rloc = format!("{loc}/responses/{}", escape(code));
-            if let Some(r) = self.inline(r, &rloc) {
-                let converted = if r.get("$ref").is_some() {
-                    r // unresolvable: kept for the model builder to report
-                } else {
-                    response(&r, &produces)
-                };
-                responses.insert(code.clone(), converted);
-            }
+            let r = self.inline(r);
+            let converted = if r.get("$ref").is_some() {
+                r // unresolvable: kept for the model builder to report
+            } else {
+                response(&r, &produces)
+            };
+            responses.insert(code.clone(), converted);
         }
         if responses.is_empty() {
             responses.insert("default".into(), json!({"description": ""}));
