@@ -17,6 +17,15 @@ pub async fn run(args: ServeDemoArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    // The handler is in place before the URL is printed: a caller that
+    // interrupts as soon as it has the URL must find it there.
+    let interrupted = match Interrupt::listen() {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: cannot listen for Ctrl-C: {e}");
+            return exit::USAGE;
+        }
+    };
     let mode = if args.fixed { "fixed" } else { "vulnerable" };
     println!("{}", server.base_url());
     let _ = std::io::stdout().flush();
@@ -24,7 +33,38 @@ pub async fn run(args: ServeDemoArgs) -> u8 {
         "apiprobe demo API ({mode}) at {}; spec: specs/demo.yaml; Ctrl-C stops it",
         server.base_url()
     );
-    let _ = tokio::signal::ctrl_c().await;
+    interrupted.wait().await;
     server.shutdown().await;
     exit::OK
+}
+
+/// Ctrl-C (SIGINT), registered when made rather than when first awaited.
+struct Interrupt {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupt {
+    fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+            Ok(Interrupt { signal })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Interrupt {})
+        }
+    }
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            self.signal.recv().await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
