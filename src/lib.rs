@@ -2,7 +2,10 @@
 #![warn(missing_docs)]
 pub mod checks;
 pub mod demo;
+pub mod engine;
 pub mod generate;
 pub mod model;
+pub mod probes;
+pub mod report;
 pub mod spec;
 pub mod tls;

@@ -1,8 +1,39 @@
 //! How to judge exchanges: each check looks at what a server answered and
-//! yields findings.
+//! yields verdicts, which become findings.
 //!
+//! - `check`: what a [`Check`] is, its [`Severity`], the [`Context`] it sees
+//!   and the [`Verdict`] it gives.
+//! - `registry`: [`CHECKS`], the list users select from ([`select`]).
+//! - `judge`: [`Judge`] runs a selection over each exchange.
+//! - `finding`: [`Finding`] and [`FindingSet`] (one per operation, check and signature).
+//! - `server`: not_a_server_error, crash, max_response_time.
+//! - `conformance`: status code, content type, response schema and headers against the spec.
+//! - `validation`: negative_data_rejection, positive_data_acceptance,
+//!   missing_required_header, unsupported_method.
+//! - `disclosure`: stack_trace_leak, sql_error_leak, server_banner.
+//! - `validators`: compiled response schemas, cached.
 //! - [`leaks`]: one fast matcher over response bodies for stack traces, SQL
 //!   error text, secrets, sensitive fields, card numbers, internal addresses,
 //!   file-system paths and debug pages; and [`leaks::server_banner`] over
 //!   response headers for version-revealing banners.
+
+mod check;
+mod conformance;
+mod disclosure;
+mod finding;
+mod judge;
 pub mod leaks;
+mod registry;
+mod server;
+#[cfg(test)]
+mod tests;
+mod validation;
+mod validators;
+
+pub use check::{Check, Context, Scope, Settings, Severity, Verdict};
+pub use finding::{
+    EXCERPT_CAP, Finding, FindingSet, OperationRef, RecordedFailure, RecordedRequest,
+    RecordedResponse, fingerprint,
+};
+pub use judge::Judge;
+pub use registry::{CHECKS, UnknownCheck, find, select};

@@ -1,8 +1,12 @@
 //! Command-line arguments, as clap parses them.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use apiprobe::checks::Severity;
+use apiprobe::report::ReportSpec;
 
 /// Security and fuzz testing for HTTP APIs described by OpenAPI.
 #[derive(Debug, Parser)]
@@ -20,6 +24,11 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print the requests a scan would send, as curl commands or JSON.
     Cases(CasesArgs),
+    /// Scan an API: send valid, boundary, invalid and attack requests to every
+    /// operation and report what the responses reveal.
+    Scan(ScanArgs),
+    /// Start the bundled vulnerable demo API on 127.0.0.1 and scan it.
+    Demo(DemoArgs),
     /// Run the deliberately vulnerable demo API on 127.0.0.1 until Ctrl-C
     /// (its spec is specs/demo.yaml), for other tools and manual probing.
     ServeDemo(ServeDemoArgs),
@@ -97,4 +106,198 @@ pub struct InspectArgs {
     /// Fail (exit 2) when an operation cannot be read, instead of listing it as skipped.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// Arguments of `apiprobe scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The spec: a file (JSON or YAML) or an http(s) URL. Swagger 2.0, OpenAPI 3.0 or 3.1.
+    pub spec: String,
+    /// The API's base URL (default: the spec's first server).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Fail (exit 2) when an operation of the spec cannot be read.
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub scan: ScanFlags,
+}
+
+/// Arguments of `apiprobe demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Scan the repaired demo API, with every planted flaw fixed (expect no findings).
+    #[arg(long)]
+    pub fixed: bool,
+    #[command(flatten)]
+    pub scan: ScanFlags,
+}
+
+/// The options shared by `scan` and `demo`.
+#[derive(Debug, Args)]
+pub struct ScanFlags {
+    /// Requests in flight at once.
+    #[arg(short = 'c', long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096), help_heading = "Sending")]
+    pub concurrency: u32,
+    /// At most this many requests: `N` or `N/s` a second, `N/m` a minute.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate, help_heading = "Sending")]
+    pub rate_limit: Option<f64>,
+    /// The longest one request may take (e.g. `10s`, `500ms`; a bare number is seconds).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, help_heading = "Sending")]
+    pub timeout: Duration,
+    /// Stop after this many requests.
+    #[arg(long, value_name = "N", help_heading = "Budgets")]
+    pub max_requests: Option<u64>,
+    /// Stop after this long (e.g. `90s`, `5m`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Budgets")]
+    pub max_time: Option<Duration>,
+    /// The seed of every generated value (default: random, printed in the summary).
+    #[arg(long, help_heading = "Sending")]
+    pub seed: Option<u64>,
+    /// Valid cases per operation (boundary: half as many; invalid: as many).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100_000), help_heading = "Sending")]
+    pub cases: u32,
+    /// Attack cases per payload family and operation.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10_000), help_heading = "Sending")]
+    pub attacks: u32,
+    /// A folder of extra payload files (`family.txt`, one payload a line).
+    #[arg(long, value_name = "DIR", help_heading = "Sending")]
+    pub payloads: Option<PathBuf>,
+    /// An extra header for every request, `Name: value`; repeatable.
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "HEADER",
+        help_heading = "Authentication"
+    )]
+    pub headers: Vec<String>,
+    /// A bearer token for every request.
+    #[arg(long, value_name = "TOKEN", help_heading = "Authentication")]
+    pub bearer: Option<String>,
+    /// Basic credentials for every request, `user:password`.
+    #[arg(long, value_name = "USER:PASSWORD", help_heading = "Authentication")]
+    pub basic: Option<String>,
+    /// An API key, `NAME:VALUE[:header|query|cookie]` (default: where the spec puts it, else a header); repeatable.
+    #[arg(
+        long = "api-key",
+        value_name = "NAME:VALUE[:WHERE]",
+        help_heading = "Authentication"
+    )]
+    pub api_keys: Vec<String>,
+    /// Accept any TLS certificate.
+    #[arg(long, help_heading = "Connection")]
+    pub insecure: bool,
+    /// Trust the CA certificates in this PEM file too.
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub ca_cert: Option<PathBuf>,
+    /// Follow redirects (at most 5, and never to another host).
+    #[arg(long, help_heading = "Connection")]
+    pub follow_redirects: bool,
+    /// The most response body bytes read (the rest is not read).
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, help_heading = "Connection")]
+    pub max_response_bytes: usize,
+    /// Only operations matching: `path:REGEX` (or a bare REGEX), `method:GET`, `tag:NAME`, `id:OPERATION_ID`; repeatable.
+    #[arg(long, value_name = "FILTER", help_heading = "Selection")]
+    pub include: Vec<String>,
+    /// Leave out operations matching (same forms as --include); repeatable.
+    #[arg(long, value_name = "FILTER", help_heading = "Selection")]
+    pub exclude: Vec<String>,
+    /// Send only GET, HEAD and OPTIONS requests.
+    #[arg(long, help_heading = "Selection")]
+    pub read_only: bool,
+    /// Only these checks (comma-separated, or `all`).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "CHECKS",
+        help_heading = "Checks"
+    )]
+    pub checks: Vec<String>,
+    /// Leave out these checks (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "CHECKS",
+        help_heading = "Checks"
+    )]
+    pub exclude_checks: Vec<String>,
+    /// Responses slower than this are findings (e.g. `1s`, `800ms`).
+    #[arg(long, default_value = "1s", value_parser = parse_duration, help_heading = "Checks")]
+    pub max_response_time: Duration,
+    /// Do not shrink findings to smaller requests.
+    #[arg(long, help_heading = "Checks")]
+    pub no_shrink: bool,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = Severity::Low, help_heading = "Output")]
+    pub fail_on: Severity,
+    /// Write a report, `FORMAT:PATH` (formats: json); repeatable.
+    #[arg(long = "report", value_name = "FORMAT:PATH", help_heading = "Output")]
+    pub reports: Vec<ReportSpec>,
+    /// No progress display.
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// Reads `10s`, `500ms`, `5m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 10s, 500ms, 5m)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("unknown unit {other:?} (use ms, s, m or h)")),
+    };
+    if !(seconds.is_finite() && seconds > 0.0 && seconds < 1e9) {
+        return Err(format!("{text:?} must be more than zero"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Reads `N`, `N/s` or `N/m` as requests a second.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let (number, per) = match text.split_once('/') {
+        Some((n, p)) => (n, p.trim()),
+        None => (text, "s"),
+    };
+    let n: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a rate (e.g. 50, 50/s, 600/m)"))?;
+    let per_second = match per {
+        "s" | "sec" => n,
+        "m" | "min" => n / 60.0,
+        other => return Err(format!("unknown period {other:?} (use s or m)")),
+    };
+    if !(per_second.is_finite() && per_second > 0.0) {
+        return Err(format!("{text:?} must be more than zero"));
+    }
+    Ok(per_second)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_rates_parse() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("3 weeks").is_err());
+        assert_eq!(parse_rate("50"), Ok(50.0));
+        assert_eq!(parse_rate("120/m"), Ok(2.0));
+        assert!(parse_rate("0/s").is_err());
+        assert!(parse_rate("5/d").is_err());
+    }
 }

@@ -3,8 +3,12 @@
 
 mod args;
 mod cases;
+mod demo;
 mod exit;
 mod inspect;
+mod interrupt;
+mod progress;
+mod scan;
 mod serve_demo;
 
 use std::process::ExitCode;
@@ -41,6 +45,8 @@ pub fn run() -> ExitCode {
         match cli.command {
             Command::Inspect(args) => inspect::run(args).await,
             Command::Cases(args) => cases::run(args).await,
+            Command::Scan(args) => scan::run(args).await,
+            Command::Demo(args) => demo::run(args).await,
             Command::ServeDemo(args) => serve_demo::run(args).await,
         }
     });

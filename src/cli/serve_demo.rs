@@ -6,6 +6,7 @@ use apiprobe::demo::{DemoConfig, serve_on};
 
 use super::args::ServeDemoArgs;
 use super::exit;
+use super::interrupt::Interrupt;
 
 /// Serves the demo on loopback until Ctrl-C (SIGINT). Prints the base URL
 /// first, alone on its line, so that scripts can read it.
@@ -36,35 +37,4 @@ pub async fn run(args: ServeDemoArgs) -> u8 {
     interrupted.wait().await;
     server.shutdown().await;
     exit::OK
-}
-
-/// Ctrl-C (SIGINT), registered when made rather than when first awaited.
-struct Interrupt {
-    #[cfg(unix)]
-    signal: tokio::signal::unix::Signal,
-}
-
-impl Interrupt {
-    fn listen() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-            Ok(Interrupt { signal })
-        }
-        #[cfg(not(unix))]
-        {
-            Ok(Interrupt {})
-        }
-    }
-
-    async fn wait(mut self) {
-        #[cfg(unix)]
-        {
-            self.signal.recv().await;
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

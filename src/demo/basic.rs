@@ -1,10 +1,10 @@
 //! Operations whose flaws are about conformance and robustness: flaws 1 to 9,
 //! 11 and 12.
 
-use super::response::{error, json, object, string_field};
+use super::response::{Segment, error, json, object, string_field};
 use super::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -106,7 +106,7 @@ pub(crate) const STACK_TRACE: &str = "java.lang.NullPointerException: Cannot inv
 ";
 
 /// GET /reports/{name}. Flaw 3: an unknown report answers 500 with a stack trace.
-pub(crate) async fn report(State(state): Shared, Path(name): Path<String>) -> Response {
+pub(crate) async fn report(State(state): Shared, Segment(name): Segment) -> Response {
     let rows = match name.as_str() {
         "daily" => json!([{"metric": "logins", "value": 42}]),
         "weekly" => json!([{"metric": "logins", "value": 311}]),
@@ -194,7 +194,7 @@ fn query_products<P: rusqlite::Params>(
 }
 
 /// GET /products/{sku}. Flaw 2: string-built SQL; SQLite's error text is returned.
-pub(crate) async fn product(State(state): Shared, Path(sku): Path<String>) -> Response {
+pub(crate) async fn product(State(state): Shared, Segment(sku): Segment) -> Response {
     let result = {
         let db = state.db();
         if state.config.fixed {

@@ -1,10 +1,10 @@
 //! Notes, each owned by one user (flaws 13, 15 and 24).
 
 use super::auth::{Caller, caller};
-use super::response::{Rejection, error, json, object, string_field, unauthorized};
+use super::response::{Rejection, Segment, error, json, object, string_field, unauthorized};
 use super::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rusqlite::OptionalExtension;
@@ -124,7 +124,7 @@ fn parse_id(id: &str) -> Result<i64, Rejection> {
 pub(crate) async fn read(
     State(state): Shared,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Segment(id): Segment,
 ) -> Response {
     let (user, id) = match caller_and_id(&state, &headers, &id) {
         Ok(parts) => parts,
@@ -150,7 +150,7 @@ pub(crate) async fn read(
 pub(crate) async fn delete(
     State(state): Shared,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Segment(id): Segment,
 ) -> Response {
     let (user, id) = match caller_and_id(&state, &headers, &id) {
         Ok(parts) => parts,

@@ -47,3 +47,22 @@ pub(crate) fn string_field<'a>(
         .and_then(Value::as_str)
         .ok_or_else(|| Rejection(format!("field '{name}' is required and must be a string")))
 }
+
+/// A path segment, like `Path<String>`, whose rejection (e.g. percent-encoded
+/// bytes that are not UTF-8) is the demo's documented JSON 400 rather than
+/// axum's plain-text one.
+pub(crate) struct Segment(pub(crate) String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Segment {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(segment)) => Ok(Segment(segment)),
+            Err(rejection) => Err(error(StatusCode::BAD_REQUEST, &rejection.body_text())),
+        }
+    }
+}

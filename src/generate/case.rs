@@ -122,6 +122,28 @@ impl<'a> CaseGenerator<'a> {
         intent: Intent,
         src: &mut dyn Source,
     ) -> Result<Option<Case>, Unsendable> {
+        self.build(op, intent, None, src)
+    }
+
+    /// An attack case for `op` with a payload of `family` (rather than of a
+    /// family drawn at random). `Ok(None)` when the family has no payload or
+    /// the operation no slot it fits.
+    pub fn attack_case(
+        &mut self,
+        op: &Operation,
+        family: &PayloadFamily,
+        src: &mut dyn Source,
+    ) -> Result<Option<Case>, Unsendable> {
+        self.build(op, Intent::Attack, Some(family), src)
+    }
+
+    fn build(
+        &mut self,
+        op: &Operation,
+        intent: Intent,
+        family: Option<&PayloadFamily>,
+        src: &mut dyn Source,
+    ) -> Result<Option<Case>, Unsendable> {
         let mut values = self.positive_values(op, src);
         let mut violation = None;
         match intent {
@@ -136,7 +158,7 @@ impl<'a> CaseGenerator<'a> {
                 let mut last = None;
                 for _ in 0..4 {
                     let mut attempt = values.clone();
-                    let Some(a) = self.attack(op, &mut attempt, src) else {
+                    let Some(a) = self.attack(op, &mut attempt, family, src) else {
                         return Ok(None);
                     };
                     let serialised = serialise(self.api, op, &attempt).and_then(|mut request| {
@@ -329,13 +351,19 @@ impl<'a> CaseGenerator<'a> {
         &mut self,
         op: &Operation,
         values: &mut Values,
+        family: Option<&PayloadFamily>,
         src: &mut dyn Source,
     ) -> Option<Attack> {
-        let families: Vec<&PayloadFamily> = self.payloads.families().collect();
-        if families.is_empty() {
-            return None;
-        }
-        let family = families[src.index(families.len())].clone();
+        let family = match family {
+            Some(f) => f.clone(),
+            None => {
+                let families: Vec<&PayloadFamily> = self.payloads.families().collect();
+                if families.is_empty() {
+                    return None;
+                }
+                families[src.index(families.len())].clone()
+            }
+        };
         let list = self.payloads.get(&family);
         let chosen = list.get(src.index(list.len()))?;
         // bytes that are not UTF-8 travel as a placeholder, replaced after serialisation

@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::{Request, Unsendable};
 use crate::model::{Api, Operation, ParameterLocation};
 
-pub use shell::curl;
+pub use shell::{curl, curl_at};
 
 /// The values chosen for one request, before serialisation.
 #[derive(Debug, Clone, Default, PartialEq)]

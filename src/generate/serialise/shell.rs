@@ -14,7 +14,12 @@ use crate::model::Method;
 /// `[`, `]`, `{` or `}`; `-X GET` is left out when there is no body, and a
 /// bodiless HEAD uses `--head`.
 pub fn curl(base_url: &str, request: &Request) -> String {
-    let url = url(base_url, request);
+    curl_at(&url(base_url, request), request)
+}
+
+/// Like [`curl`], with the full URL given (the request's own path and query
+/// are not read): for a request as it was sent.
+pub fn curl_at(url: &str, request: &Request) -> String {
     let mut words: Vec<String> = vec!["curl".into()];
     if url.contains(['[', ']', '{', '}']) {
         words.push("--globoff".into());

@@ -1,0 +1,70 @@
+//! The judge: runs the selected checks over each exchange.
+
+use super::check::{Check, Context, Settings, Verdict};
+use super::leaks::LeakMatcher;
+use super::validators::Validators;
+use crate::engine::Exchange;
+use crate::generate::Case;
+use crate::model::{Api, Operation};
+use crate::probes::ProbeKind;
+
+/// Runs a selection of checks over exchanges. Shared by every worker of a
+/// scan (compiled response schemas are cached inside).
+pub struct Judge {
+    checks: Vec<&'static Check>,
+    settings: Settings,
+    validators: Validators,
+    matcher: Option<&'static LeakMatcher>,
+}
+
+impl Judge {
+    /// A judge running `checks` with `settings`.
+    pub fn new(checks: Vec<&'static Check>, settings: Settings) -> Judge {
+        Judge {
+            checks,
+            settings,
+            validators: Validators::default(),
+            // the built-in patterns compile (a unit test makes sure); if they
+            // did not, leak checks would find nothing rather than fail the scan
+            matcher: LeakMatcher::shared().ok(),
+        }
+    }
+
+    /// The checks it runs.
+    pub fn checks(&self) -> &[&'static Check] {
+        &self.checks
+    }
+
+    /// The limits it judges against.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Every check's verdicts on one exchange.
+    pub fn judge(
+        &self,
+        api: &Api,
+        operation: &Operation,
+        probe: &ProbeKind,
+        case: &Case,
+        exchange: &Exchange,
+    ) -> Vec<(&'static Check, Verdict)> {
+        let ctx = Context::new(
+            api,
+            operation,
+            probe,
+            case,
+            exchange,
+            &self.settings,
+            &self.validators,
+            self.matcher,
+        );
+        let mut out = Vec::new();
+        let mut verdicts = Vec::new();
+        for &check in &self.checks {
+            (check.judge)(&ctx, &mut verdicts);
+            out.extend(verdicts.drain(..).map(|v| (check, v)));
+        }
+        out
+    }
+}

@@ -1,0 +1,186 @@
+//! The list of checks, as data: users select from it by name.
+
+use super::check::{Check, Scope, Severity};
+use super::{conformance, disclosure, server, validation};
+
+/// Every check, in the order reports list them.
+pub static CHECKS: &[Check] = &[
+    Check {
+        name: "not_a_server_error",
+        severity: Severity::Medium,
+        cwe: Some(755),
+        summary: "The server answered with a 5xx status.",
+        scope: Scope::Operation,
+        judge: server::not_a_server_error,
+    },
+    Check {
+        name: "crash",
+        severity: Severity::High,
+        cwe: Some(248),
+        summary: "The connection was reset or closed without a complete response, or the response was not valid HTTP.",
+        scope: Scope::Operation,
+        judge: server::crash,
+    },
+    Check {
+        name: "max_response_time",
+        severity: Severity::Medium,
+        cwe: Some(400),
+        summary: "The response took longer than the limit (--max-response-time), or did not come before the timeout.",
+        scope: Scope::Operation,
+        judge: server::max_response_time,
+    },
+    Check {
+        name: "status_code_conformance",
+        severity: Severity::Low,
+        cwe: None,
+        summary: "The status code is not among the operation's documented responses.",
+        scope: Scope::Operation,
+        judge: conformance::status_code_conformance,
+    },
+    Check {
+        name: "content_type_conformance",
+        severity: Severity::Low,
+        cwe: None,
+        summary: "The response's Content-Type is not one the spec documents for its status.",
+        scope: Scope::Operation,
+        judge: conformance::content_type_conformance,
+    },
+    Check {
+        name: "response_schema_conformance",
+        severity: Severity::Low,
+        cwe: None,
+        summary: "The response body does not match the documented schema (or is not the JSON it claims to be).",
+        scope: Scope::Operation,
+        judge: conformance::response_schema_conformance,
+    },
+    Check {
+        name: "response_headers_conformance",
+        severity: Severity::Low,
+        cwe: None,
+        summary: "A documented required response header is missing or does not match its schema.",
+        scope: Scope::Operation,
+        judge: conformance::response_headers_conformance,
+    },
+    Check {
+        name: "negative_data_rejection",
+        severity: Severity::Medium,
+        cwe: Some(20),
+        summary: "A request that breaks the spec's constraints was accepted with a 2xx status.",
+        scope: Scope::Operation,
+        judge: validation::negative_data_rejection,
+    },
+    Check {
+        name: "positive_data_acceptance",
+        severity: Severity::Low,
+        cwe: None,
+        summary: "A request that follows the spec was rejected as invalid (400, 422 and similar).",
+        scope: Scope::Operation,
+        judge: validation::positive_data_acceptance,
+    },
+    Check {
+        name: "missing_required_header",
+        severity: Severity::Low,
+        cwe: Some(20),
+        summary: "A request without a required header was accepted with a 2xx status.",
+        scope: Scope::Operation,
+        judge: validation::missing_required_header,
+    },
+    Check {
+        name: "unsupported_method",
+        severity: Severity::Low,
+        cwe: Some(650),
+        summary: "A method the path does not declare was not answered with 405 Method Not Allowed.",
+        scope: Scope::Operation,
+        judge: validation::unsupported_method,
+    },
+    Check {
+        name: "stack_trace_leak",
+        severity: Severity::Medium,
+        cwe: Some(209),
+        summary: "The response body holds a stack trace.",
+        scope: Scope::Operation,
+        judge: disclosure::stack_trace_leak,
+    },
+    Check {
+        name: "sql_error_leak",
+        severity: Severity::High,
+        cwe: Some(209),
+        summary: "The response body holds a database error message (a sign of injectable SQL).",
+        scope: Scope::Operation,
+        judge: disclosure::sql_error_leak,
+    },
+    Check {
+        name: "server_banner",
+        severity: Severity::Low,
+        cwe: Some(200),
+        summary: "A response header reveals server software and its version.",
+        scope: Scope::Target,
+        judge: disclosure::server_banner,
+    },
+];
+
+/// A check name that no check has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown check {name:?}; the checks are: {known}")]
+pub struct UnknownCheck {
+    /// The name given.
+    pub name: String,
+    /// Every check's name, comma-separated.
+    pub known: String,
+}
+
+/// The check named `name`.
+pub fn find(name: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.name == name)
+}
+
+/// The checks to run: those named in `only` (every check when it is empty
+/// or holds `all`), less those named in `exclude`.
+pub fn select(only: &[String], exclude: &[String]) -> Result<Vec<&'static Check>, UnknownCheck> {
+    let known = || CHECKS.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
+    for name in only.iter().chain(exclude) {
+        if name != "all" && find(name).is_none() {
+            return Err(UnknownCheck {
+                name: name.clone(),
+                known: known(),
+            });
+        }
+    }
+    let everything = only.is_empty() || only.iter().any(|n| n == "all");
+    Ok(CHECKS
+        .iter()
+        .filter(|c| everything || only.iter().any(|n| n == c.name))
+        .filter(|c| !exclude.iter().any(|n| n == c.name))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = CHECKS.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before);
+    }
+
+    #[test]
+    fn selection_includes_and_excludes() {
+        let all = select(&[], &[]).unwrap();
+        assert_eq!(all.len(), CHECKS.len());
+        let two = select(&["crash".into(), "server_banner".into()], &[]).unwrap();
+        assert_eq!(
+            two.iter().map(|c| c.name).collect::<Vec<_>>(),
+            ["crash", "server_banner"]
+        );
+        let less = select(&["all".into()], &["crash".into()]).unwrap();
+        assert_eq!(less.len(), CHECKS.len() - 1);
+        assert!(less.iter().all(|c| c.name != "crash"));
+        let err = select(&["nope".into()], &[]).unwrap_err();
+        assert_eq!(err.name, "nope");
+        assert!(err.to_string().contains("not_a_server_error"));
+    }
+}

@@ -1,0 +1,114 @@
+//! Checks on how the server held up: 5xx answers, crashes, slowness.
+
+use serde::Serialize;
+
+use super::check::{Context, Verdict};
+use crate::engine::{FailureKind, Outcome};
+
+/// How much of a body evidence quotes, in characters.
+const BODY_EXCERPT: usize = 200;
+
+/// A status with its reason phrase, e.g. `500 Internal Server Error`; the
+/// bare code when it has no registered phrase.
+pub(super) fn status_line(status: u16) -> String {
+    match axum::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
+/// The first [`BODY_EXCERPT`] characters of a body (lossy), with an
+/// ellipsis when there is more.
+pub(super) fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    match text.char_indices().nth(BODY_EXCERPT) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// A value's serialised name (a unit enum variant's `snake_case` name).
+pub(super) fn serial_name(value: impl Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "unknown".to_owned(),
+    }
+}
+
+/// A 5xx status.
+pub(crate) fn not_a_server_error(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
+    let Some(response) = ctx.exchange.response() else {
+        return;
+    };
+    if response.status < 500 {
+        return;
+    }
+    let line = status_line(response.status);
+    let body = body_excerpt(&response.body);
+    let evidence = if body.is_empty() {
+        format!("status {line}, empty body")
+    } else {
+        format!("status {line}; body: {body}")
+    };
+    out.push(Verdict {
+        title: line,
+        evidence,
+        signature: response.status.to_string(),
+    });
+}
+
+/// The connection reset or closed without a complete response, or bytes
+/// that were not HTTP.
+pub(crate) fn crash(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
+    let Some(failure) = ctx.exchange.failure() else {
+        return;
+    };
+    if !failure.kind.is_crash() {
+        return;
+    }
+    let title = match failure.kind {
+        FailureKind::Reset => "Connection reset by the server",
+        FailureKind::Closed => "Connection closed before a response",
+        FailureKind::BodyAborted => "Connection lost while reading the body",
+        FailureKind::Malformed => "Response is not valid HTTP",
+        _ => "Connection failed",
+    };
+    out.push(Verdict {
+        title: title.to_owned(),
+        evidence: failure.message.clone(),
+        signature: failure.kind.as_str().to_owned(),
+    });
+}
+
+/// A response slower than the limit, or none before the timeout.
+pub(crate) fn max_response_time(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
+    let limit = ctx.settings.max_response_time;
+    let elapsed = ctx.exchange.elapsed;
+    match &ctx.exchange.outcome {
+        Outcome::Response(_) if elapsed > limit => out.push(Verdict {
+            title: format!("Response slower than {} ms", limit.as_millis()),
+            evidence: format!(
+                "the response took {} ms; the limit is {} ms",
+                elapsed.as_millis(),
+                limit.as_millis()
+            ),
+            signature: "slow".to_owned(),
+        }),
+        Outcome::Failed(f) if f.kind == FailureKind::Timeout => out.push(Verdict {
+            title: "No response before the timeout".to_owned(),
+            evidence: format!(
+                "no complete response after {} ms (the limit is {} ms): {}",
+                elapsed.as_millis(),
+                limit.as_millis(),
+                f.message
+            ),
+            signature: "timeout".to_owned(),
+        }),
+        _ => {}
+    }
+}

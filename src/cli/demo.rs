@@ -1,0 +1,38 @@
+//! `apiprobe demo`: start the bundled vulnerable API in-process and scan it.
+
+use apiprobe::demo::{DemoConfig, serve};
+use apiprobe::spec::Loader;
+
+use super::args::DemoArgs;
+use super::exit;
+use super::scan::{Exit, scan};
+
+/// The demo API's spec, built into the binary.
+const DEMO_SPEC: &str = include_str!("../../specs/demo.yaml");
+
+/// Starts the demo API on a free loopback port and scans it; exits 0 when
+/// the scan ran, whatever it found (the flaws are planted).
+pub async fn run(args: DemoArgs) -> u8 {
+    let api = match Loader::new().load_str(DEMO_SPEC, "specs/demo.yaml") {
+        Ok(api) => api,
+        Err(e) => {
+            eprintln!("error: the built-in demo spec does not load: {e}");
+            return exit::USAGE;
+        }
+    };
+    let server = match serve(DemoConfig { fixed: args.fixed }).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot start the demo API on 127.0.0.1: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mode = if args.fixed { "repaired" } else { "vulnerable" };
+    eprintln!(
+        "apiprobe demo: scanning the {mode} demo API at {} (spec: specs/demo.yaml)",
+        server.base_url()
+    );
+    let code = scan(api, server.base_url(), &args.scan, Exit::Showcase).await;
+    server.shutdown().await;
+    code
+}

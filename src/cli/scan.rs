@@ -1,0 +1,292 @@
+//! `apiprobe scan`: load a spec, scan the API, report, exit with a code
+//! that says how it went.
+
+use std::io::IsTerminal as _;
+use std::sync::Arc;
+
+use apiprobe::checks::{Judge, Settings, select};
+use apiprobe::engine::{
+    Client, ClientOptions, Credential, Filter, Place, Scan, ScanOptions, Stop, StopReason,
+};
+use apiprobe::generate::Payloads;
+use apiprobe::model::Api;
+use apiprobe::probes::PlanOptions;
+use apiprobe::report::{Report, Style, summary, write_report};
+use apiprobe::spec::{Loader, Source};
+
+use super::args::{ScanArgs, ScanFlags};
+use super::exit;
+use super::interrupt::Interrupt;
+use super::progress::Progress;
+
+/// Loads the spec and scans the API it describes.
+pub async fn run(args: ScanArgs) -> u8 {
+    let api = match Loader::new()
+        .strict(args.strict)
+        .load(&Source::parse(&args.spec))
+        .await
+    {
+        Ok(api) => api,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    for s in &api.skipped {
+        eprintln!("warning: left out {}: {}", s.operation, s.error);
+    }
+    let base_url = match base_url(&api, args.url.as_deref()) {
+        Ok(url) => url,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    scan(api, base_url, &args.scan, Exit::Findings).await
+}
+
+/// How a scan's findings map to the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 1 when a finding reaches `--fail-on` (`scan`).
+    Findings,
+    /// 0 whatever was found (`demo`, whose flaws are planted).
+    Showcase,
+}
+
+/// The base URL: `--url`, else the spec's first server (which must be absolute).
+pub fn base_url(api: &Api, given: Option<&str>) -> Result<String, String> {
+    let text = match given {
+        Some(u) => u.to_owned(),
+        None => match api.servers.first() {
+            Some(s) => {
+                let resolved = s.resolved_url();
+                match url::Url::parse(&api.source).and_then(|base| base.join(&resolved)) {
+                    Ok(u) if u.scheme().starts_with("http") => u.to_string(),
+                    _ => resolved,
+                }
+            }
+            None => {
+                return Err("the spec names no server: give the API's address with --url".into());
+            }
+        },
+    };
+    let url = url::Url::parse(&text).map_err(|e| {
+        format!("the base URL {text:?} is not an absolute URL ({e}); give one with --url")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("the base URL {text:?} is not http or https"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "the base URL {text:?} must not have a query or fragment"
+        ));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
+fn credentials(api: &Api, flags: &ScanFlags) -> Result<Vec<Credential>, String> {
+    let mut out = Vec::new();
+    for h in &flags.headers {
+        let Some((name, value)) = h.split_once(':') else {
+            return Err(format!("-H {h:?}: expected `Name: value`"));
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!("-H {h:?}: {name:?} is not a header name"));
+        }
+        out.push(Credential::header(name, value.trim()));
+    }
+    if let Some(token) = &flags.bearer {
+        out.push(Credential::bearer(token));
+    }
+    if let Some(basic) = &flags.basic {
+        if !basic.contains(':') {
+            return Err("--basic: expected user:password".into());
+        }
+        out.push(Credential::basic(basic));
+    }
+    for key in &flags.api_keys {
+        let mut parts = key.splitn(2, ':');
+        let name = parts.next().unwrap_or_default();
+        let Some(rest) = parts.next() else {
+            return Err(format!(
+                "--api-key {key:?}: expected NAME:VALUE[:header|query|cookie]"
+            ));
+        };
+        let (value, place) = match rest.rsplit_once(':') {
+            Some((v, "header")) => (v, Some(Place::Header)),
+            Some((v, "query")) => (v, Some(Place::Query)),
+            Some((v, "cookie")) => (v, Some(Place::Cookie)),
+            _ => (rest, None),
+        };
+        if name.is_empty() {
+            return Err(format!("--api-key {key:?}: the name is empty"));
+        }
+        out.push(Credential::api_key(api, name, value, place));
+    }
+    Ok(out)
+}
+
+/// Scans `api` at `base_url` with `flags`: progress on stderr, the summary
+/// on stdout, reports written whatever happens (Ctrl-C, budgets, a lost target).
+pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> u8 {
+    let checks = match select(&flags.checks, &flags.exclude_checks) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let filter = match Filter::parse(&flags.include, &flags.exclude) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let credentials = match credentials(&api, flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut payloads = Payloads::builtin();
+    if let Some(dir) = &flags.payloads
+        && let Err(e) = payloads.load_dir(dir)
+    {
+        eprintln!("error: {e}");
+        return exit::USAGE;
+    }
+    let ca_cert = match &flags.ca_cert {
+        Some(path) => match std::fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                eprintln!("error: --ca-cert {}: {e}", path.display());
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    let client = match Client::new(ClientOptions {
+        timeout: flags.timeout,
+        max_response_bytes: flags.max_response_bytes.max(1),
+        insecure: flags.insecure,
+        ca_cert,
+        follow_redirects: flags.follow_redirects,
+        max_idle_per_host: flags.concurrency as usize,
+        // a proxy cannot reach this machine's loopback: talk to it directly
+        env_proxy: !is_loopback(&base_url),
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let operations = filter.select(&api);
+    if operations.is_empty() {
+        eprintln!("error: no operation to scan (check --include, --exclude and the spec)");
+        return exit::USAGE;
+    }
+    let seed = flags.seed.unwrap_or_else(rand_seed);
+    let check_names: Vec<&str> = checks.iter().map(|c| c.name).collect();
+    let judge = Arc::new(Judge::new(
+        checks.clone(),
+        Settings {
+            max_response_time: flags.max_response_time,
+        },
+    ));
+    let api = Arc::new(api);
+    let scan = Scan {
+        api: Arc::clone(&api),
+        operations,
+        payloads: Arc::new(payloads),
+        client,
+        judge,
+        options: ScanOptions {
+            base_url: base_url.clone(),
+            concurrency: flags.concurrency as usize,
+            rate_limit: flags.rate_limit,
+            max_requests: flags.max_requests,
+            max_time: flags.max_time,
+            seed,
+            credentials,
+            plan: PlanOptions {
+                positive: flags.cases,
+                negative: flags.cases,
+                attacks_per_family: flags.attacks,
+                read_only: flags.read_only,
+                ..PlanOptions::default()
+            },
+            shrink: !flags.no_shrink,
+            retries_on_429: 3,
+        },
+    };
+    let stop = Stop::new();
+    if let Ok(interrupt) = Interrupt::listen() {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            interrupt.wait().await;
+            stop.request(StopReason::Interrupted);
+        });
+    }
+    let progress = Arc::new(Progress::new(flags.quiet));
+    let result = scan.run(progress, stop).await;
+    let report = Report::new(&api, &base_url, &check_names, &result);
+    let mut failed_write = false;
+    for spec in &flags.reports {
+        if let Err(e) = write_report(&report, spec) {
+            eprintln!("error: {e}");
+            failed_write = true;
+        }
+    }
+    let style = Style {
+        colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    print!("{}", summary(&report, style));
+    if result.reason.is_target_error() {
+        if let apiprobe::engine::StopReason::Unreachable(why) | StopReason::TargetLost(why) =
+            &result.reason
+        {
+            eprintln!("error: the target cannot be reached: {why}");
+        }
+        return exit::UNREACHABLE;
+    }
+    if failed_write {
+        return exit::USAGE;
+    }
+    match mode {
+        Exit::Showcase => exit::OK,
+        Exit::Findings => {
+            if report.findings.iter().any(|f| f.severity >= flags.fail_on) {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            }
+        }
+    }
+}
+
+/// Whether a URL's host is this machine.
+fn is_loopback(base_url: &str) -> bool {
+    match url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// A seed from the clock and the process id (the summary prints it).
+fn rand_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    (nanos ^ (u64::from(std::process::id()) << 32)) % 1_000_000_000
+}

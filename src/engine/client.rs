@@ -1,0 +1,290 @@
+//! The HTTP client: sends one request, reads the response up to a cap, and
+//! names what went wrong when no complete response came.
+
+use std::error::Error as StdError;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::EngineError;
+use super::exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
+use crate::generate::Request;
+use crate::model::Method;
+
+/// How the client connects and reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The longest a request may take, from connecting to the end of the body.
+    pub timeout: Duration,
+    /// The most body bytes read from a response; the rest is not read and
+    /// the connection is dropped.
+    pub max_response_bytes: usize,
+    /// Accept any TLS certificate (self-signed, expired, other host).
+    pub insecure: bool,
+    /// Extra trusted CA certificates, PEM (one or several).
+    pub ca_cert: Option<Vec<u8>>,
+    /// Follow redirects (at most 5, and only to the same host and port).
+    pub follow_redirects: bool,
+    /// Open connections kept per host.
+    pub max_idle_per_host: usize,
+    /// Send through the proxies named by `HTTP_PROXY`, `HTTPS_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` (upper or lower case).
+    pub env_proxy: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(10),
+            max_response_bytes: 1 << 20,
+            insecure: false,
+            ca_cert: None,
+            follow_redirects: false,
+            max_idle_per_host: 64,
+            env_proxy: true,
+        }
+    }
+}
+
+/// An HTTP client for one scan (HTTP/1.1 and HTTP/2 over rustls, pooled connections).
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: reqwest::Client,
+    options: ClientOptions,
+}
+
+impl Client {
+    /// A client with `options`. Fails on a CA file that holds no certificate.
+    pub fn new(options: ClientOptions) -> Result<Client, EngineError> {
+        crate::tls::install_crypto_provider();
+        let redirect = if options.follow_redirects {
+            reqwest::redirect::Policy::custom(|attempt| {
+                let same = attempt.previous().first().is_some_and(|first| {
+                    first.host_str() == attempt.url().host_str()
+                        && first.port_or_known_default() == attempt.url().port_or_known_default()
+                });
+                if attempt.previous().len() > 5 {
+                    attempt.error("more than 5 redirects")
+                } else if !same {
+                    attempt.stop()
+                } else {
+                    attempt.follow()
+                }
+            })
+        } else {
+            reqwest::redirect::Policy::none()
+        };
+        let mut builder = reqwest::Client::builder()
+            .redirect(redirect)
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(options.max_idle_per_host)
+            .tcp_nodelay(true)
+            .user_agent(concat!("apiprobe/", env!("CARGO_PKG_VERSION")))
+            .tls_danger_accept_invalid_certs(options.insecure);
+        if !options.env_proxy {
+            builder = builder.no_proxy();
+        }
+        if let Some(pem) = &options.ca_cert {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| EngineError::CaCert(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(EngineError::CaCert("no PEM certificate in the file".into()));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let inner = builder
+            .build()
+            .map_err(|e| EngineError::Client(chain(&e)))?;
+        Ok(Client { inner, options })
+    }
+
+    /// The options it was built with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Sends `request` to `url` (the base URL joined with the request's path
+    /// and query) and reads the response. Never fails: a transport problem
+    /// is the exchange's outcome.
+    pub async fn send(&self, url: String, request: Request) -> Exchange {
+        let started = Instant::now();
+        let outcome =
+            match tokio::time::timeout(self.options.timeout, self.fetch(&url, &request)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Outcome::Failed(Failure {
+                    kind: FailureKind::Timeout,
+                    message: format!(
+                        "no complete response within {} ms",
+                        self.options.timeout.as_millis()
+                    ),
+                }),
+            };
+        Exchange {
+            request: SentRequest { url, request },
+            outcome,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    async fn fetch(&self, url: &str, request: &Request) -> Outcome {
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Put => reqwest::Method::PUT,
+            Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
+            Method::Options => reqwest::Method::OPTIONS,
+            Method::Head => reqwest::Method::HEAD,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Trace => reqwest::Method::TRACE,
+        };
+        let mut headers = HeaderMap::with_capacity(request.headers.len() + 1);
+        for (name, value) in &request.headers {
+            let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_bytes(value.as_bytes()),
+            ) else {
+                return failed(
+                    FailureKind::Other,
+                    format!("header {name:?} cannot be sent as given"),
+                );
+            };
+            headers.append(name, value);
+        }
+        let mut builder = self.inner.request(method, url);
+        if let Some(body) = &request.body {
+            if let Ok(value) = HeaderValue::from_str(&body.content_type) {
+                headers.insert(reqwest::header::CONTENT_TYPE, value);
+            }
+            builder = builder.body(body.bytes.clone());
+        }
+        let mut response = match builder.headers(headers).send().await {
+            Ok(r) => r,
+            Err(e) => return Outcome::Failed(classify(&e, false)),
+        };
+        let status = response.status().as_u16();
+        let version = match response.version() {
+            reqwest::Version::HTTP_09 => "HTTP/0.9",
+            reqwest::Version::HTTP_10 => "HTTP/1.0",
+            reqwest::Version::HTTP_2 => "HTTP/2",
+            reqwest::Version::HTTP_3 => "HTTP/3",
+            _ => "HTTP/1.1",
+        };
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let cap = self.options.max_response_bytes;
+        let mut body = Vec::new();
+        let mut truncated = false;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = cap - body.len();
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        // dropping the response closes the connection unread
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Outcome::Failed(classify(&e, true)),
+            }
+        }
+        Outcome::Response(Response {
+            status,
+            version,
+            headers,
+            body,
+            truncated,
+        })
+    }
+}
+
+fn failed(kind: FailureKind, message: String) -> Outcome {
+    Outcome::Failed(Failure { kind, message })
+}
+
+/// The error and its causes, joined: `a: b: c`.
+fn chain(e: &dyn StdError) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// Names a reqwest error by walking its causes: hyper's and the OS's errors
+/// say what the server did.
+fn classify(e: &reqwest::Error, in_body: bool) -> Failure {
+    let message = chain(e);
+    let kind = if e.is_timeout() {
+        FailureKind::Timeout
+    } else if e.is_redirect() {
+        FailureKind::Redirect
+    } else if e.is_connect() {
+        if message.contains("certificate") || message.to_ascii_lowercase().contains("tls") {
+            FailureKind::Tls
+        } else {
+            FailureKind::Connect
+        }
+    } else {
+        cause_kind(e).unwrap_or(if in_body {
+            FailureKind::BodyAborted
+        } else {
+            FailureKind::Other
+        })
+    };
+    let kind = match kind {
+        // a body cut short is its own kind, whatever closed it
+        FailureKind::Closed | FailureKind::Reset if in_body => FailureKind::BodyAborted,
+        k => k,
+    };
+    Failure { kind, message }
+}
+
+fn cause_kind(e: &(dyn StdError + 'static)) -> Option<FailureKind> {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            match io.kind() {
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
+                    return Some(FailureKind::Reset);
+                }
+                K::UnexpectedEof => return Some(FailureKind::Closed),
+                K::TimedOut => return Some(FailureKind::Timeout),
+                _ => {}
+            }
+        }
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            if h.is_parse() || h.is_parse_status() || h.is_parse_too_large() {
+                return Some(FailureKind::Malformed);
+            }
+            if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
+                return Some(FailureKind::Closed);
+            }
+            if h.is_timeout() {
+                return Some(FailureKind::Timeout);
+            }
+        }
+        source = s.source();
+    }
+    None
+}

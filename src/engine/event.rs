@@ -1,0 +1,128 @@
+//! What a scan reports as it runs: the terminal UI, reports and tests all
+//! subscribe to the same events.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::exchange::Exchange;
+use crate::checks::Finding;
+use crate::model::Operation;
+use crate::probes::ProbeKind;
+
+/// Why a scan ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", content = "detail", rename_all = "snake_case")]
+pub enum StopReason {
+    /// Every planned probe was sent.
+    Completed,
+    /// `--max-requests` was reached.
+    RequestBudget,
+    /// `--max-time` was reached.
+    TimeBudget,
+    /// The user interrupted it (Ctrl-C).
+    Interrupted,
+    /// The target could not be reached at all.
+    Unreachable(String),
+    /// The target stopped answering part-way.
+    TargetLost(String),
+}
+
+impl StopReason {
+    /// Whether the target was at fault (exit code 3).
+    pub fn is_target_error(&self) -> bool {
+        matches!(self, StopReason::Unreachable(_) | StopReason::TargetLost(_))
+    }
+}
+
+/// Counters of a scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Operations covered by the plan.
+    pub operations: usize,
+    /// Probes planned.
+    pub planned: usize,
+    /// Requests sent (retries after 429 included).
+    pub requests: u64,
+    /// Exchanges that got a response.
+    pub responses: u64,
+    /// Exchanges that failed (reset, timeout, ...).
+    pub failures: u64,
+    /// Probes that had no case for their operation or could not be sent.
+    pub skipped: u64,
+    /// Requests sent while shrinking findings.
+    pub shrink_requests: u64,
+    /// Wall time of the scan, in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+impl Stats {
+    /// Requests a second over the scan's wall time.
+    pub fn rate(&self) -> f64 {
+        let secs = Duration::from_millis(self.elapsed_ms).as_secs_f64();
+        if secs > 0.0 {
+            self.requests as f64 / secs
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One thing that happened during a scan.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The scan begins.
+    Started {
+        /// Operations covered.
+        operations: usize,
+        /// Probes planned.
+        probes: usize,
+        /// The target.
+        base_url: &'a str,
+        /// The seed of every generated value.
+        seed: u64,
+    },
+    /// The first probe of an operation is being sent.
+    OperationStarted {
+        /// The operation.
+        operation: &'a Operation,
+    },
+    /// A request went out and something came back.
+    Exchange {
+        /// The operation.
+        operation: &'a Operation,
+        /// What the probe tried.
+        probe: &'a ProbeKind,
+        /// The request and its outcome.
+        exchange: &'a Exchange,
+    },
+    /// A new finding (its first occurrence).
+    Finding(&'a Finding),
+    /// Findings are being shrunk (after the probes).
+    Shrinking {
+        /// How many findings.
+        findings: usize,
+    },
+    /// The scan ended.
+    Finished {
+        /// Its counters.
+        stats: &'a Stats,
+        /// Why it ended.
+        reason: &'a StopReason,
+    },
+}
+
+/// A consumer of scan events. Called from the scan's worker tasks, so it must
+/// be quick and must not block.
+pub trait Observer: Send + Sync {
+    /// Handles one event.
+    fn on_event(&self, event: &Event<'_>);
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Observer for Silent {
+    fn on_event(&self, _event: &Event<'_>) {}
+}

@@ -1,0 +1,41 @@
+//! Sending: the HTTP client, pacing, budgets, credentials and the scan loop.
+//!
+//! - `exchange`: [`Exchange`], a request as sent and what came back.
+//! - `client`: [`Client`], reqwest over rustls with a response cap and named failures.
+//! - `auth`: [`Credential`]s added to every request.
+//! - `filter`: [`Filter`], which operations a scan covers.
+//! - `rate`: the shared rate limit and 429 pauses.
+//! - `stop`: [`Stop`], the shared stop signal (Ctrl-C, budgets, a lost target).
+//! - `event`: [`Event`]s and their [`Observer`]s; [`Stats`] and [`StopReason`].
+//! - `scan`: [`Scan`], the loop: plan, realise, send, judge, collect.
+//! - `shrink`: smaller requests that still show each finding.
+
+mod auth;
+mod client;
+mod event;
+mod exchange;
+mod filter;
+mod rate;
+mod scan;
+mod shrink;
+mod stop;
+
+pub use auth::{Credential, Place, apply as apply_credentials};
+pub use client::{Client, ClientOptions};
+pub use event::{Event, Observer, Silent, Stats, StopReason};
+pub use exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
+pub use filter::{Filter, FilterError, Matcher};
+pub use rate::retry_after;
+pub use scan::{Scan, ScanOptions, ScanResult};
+pub use stop::Stop;
+
+/// What can stop a scan from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The CA certificate file holds no usable certificate.
+    #[error("--ca-cert: {0}")]
+    CaCert(String),
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}

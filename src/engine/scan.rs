@@ -1,0 +1,381 @@
+//! The scan loop: workers take probes in plan order, realise them as cases,
+//! send them (paced, within budgets), judge the exchanges and collect
+//! findings; then findings are shrunk.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::auth::{self, Credential};
+use super::client::Client;
+use super::event::{Event, Observer, Stats, StopReason};
+use super::exchange::{Exchange, FailureKind, Outcome};
+use super::rate::{Pause, RateLimiter, retry_after};
+use super::shrink;
+use super::stop::Stop;
+use crate::checks::{Finding, FindingSet, Judge, Scope, fingerprint};
+use crate::generate::{Case, CaseGenerator, Options, Payloads, Request, Seeded};
+use crate::model::Api;
+use crate::probes::{Plan, PlanOptions, Probe, probe_seed, realise};
+
+/// How a scan runs.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// The target's base URL (the spec's paths are appended to it).
+    pub base_url: String,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// At most this many requests a second, when set.
+    pub rate_limit: Option<f64>,
+    /// Stop after this many requests.
+    pub max_requests: Option<u64>,
+    /// Stop after this long.
+    pub max_time: Option<Duration>,
+    /// The seed of every generated value.
+    pub seed: u64,
+    /// Credentials and extra headers for every request.
+    pub credentials: Vec<Credential>,
+    /// How many probes of each kind.
+    pub plan: PlanOptions,
+    /// Shrink findings once the probes are done.
+    pub shrink: bool,
+    /// How often a request answered with 429 is sent again.
+    pub retries_on_429: u32,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            base_url: String::new(),
+            concurrency: 16,
+            rate_limit: None,
+            max_requests: None,
+            max_time: None,
+            seed: 0,
+            credentials: Vec::new(),
+            plan: PlanOptions::default(),
+            shrink: true,
+            retries_on_429: 3,
+        }
+    }
+}
+
+/// What a scan found, and how it went.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    /// The findings, one per operation, check and signature, in the order found.
+    pub findings: Vec<Finding>,
+    /// The counters.
+    pub stats: Stats,
+    /// Why it ended.
+    pub reason: StopReason,
+    /// The seed used.
+    pub seed: u64,
+}
+
+/// The longest a 429 pause may last.
+const MAX_PAUSE: Duration = Duration::from_secs(60);
+/// Connection failures in a row, with no response ever, that make a target unreachable.
+const UNREACHABLE_AFTER: u64 = 3;
+/// Connection failures in a row that mean the target has gone away.
+const LOST_AFTER: u64 = 25;
+
+/// A scan of one API: what to send, where, and how to judge it.
+pub struct Scan {
+    /// The API.
+    pub api: Arc<Api>,
+    /// The operations to cover (indices into `api.operations`).
+    pub operations: Vec<usize>,
+    /// Attack strings.
+    pub payloads: Arc<Payloads>,
+    /// The HTTP client.
+    pub client: Client,
+    /// The checks.
+    pub judge: Arc<Judge>,
+    /// How to run.
+    pub options: ScanOptions,
+}
+
+/// The case behind a finding's first occurrence, kept for shrinking.
+pub(crate) struct Witness {
+    pub(crate) finding: usize,
+    pub(crate) probe: Probe,
+    pub(crate) case: Case,
+}
+
+pub(crate) struct Shared {
+    pub(crate) api: Arc<Api>,
+    pub(crate) payloads: Arc<Payloads>,
+    pub(crate) client: Client,
+    pub(crate) judge: Arc<Judge>,
+    pub(crate) options: ScanOptions,
+    pub(crate) observer: Arc<dyn Observer>,
+    pub(crate) stop: Stop,
+    probes: Vec<Probe>,
+    next: AtomicUsize,
+    started: Vec<AtomicBool>,
+    pub(crate) requests: AtomicU64,
+    responses: AtomicU64,
+    failures: AtomicU64,
+    skipped: AtomicU64,
+    connect_streak: AtomicU64,
+    rate: Option<RateLimiter>,
+    pause: Pause,
+    pub(crate) findings: Mutex<FindingSet>,
+    pub(crate) witnesses: Mutex<Vec<Witness>>,
+}
+
+impl Scan {
+    /// Runs the scan until every probe is sent, a budget ends, `stop` is
+    /// requested or the target is lost. Always returns what was found.
+    pub async fn run(self, observer: Arc<dyn Observer>, stop: Stop) -> ScanResult {
+        let started = Instant::now();
+        let plan = Plan::new(
+            &self.api,
+            &self.operations,
+            &self.payloads,
+            &self.options.plan,
+        );
+        let rate = self.options.rate_limit.map(RateLimiter::new);
+        let shared = Arc::new(Shared {
+            started: (0..self.api.operations.len())
+                .map(|_| AtomicBool::new(false))
+                .collect(),
+            api: self.api,
+            payloads: self.payloads,
+            client: self.client,
+            judge: self.judge,
+            observer,
+            stop,
+            probes: plan.probes,
+            next: AtomicUsize::new(0),
+            requests: AtomicU64::new(0),
+            responses: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+            connect_streak: AtomicU64::new(0),
+            rate,
+            pause: Pause::default(),
+            findings: Mutex::new(FindingSet::new()),
+            witnesses: Mutex::new(Vec::new()),
+            options: self.options,
+        });
+        shared.observer.on_event(&Event::Started {
+            operations: plan.operations,
+            probes: shared.probes.len(),
+            base_url: &shared.options.base_url,
+            seed: shared.options.seed,
+        });
+
+        let timer = shared.options.max_time.map(|limit| {
+            let stop = shared.stop.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(limit).await;
+                stop.request(StopReason::TimeBudget);
+            })
+        });
+        let workers: Vec<_> = (0..shared.options.concurrency.max(1))
+            .map(|_| {
+                let shared = Arc::clone(&shared);
+                tokio::spawn(async move { work(&shared).await })
+            })
+            .collect();
+        for w in workers {
+            // a worker that panicked loses only its own in-flight probe
+            let _ = w.await;
+        }
+        let reason = shared.stop.reason().unwrap_or(StopReason::Completed);
+        let shrink_requests = if reason == StopReason::Completed && shared.options.shrink {
+            let before = shared.requests.load(Ordering::Relaxed);
+            shrink::shrink_all(&shared).await;
+            shared.requests.load(Ordering::Relaxed) - before
+        } else {
+            0
+        };
+        if let Some(t) = timer {
+            t.abort();
+        }
+        let stats = Stats {
+            operations: plan.operations,
+            planned: shared.probes.len(),
+            requests: shared.requests.load(Ordering::Relaxed),
+            responses: shared.responses.load(Ordering::Relaxed),
+            failures: shared.failures.load(Ordering::Relaxed),
+            skipped: shared.skipped.load(Ordering::Relaxed),
+            shrink_requests,
+            elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        shared.observer.on_event(&Event::Finished {
+            stats: &stats,
+            reason: &reason,
+        });
+        let findings = match shared.findings.lock() {
+            Ok(mut set) => std::mem::take(&mut *set).into_findings(),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()).into_findings(),
+        };
+        ScanResult {
+            findings,
+            stats,
+            reason,
+            seed: shared.options.seed,
+        }
+    }
+}
+
+/// The base URL joined with a request's path and query.
+pub(crate) fn join(base: &str, request: &Request) -> String {
+    let mut url = String::with_capacity(base.len() + request.path.len() + request.query.len() + 1);
+    url.push_str(base.trim_end_matches('/'));
+    if !request.path.starts_with('/') {
+        url.push('/');
+    }
+    url.push_str(&request.path);
+    if !request.query.is_empty() {
+        url.push('?');
+        url.push_str(&request.query);
+    }
+    url
+}
+
+async fn work(shared: &Shared) {
+    let mut cases = CaseGenerator::new(&shared.api, Options::default(), &shared.payloads);
+    loop {
+        if shared.stop.is_set() {
+            return;
+        }
+        let i = shared.next.fetch_add(1, Ordering::Relaxed);
+        let Some(probe) = shared.probes.get(i) else {
+            return;
+        };
+        let Some(op) = shared.api.operations.get(probe.operation) else {
+            continue;
+        };
+        if let Some(flag) = shared.started.get(probe.operation)
+            && !flag.swap(true, Ordering::Relaxed)
+        {
+            shared
+                .observer
+                .on_event(&Event::OperationStarted { operation: op });
+        }
+        let mut src = Seeded::new(probe_seed(shared.options.seed, probe));
+        let case = match realise(&shared.api, &mut cases, probe, &mut src) {
+            Ok(Some(case)) => case,
+            Ok(None) | Err(_) => {
+                shared.skipped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+        };
+        let Some(exchange) = send(shared, &case.request).await else {
+            return;
+        };
+        shared.observer.on_event(&Event::Exchange {
+            operation: op,
+            probe: &probe.kind,
+            exchange: &exchange,
+        });
+        let verdicts = shared
+            .judge
+            .judge(&shared.api, op, &probe.kind, &case, &exchange);
+        for (check, verdict) in verdicts {
+            let subject = match check.scope {
+                Scope::Operation => op.id.as_str(),
+                Scope::Target => "",
+            };
+            let id = fingerprint(subject, check.name, &verdict.signature);
+            let finding = {
+                let mut set = match shared.findings.lock() {
+                    Ok(g) => g,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                if set.seen(&id) {
+                    continue;
+                }
+                let finding = Finding::new(check, verdict, op, &probe.kind, &exchange);
+                set.insert(finding.clone());
+                let index = set.len() - 1;
+                if let Ok(mut w) = shared.witnesses.lock() {
+                    w.push(Witness {
+                        finding: index,
+                        probe: probe.clone(),
+                        case: case.clone(),
+                    });
+                }
+                finding
+            };
+            shared.observer.on_event(&Event::Finding(&finding));
+        }
+    }
+}
+
+/// Sends one request with the scan's credentials, within the budgets and the
+/// pace, sending it again after a 429. `None` when the scan is stopping.
+pub(crate) async fn send(shared: &Shared, request: &Request) -> Option<Exchange> {
+    let mut request = request.clone();
+    auth::apply(&shared.options.credentials, &mut request);
+    let url = join(&shared.options.base_url, &request);
+    let mut attempt = 0;
+    loop {
+        if let Some(max) = shared.options.max_requests
+            && shared.requests.load(Ordering::Relaxed) >= max
+        {
+            shared.stop.request(StopReason::RequestBudget);
+            return None;
+        }
+        // a stop ends a 429 pause or a wait for the rate limit at once
+        tokio::select! {
+            _ = shared.pause.wait() => {}
+            _ = shared.stop.wait() => return None,
+        }
+        if let Some(rate) = &shared.rate {
+            tokio::select! {
+                _ = rate.acquire() => {}
+                _ = shared.stop.wait() => return None,
+            }
+        }
+        if shared.stop.is_set() {
+            return None;
+        }
+        shared.requests.fetch_add(1, Ordering::Relaxed);
+        let exchange = tokio::select! {
+            exchange = shared.client.send(url.clone(), request.clone()) => exchange,
+            _ = shared.stop.wait() => return None,
+        };
+        match &exchange.outcome {
+            Outcome::Response(r) => {
+                shared.responses.fetch_add(1, Ordering::Relaxed);
+                shared.connect_streak.store(0, Ordering::Relaxed);
+                if r.status == 429 && attempt < shared.options.retries_on_429 {
+                    let wait = r
+                        .header("retry-after")
+                        .and_then(|v| retry_after(v, SystemTime::now()))
+                        .unwrap_or(Duration::from_secs(1 << attempt))
+                        .min(MAX_PAUSE);
+                    shared.pause.extend(Instant::now() + wait);
+                    attempt += 1;
+                    continue;
+                }
+            }
+            Outcome::Failed(f) => {
+                shared.failures.fetch_add(1, Ordering::Relaxed);
+                if f.kind == FailureKind::Connect {
+                    let streak = shared.connect_streak.fetch_add(1, Ordering::Relaxed) + 1;
+                    let never = shared.responses.load(Ordering::Relaxed) == 0;
+                    if never && streak >= UNREACHABLE_AFTER {
+                        shared.stop.request(StopReason::Unreachable(format!(
+                            "{}: {}",
+                            shared.options.base_url, f.message
+                        )));
+                    } else if streak >= LOST_AFTER {
+                        shared.stop.request(StopReason::TargetLost(format!(
+                            "{} stopped accepting connections: {}",
+                            shared.options.base_url, f.message
+                        )));
+                    }
+                } else {
+                    shared.connect_streak.store(0, Ordering::Relaxed);
+                }
+            }
+        }
+        return Some(exchange);
+    }
+}

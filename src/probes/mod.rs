@@ -1,0 +1,13 @@
+//! What to try: for every operation, the list of probes a scan sends (so many
+//! valid, boundary, schema-violating and attack cases, undeclared methods,
+//! required headers left out), and how each probe becomes a concrete case.
+//!
+//! - `plan`: [`Plan`] and [`PlanOptions`], the probes of a whole scan in order.
+//! - `realise`: a [`Probe`] plus a source of choices becomes a [`Case`](crate::generate::Case).
+
+mod plan;
+mod realise;
+
+pub use plan::{Plan, PlanOptions, Probe, ProbeKind};
+pub(crate) use realise::probe_seed;
+pub use realise::{adapt, realise};

@@ -1,0 +1,155 @@
+//! The terminal summary: counts, then findings grouped by severity and check,
+//! each with its evidence and a curl command that reproduces it.
+
+use std::fmt::Write as _;
+
+use console::Style as Paint;
+
+use super::document::Report;
+use crate::checks::Severity;
+use crate::engine::StopReason;
+
+/// How the summary is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    /// ANSI colours (on a terminal).
+    pub colour: bool,
+}
+
+/// Longest curl command shown in full; longer ones are cut (the JSON report
+/// has them whole).
+const CURL_SHOWN: usize = 1200;
+/// Longest evidence shown.
+const EVIDENCE_SHOWN: usize = 240;
+
+fn paint(style: Style, p: Paint) -> Paint {
+    if style.colour {
+        p.force_styling(true)
+    } else {
+        p.force_styling(false)
+    }
+}
+
+fn severity_paint(style: Style, s: Severity) -> Paint {
+    let p = match s {
+        Severity::Critical => Paint::new().red().bold().reverse(),
+        Severity::High => Paint::new().red().bold(),
+        Severity::Medium => Paint::new().yellow().bold(),
+        Severity::Low => Paint::new().cyan(),
+        Severity::Info => Paint::new().dim(),
+    };
+    paint(style, p)
+}
+
+fn cut(text: &str, max: usize) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let mut s: String = one_line.chars().take(max).collect();
+    s.push('…');
+    s
+}
+
+/// The summary of `report`.
+pub fn summary(report: &Report, style: Style) -> String {
+    let bold = paint(style, Paint::new().bold());
+    let dim = paint(style, Paint::new().dim());
+    let mut out = String::new();
+    let stats = &report.stats;
+    let _ = writeln!(
+        out,
+        "\n{} {} operations, {} requests in {:.1} s ({:.0} requests/s), seed {}",
+        bold.apply_to("apiprobe:"),
+        stats.operations,
+        stats.requests,
+        stats.elapsed_ms as f64 / 1000.0,
+        stats.rate(),
+        report.seed
+    );
+    match &report.stopped {
+        StopReason::Completed => {}
+        StopReason::RequestBudget => {
+            let _ = writeln!(
+                out,
+                "stopped early: the request budget (--max-requests) ran out"
+            );
+        }
+        StopReason::TimeBudget => {
+            let _ = writeln!(out, "stopped early: the time budget (--max-time) ran out");
+        }
+        StopReason::Interrupted => {
+            let _ = writeln!(out, "stopped early: interrupted");
+        }
+        StopReason::Unreachable(why) => {
+            let _ = writeln!(out, "target unreachable: {why}");
+        }
+        StopReason::TargetLost(why) => {
+            let _ = writeln!(out, "target lost: {why}");
+        }
+    }
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "{}", bold.apply_to("No findings."));
+        return out;
+    }
+    let c = report.summary;
+    let _ = writeln!(
+        out,
+        "{} {} ({} critical, {} high, {} medium, {} low, {} info)\n",
+        bold.apply_to("Findings:"),
+        report.findings.len(),
+        c.critical,
+        c.high,
+        c.medium,
+        c.low,
+        c.info
+    );
+    let mut last_check = "";
+    for f in &report.findings {
+        if f.check != last_check {
+            let sev = severity_paint(style, f.severity);
+            let tag = format!("{:<8}", f.severity.as_str().to_uppercase());
+            let cwe = f.cwe.map(|c| format!(" (CWE-{c})")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{} {}{}",
+                sev.apply_to(tag),
+                bold.apply_to(&f.check),
+                cwe
+            );
+            last_check = &f.check;
+        }
+        let occurrences = if f.occurrences > 1 {
+            format!(" ×{}", f.occurrences)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {} {}: {}{}",
+            f.operation.method,
+            f.operation.path,
+            f.title,
+            dim.apply_to(occurrences)
+        );
+        let _ = writeln!(
+            out,
+            "    {} {}",
+            dim.apply_to("evidence:"),
+            cut(&f.evidence, EVIDENCE_SHOWN)
+        );
+        let curl = if f.curl.len() > CURL_SHOWN {
+            format!(
+                "{} (cut; whole in the JSON report)",
+                cut(&f.curl, CURL_SHOWN)
+            )
+        } else {
+            f.curl.clone()
+        };
+        let _ = writeln!(out, "    {} {}", dim.apply_to("reproduce:"), curl);
+    }
+    out
+}
