@@ -207,3 +207,59 @@ fn bad_flags_exit_2_and_say_what_is_wrong() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn ctrl_c_stops_the_scan_and_the_report_is_still_written() {
+    // a server that accepts and never answers: requests stay in flight
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(64) {
+            match stream {
+                Ok(s) => held.push(s),
+                Err(_) => break,
+            }
+        }
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let path = temp("interrupted.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"))
+        .args([
+            "scan",
+            "specs/demo.yaml",
+            "--url",
+            &url,
+            "--timeout",
+            "60s",
+            "--quiet",
+            "--report",
+            &format!("json:{}", path.display()),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("apiprobe did not stop on Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    let report = read_report(&path);
+    assert_eq!(
+        serde_json::to_value(&report.stopped).unwrap()["reason"],
+        "interrupted"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("interrupted"));
+}

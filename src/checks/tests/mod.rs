@@ -12,7 +12,6 @@ mod disclosure;
 mod server;
 mod validation;
 mod validators;
-mod zz_debug;
 
 use std::sync::LazyLock;
 use std::time::Duration;
