@@ -62,6 +62,8 @@ pub struct Check {
     pub severity: Severity,
     /// The CWE id its findings carry, for security checks.
     pub cwe: Option<u32>,
+    /// The OWASP API Security Top 10 (2023) category, for security checks.
+    pub owasp: Option<Owasp>,
     /// One sentence on what it looks for.
     pub summary: &'static str,
     /// Whether its findings belong to one operation or to the whole target.
@@ -80,8 +82,111 @@ pub enum Scope {
     Target,
 }
 
+/// The OWASP API Security Top 10 (2023) categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Owasp {
+    /// API1:2023 Broken Object Level Authorization.
+    #[serde(rename = "API1:2023")]
+    Api1,
+    /// API2:2023 Broken Authentication.
+    #[serde(rename = "API2:2023")]
+    Api2,
+    /// API3:2023 Broken Object Property Level Authorization.
+    #[serde(rename = "API3:2023")]
+    Api3,
+    /// API4:2023 Unrestricted Resource Consumption.
+    #[serde(rename = "API4:2023")]
+    Api4,
+    /// API5:2023 Broken Function Level Authorization.
+    #[serde(rename = "API5:2023")]
+    Api5,
+    /// API6:2023 Unrestricted Access to Sensitive Business Flows.
+    #[serde(rename = "API6:2023")]
+    Api6,
+    /// API7:2023 Server Side Request Forgery.
+    #[serde(rename = "API7:2023")]
+    Api7,
+    /// API8:2023 Security Misconfiguration.
+    #[serde(rename = "API8:2023")]
+    Api8,
+    /// API9:2023 Improper Inventory Management.
+    #[serde(rename = "API9:2023")]
+    Api9,
+    /// API10:2023 Unsafe Consumption of APIs.
+    #[serde(rename = "API10:2023")]
+    Api10,
+}
+
+impl Owasp {
+    /// The category's id, e.g. `API8:2023`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Owasp::Api1 => "API1:2023",
+            Owasp::Api2 => "API2:2023",
+            Owasp::Api3 => "API3:2023",
+            Owasp::Api4 => "API4:2023",
+            Owasp::Api5 => "API5:2023",
+            Owasp::Api6 => "API6:2023",
+            Owasp::Api7 => "API7:2023",
+            Owasp::Api8 => "API8:2023",
+            Owasp::Api9 => "API9:2023",
+            Owasp::Api10 => "API10:2023",
+        }
+    }
+
+    /// The category's name, e.g. `Security Misconfiguration`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Owasp::Api1 => "Broken Object Level Authorization",
+            Owasp::Api2 => "Broken Authentication",
+            Owasp::Api3 => "Broken Object Property Level Authorization",
+            Owasp::Api4 => "Unrestricted Resource Consumption",
+            Owasp::Api5 => "Broken Function Level Authorization",
+            Owasp::Api6 => "Unrestricted Access to Sensitive Business Flows",
+            Owasp::Api7 => "Server Side Request Forgery",
+            Owasp::Api8 => "Security Misconfiguration",
+            Owasp::Api9 => "Improper Inventory Management",
+            Owasp::Api10 => "Unsafe Consumption of APIs",
+        }
+    }
+}
+
+/// How sure a finding is.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// The response suggests the flaw; a person should confirm it.
+    Likely,
+    /// An oracle proved it (a canary came back, a delay repeated, a
+    /// differential held), or the deviation is plain in the exchange itself.
+    #[default]
+    Confirmed,
+}
+
+/// One named piece of a finding's proof: the payload, the canary, the
+/// timings, a second identity's request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofItem {
+    /// What it is, e.g. `payload`, `canary`, `baseline_ms`.
+    pub name: String,
+    /// Its value, as text.
+    pub value: String,
+}
+
+impl ProofItem {
+    /// A proof item named `name` with `value`.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> ProofItem {
+        ProofItem {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// What a check found in one exchange.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Verdict {
     /// A one-line title, e.g. `500 Internal Server Error`.
     pub title: String,
@@ -92,6 +197,10 @@ pub struct Verdict {
     /// Built from the problem, never from random values, so it stays the
     /// same across runs and seeds.
     pub signature: String,
+    /// How sure it is (confirmed unless the check says otherwise).
+    pub confidence: Confidence,
+    /// The proof beyond the exchange itself (payload, canary, timings).
+    pub proof: Vec<ProofItem>,
 }
 
 /// Limits some checks judge against.

@@ -37,6 +37,7 @@ pub(crate) fn status_code_conformance(ctx: &Context<'_>, out: &mut Vec<Verdict>)
             documented.join(", ")
         ),
         signature: response.status.to_string(),
+        ..Verdict::default()
     });
 }
 
@@ -120,6 +121,7 @@ pub(crate) fn content_type_conformance(ctx: &Context<'_>, out: &mut Vec<Verdict>
         title,
         evidence,
         signature: format!("{shown} for {}", response.status),
+        ..Verdict::default()
     });
 }
 
@@ -174,6 +176,7 @@ pub(crate) fn response_schema_conformance(ctx: &Context<'_>, out: &mut Vec<Verdi
                 title: format!("{status} response body is not valid JSON"),
                 evidence,
                 signature: "invalid-json".to_owned(),
+                ..Verdict::default()
             });
             return;
         }
@@ -191,6 +194,7 @@ pub(crate) fn response_schema_conformance(ctx: &Context<'_>, out: &mut Vec<Verdi
         ),
         evidence: describe(&found, &media.media_type),
         signature: format!("{} for {status}", schema_location(&first.schema_path)),
+        ..Verdict::default()
     });
 }
 
@@ -278,6 +282,7 @@ pub(crate) fn response_headers_conformance(ctx: &Context<'_>, out: &mut Vec<Verd
                         header.name
                     ),
                     signature: format!("missing:{name}"),
+                    ..Verdict::default()
                 });
             }
             continue;
@@ -298,6 +303,7 @@ pub(crate) fn response_headers_conformance(ctx: &Context<'_>, out: &mut Vec<Verd
                 problems.join("; ")
             ),
             signature: format!("invalid:{name}"),
+            ..Verdict::default()
         });
     }
 }

@@ -44,6 +44,7 @@ pub(crate) fn stack_trace_leak(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
             title: format!("{} stack trace in the response", language_name(language)),
             evidence: leak.evidence.clone(),
             signature: serial_name(language),
+            ..Verdict::default()
         });
     }
 }
@@ -63,6 +64,7 @@ pub(crate) fn sql_error_leak(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
             title: format!("{} error message in the response", engine_name(engine)),
             evidence: leak.evidence.clone(),
             signature: serial_name(engine),
+            ..Verdict::default()
         });
     }
 }
@@ -108,6 +110,7 @@ pub(crate) fn server_banner(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
             title: format!("{header} reveals {}", banner.value.trim()),
             evidence: format!("{header}: {}", banner.value),
             signature,
+            ..Verdict::default()
         });
     }
 }

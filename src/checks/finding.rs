@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::check::{Check, Severity, Verdict};
+use super::check::{Check, Confidence, Owasp, ProofItem, Severity, Verdict};
 use crate::engine::{Exchange, Outcome};
 use crate::model::Operation;
 use crate::probes::ProbeKind;
@@ -74,6 +74,15 @@ pub struct Finding {
     /// The CWE id, for security checks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cwe: Option<u32>,
+    /// The OWASP API Security Top 10 (2023) category, for security checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owasp: Option<Owasp>,
+    /// How sure it is.
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// The proof beyond the exchange (payload, canary, timings, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proof: Vec<ProofItem>,
     /// A one-line title.
     pub title: String,
     /// The operation.
@@ -174,6 +183,9 @@ impl Finding {
             check: check.name.to_owned(),
             severity: check.severity,
             cwe: check.cwe,
+            owasp: check.owasp,
+            confidence: verdict.confidence,
+            proof: verdict.proof,
             title: verdict.title,
             operation: OperationRef {
                 id: operation.id.clone(),

@@ -30,7 +30,7 @@ mod tests;
 mod validation;
 mod validators;
 
-pub use check::{Check, Context, Scope, Settings, Severity, Verdict};
+pub use check::{Check, Confidence, Context, Owasp, ProofItem, Scope, Settings, Severity, Verdict};
 pub use finding::{
     EXCERPT_CAP, Finding, FindingSet, OperationRef, RecordedFailure, RecordedRequest,
     RecordedResponse, fingerprint,

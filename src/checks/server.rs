@@ -59,6 +59,7 @@ pub(crate) fn not_a_server_error(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
         title: line,
         evidence,
         signature: response.status.to_string(),
+        ..Verdict::default()
     });
 }
 
@@ -82,6 +83,7 @@ pub(crate) fn crash(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
         title: title.to_owned(),
         evidence: failure.message.clone(),
         signature: failure.kind.as_str().to_owned(),
+        ..Verdict::default()
     });
 }
 
@@ -98,6 +100,7 @@ pub(crate) fn max_response_time(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
                 limit.as_millis()
             ),
             signature: "slow".to_owned(),
+            ..Verdict::default()
         }),
         Outcome::Failed(f) if f.kind == FailureKind::Timeout => out.push(Verdict {
             title: "No response before the timeout".to_owned(),
@@ -108,6 +111,7 @@ pub(crate) fn max_response_time(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
                 f.message
             ),
             signature: "timeout".to_owned(),
+            ..Verdict::default()
         }),
         _ => {}
     }

@@ -39,6 +39,7 @@ pub(crate) fn negative_data_rejection(ctx: &Context<'_>, out: &mut Vec<Verdict>)
             "{}:{}{}:{}",
             slot.location, slot.name, slot.pointer, violation.keyword
         ),
+        ..Verdict::default()
     });
 }
 
@@ -64,6 +65,7 @@ pub(crate) fn positive_data_acceptance(ctx: &Context<'_>, out: &mut Vec<Verdict>
         title: format!("Valid request rejected with {line}"),
         evidence,
         signature: response.status.to_string(),
+        ..Verdict::default()
     });
 }
 
@@ -85,6 +87,7 @@ pub(crate) fn missing_required_header(ctx: &Context<'_>, out: &mut Vec<Verdict>)
             status_line(response.status)
         ),
         signature: name.to_ascii_lowercase(),
+        ..Verdict::default()
     });
 }
 
@@ -107,5 +110,6 @@ pub(crate) fn unsupported_method(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
             ctx.operation.path, response.status
         ),
         signature: (*method).to_owned(),
+        ..Verdict::default()
     });
 }
