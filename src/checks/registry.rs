@@ -1,7 +1,7 @@
 //! The list of checks, as data: users select from it by name.
 
 use super::check::{Check, Owasp, Scope, Severity};
-use super::{conformance, disclosure, server, validation};
+use super::{active, conformance, disclosure, server, validation};
 
 /// Every check, in the order reports list them.
 pub static CHECKS: &[Check] = &[
@@ -130,6 +130,15 @@ pub static CHECKS: &[Check] = &[
         summary: "A response header reveals server software and its version.",
         scope: Scope::Target,
         judge: disclosure::server_banner,
+    },
+    Check {
+        name: "reflected_xss",
+        severity: Severity::High,
+        cwe: Some(79),
+        owasp: Some(Owasp::Api8),
+        summary: "Markup sent in a parameter came back unescaped in an HTML response (a unique canary tag proves it).",
+        scope: Scope::Operation,
+        judge: active::active_only,
     },
 ];
 

@@ -9,8 +9,12 @@
 //! - `event`: [`Event`]s and their [`Observer`]s; [`Stats`] and [`StopReason`].
 //! - `scan`: [`Scan`], the loop: plan, realise, send, judge, collect.
 //! - `shrink`: smaller requests that still show each finding.
+//! - `active`: the active phase: a [`Session`] per operation and active probe.
+//! - `callback`: [`CallbackServer`], the listener that out-of-band probes (SSRF) use.
 
+mod active;
 mod auth;
+mod callback;
 mod client;
 mod event;
 mod exchange;
@@ -20,7 +24,9 @@ mod scan;
 mod shrink;
 mod stop;
 
+pub use active::{Identity, Session, ValueSlot};
 pub use auth::{Credential, Place, apply as apply_credentials};
+pub use callback::{CallbackHit, CallbackServer};
 pub use client::{Client, ClientOptions};
 pub use event::{Event, Observer, Silent, Stats, StopReason};
 pub use exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
