@@ -118,6 +118,7 @@ pub struct Session<'a> {
     rng: Seeded,
     sent: u32,
     reported: u32,
+    limited: bool,
 }
 
 impl<'a> Session<'a> {
@@ -259,6 +260,13 @@ impl<'a> Session<'a> {
         serialise(&self.shared.api, self.op, values).ok()
     }
 
+    /// Another valid set of values for the operation (every parameter
+    /// filled, a body), e.g. for a second create that must not collide with
+    /// the base case.
+    pub fn fresh_values(&mut self) -> Option<Values> {
+        base_case(&mut self.cases, &self.shared.api, self.op, &mut self.rng).map(|c| c.values)
+    }
+
     /// Another valid value for `slot` (for a control request), different
     /// from its base value where the schema allows.
     pub fn benign(&mut self, slot: &ValueSlot) -> Value {
@@ -321,10 +329,12 @@ impl<'a> Session<'a> {
     }
 
     /// Sends `request` as `identity`, through the scan's sending path; the
-    /// exchange is an event of the scan. `None` when the scan is stopping
-    /// or the session has sent its share.
+    /// exchange is an event of the scan. `None` when the scan is stopping,
+    /// the session has sent its share, or the target answered 429 before
+    /// (a session does not wait out rate limits: the 429 exchange itself is
+    /// returned once, and the session ends).
     pub async fn send_as(&mut self, request: &Request, identity: &Identity) -> Option<Exchange> {
-        if self.sent >= SESSION_REQUESTS || self.shared.stop.is_set() {
+        if self.sent >= SESSION_REQUESTS || self.limited || self.shared.stop.is_set() {
             return None;
         }
         self.sent += 1;
@@ -334,7 +344,10 @@ impl<'a> Session<'a> {
             Identity::Anonymous => &[],
             Identity::With(c) => c,
         };
-        let exchange = send_with(self.shared, request, credentials).await?;
+        let exchange = send_with(self.shared, request, credentials, 0).await?;
+        if exchange.response().is_some_and(|r| r.status == 429) {
+            self.limited = true;
+        }
         self.shared.observer.on_event(&Event::Exchange {
             operation: self.op,
             probe: &self.kind,
@@ -343,9 +356,10 @@ impl<'a> Session<'a> {
         Some(exchange)
     }
 
-    /// Whether the scan is stopping (Ctrl-C, a budget): probes should return.
+    /// Whether the scan is stopping (Ctrl-C, a budget) or the session was
+    /// rate limited: probes should return.
     pub fn stopping(&self) -> bool {
-        self.shared.stop.is_set()
+        self.limited || self.shared.stop.is_set()
     }
 
     /// Records a finding of this probe's check with `exchange` as the
@@ -545,6 +559,7 @@ async fn run_one(shared: &Shared, phase: &Phase, index: usize, probe: &'static A
         rng,
         sent: 0,
         reported: 0,
+        limited: false,
     };
     (probe.run)(&mut session).await;
 }

@@ -350,14 +350,22 @@ async fn work(shared: &Shared) {
 /// Sends one request with the scan's credentials, within the budgets and the
 /// pace, sending it again after a 429. `None` when the scan is stopping.
 pub(crate) async fn send(shared: &Shared, request: &Request) -> Option<Exchange> {
-    send_with(shared, request, &shared.options.credentials).await
+    send_with(
+        shared,
+        request,
+        &shared.options.credentials,
+        shared.options.retries_on_429,
+    )
+    .await
 }
 
-/// [`send`] with these credentials instead of the scan's.
+/// [`send`] with these credentials instead of the scan's, sent again at
+/// most `retries_on_429` times after a 429 (0: the 429 is the answer).
 pub(crate) async fn send_with(
     shared: &Shared,
     request: &Request,
     credentials: &[Credential],
+    retries_on_429: u32,
 ) -> Option<Exchange> {
     let mut request = request.clone();
     auth::apply(credentials, &mut request);
@@ -393,7 +401,7 @@ pub(crate) async fn send_with(
             Outcome::Response(r) => {
                 shared.responses.fetch_add(1, Ordering::Relaxed);
                 shared.connect_streak.store(0, Ordering::Relaxed);
-                if r.status == 429 && attempt < shared.options.retries_on_429 {
+                if r.status == 429 && attempt < retries_on_429 {
                     let wait = r
                         .header("retry-after")
                         .and_then(|v| retry_after(v, SystemTime::now()))
