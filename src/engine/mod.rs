@@ -9,12 +9,14 @@
 //! - `event`: [`Event`]s and their [`Observer`]s; [`Stats`] and [`StopReason`].
 //! - `scan`: [`Scan`], the loop: plan, realise, send, judge, collect.
 //! - `shrink`: smaller requests that still show each finding.
+//! - `login`: `--login`, signing in through the spec's login operation.
 
 mod auth;
 mod client;
 mod event;
 mod exchange;
 mod filter;
+mod login;
 mod rate;
 mod scan;
 mod shrink;
@@ -25,6 +27,7 @@ pub use client::{Client, ClientOptions};
 pub use event::{Event, Observer, Silent, Stats, StopReason};
 pub use exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
 pub use filter::{Filter, FilterError, Matcher};
+pub use login::{Account, LoginError, login};
 pub use rate::retry_after;
 pub use scan::{Scan, ScanOptions, ScanResult};
 pub use stop::Stop;

@@ -41,6 +41,8 @@ pub struct ScanOptions {
     pub shrink: bool,
     /// How often a request answered with 429 is sent again.
     pub retries_on_429: u32,
+    /// The account `--login` signed in with, if any (login probes use its username).
+    pub account: Option<super::login::Account>,
 }
 
 impl Default for ScanOptions {
@@ -56,6 +58,7 @@ impl Default for ScanOptions {
             plan: PlanOptions::default(),
             shrink: true,
             retries_on_429: 3,
+            account: None,
         }
     }
 }

@@ -4,10 +4,15 @@
 //!
 //! - `plan`: [`Plan`] and [`PlanOptions`], the probes of a whole scan in order.
 //! - `realise`: a [`Probe`] plus a source of choices becomes a [`Case`](crate::generate::Case).
+//! - `cors`: [`CorsOrigin`], the origins a CORS probe sends.
+//! - [`login`]: login-like operations, their fields, and tokens in their answers.
 
+mod cors;
+pub mod login;
 mod plan;
 mod realise;
 
+pub use cors::CorsOrigin;
 pub use plan::{Plan, PlanOptions, Probe, ProbeKind};
 pub(crate) use realise::probe_seed;
 pub use realise::{adapt, realise};

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::cors::CorsOrigin;
 use crate::generate::{Intent, PayloadFamily, Payloads};
 use crate::model::{Api, Method, ParameterLocation};
 
@@ -24,13 +25,17 @@ pub enum ProbeKind {
     UnsupportedMethod(&'static str),
     /// A valid request with one required header parameter left out.
     MissingRequiredHeader(String),
+    /// A valid request with an `Origin` header no allowed site would send.
+    Cors(CorsOrigin),
 }
 
 impl ProbeKind {
     /// The generator's intent behind this probe.
     pub fn intent(&self) -> Intent {
         match self {
-            ProbeKind::Positive | ProbeKind::UnsupportedMethod(_) => Intent::Positive,
+            ProbeKind::Positive | ProbeKind::UnsupportedMethod(_) | ProbeKind::Cors(_) => {
+                Intent::Positive
+            }
             ProbeKind::Boundary => Intent::Boundary,
             ProbeKind::Negative | ProbeKind::MissingRequiredHeader(_) => Intent::Negative,
             ProbeKind::Attack(_) => Intent::Attack,
@@ -46,6 +51,7 @@ impl ProbeKind {
             ProbeKind::Attack(family) => format!("attack:{family}"),
             ProbeKind::UnsupportedMethod(m) => format!("method:{m}"),
             ProbeKind::MissingRequiredHeader(h) => format!("missing-header:{h}"),
+            ProbeKind::Cors(origin) => format!("cors:{}", origin.name()),
         }
     }
 }
@@ -77,6 +83,8 @@ pub struct PlanOptions {
     pub missing_headers: bool,
     /// Only GET, HEAD and OPTIONS are ever sent.
     pub read_only: bool,
+    /// Send each CORS origin ([`CorsOrigin::ALL`]) once per path.
+    pub cors: bool,
 }
 
 impl Default for PlanOptions {
@@ -88,6 +96,7 @@ impl Default for PlanOptions {
             unsupported_methods: true,
             missing_headers: true,
             read_only: false,
+            cors: true,
         }
     }
 }
@@ -121,6 +130,7 @@ impl Plan {
     pub fn new(api: &Api, selected: &[usize], payloads: &Payloads, options: &PlanOptions) -> Plan {
         let mut probes = Vec::new();
         let mut paths_done: HashSet<&str> = HashSet::new();
+        let mut cors_done: HashSet<&str> = HashSet::new();
         let families: Vec<&PayloadFamily> = payloads.families().collect();
         let mut operations = 0;
         for &index in selected {
@@ -154,6 +164,11 @@ impl Plan {
                     if p.required {
                         push(ProbeKind::MissingRequiredHeader(p.name.clone()), 1);
                     }
+                }
+            }
+            if options.cors && cors_done.insert(&op.path) {
+                for origin in CorsOrigin::ALL {
+                    push(ProbeKind::Cors(origin), 1);
                 }
             }
             if options.unsupported_methods && !options.read_only && paths_done.insert(&op.path) {
