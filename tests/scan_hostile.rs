@@ -459,7 +459,6 @@ async fn scan(url: String, client: ClientOptions, positive: u32, stop: Stop) -> 
                 unsupported_methods: false,
                 missing_headers: false,
                 read_only: false,
-                cors: false,
             },
             shrink: false,
             ..ScanOptions::default()

@@ -1,11 +1,9 @@
 //! Authentication checks judged on one exchange: an HMAC-signed JWT whose
-//! secret is in the bundled wordlist (tested offline), and a CORS policy
-//! that reflects any origin (or `null`) with credentials allowed.
+//! secret is in the bundled wordlist (tested offline).
 
 use super::check::{Context, ProofItem, Verdict};
 use super::jwt::{self, Jwt};
 use super::leaks::{LeakKind, SecretKind};
-use crate::probes::{CorsOrigin, ProbeKind};
 
 /// An HS256/384/512 token, in the request's `Authorization` header or in the
 /// response body, whose signature a secret from `payloads/jwt_secrets.txt`
@@ -63,44 +61,4 @@ pub(crate) fn weak_jwt_secret(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
         });
         return;
     }
-}
-
-/// The origin a CORS probe sent reflected in `Access-Control-Allow-Origin`
-/// with `Access-Control-Allow-Credentials: true`: any site (or a sandboxed
-/// or `file:` page, for `null`) can read the API's answers with the
-/// victim's cookies or credentials.
-pub(crate) fn cors_misconfiguration(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
-    let ProbeKind::Cors(origin) = ctx.probe else {
-        return;
-    };
-    let Some(response) = ctx.exchange.response() else {
-        return;
-    };
-    let sent = origin.value();
-    let allowed = response
-        .header("access-control-allow-origin")
-        .map(str::trim);
-    let credentials = response
-        .header("access-control-allow-credentials")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    if allowed != Some(sent) || !credentials {
-        return;
-    }
-    let what = match origin {
-        CorsOrigin::Arbitrary => "an arbitrary Origin",
-        CorsOrigin::Null => "the Origin null",
-    };
-    out.push(Verdict {
-        title: format!("CORS reflects {what} with credentials allowed"),
-        evidence: format!(
-            "Origin: {sent} answered with Access-Control-Allow-Origin: {sent} and Access-Control-Allow-Credentials: true"
-        ),
-        signature: origin.name().to_owned(),
-        proof: vec![
-            ProofItem::new("origin_sent", sent),
-            ProofItem::new("access_control_allow_origin", sent),
-            ProofItem::new("access_control_allow_credentials", "true"),
-        ],
-        ..Verdict::default()
-    });
 }

@@ -1,7 +1,7 @@
 //! The list of checks, as data: users select from it by name.
 
 use super::check::{Check, Owasp, Scope, Severity};
-use super::{authn, conformance, disclosure, exposure, server, validation};
+use super::{active, authn, conformance, disclosure, exposure, server, validation};
 
 /// Every check, in the order reports list them.
 pub static CHECKS: &[Check] = &[
@@ -183,7 +183,52 @@ pub static CHECKS: &[Check] = &[
         owasp: Some(Owasp::Api8),
         summary: "An arbitrary Origin, or `null`, is reflected in Access-Control-Allow-Origin with Access-Control-Allow-Credentials: true.",
         scope: Scope::Target,
-        judge: authn::cors_misconfiguration,
+        judge: active::active_only,
+    },
+    Check {
+        name: "reflected_xss",
+        severity: Severity::High,
+        cwe: Some(79),
+        owasp: Some(Owasp::Api8),
+        summary: "Markup sent in a parameter came back unescaped in an HTML response (a unique canary tag proves it).",
+        scope: Scope::Operation,
+        judge: active::active_only,
+    },
+    Check {
+        name: "ignored_auth",
+        severity: Severity::High,
+        cwe: Some(287),
+        owasp: Some(Owasp::Api2),
+        summary: "An operation that declares security, and succeeds with the scan's credentials, also succeeds with no credentials, malformed ones or a wrong token.",
+        scope: Scope::Operation,
+        judge: active::active_only,
+    },
+    Check {
+        name: "jwt_forgery",
+        severity: Severity::Critical,
+        cwe: Some(347),
+        owasp: Some(Owasp::Api2),
+        summary: "A forged JWT (alg none, signature stripped, claims changed under the old signature, expired, kid injection) was accepted where no token is refused.",
+        scope: Scope::Target,
+        judge: active::active_only,
+    },
+    Check {
+        name: "user_enumeration",
+        severity: Severity::Medium,
+        cwe: Some(204),
+        owasp: Some(Owasp::Api2),
+        summary: "A login-like operation answers a wrong password for a real user differently (status, message or time) from an unknown user.",
+        scope: Scope::Operation,
+        judge: active::active_only,
+    },
+    Check {
+        name: "login_rate_limit",
+        severity: Severity::Medium,
+        cwe: Some(307),
+        owasp: Some(Owasp::Api2),
+        summary: "A burst of failed sign-ins on a login-like operation met no 429 or lock-out (aggressive profile only).",
+        scope: Scope::Operation,
+        judge: active::active_only,
     },
 ];
 

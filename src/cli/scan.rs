@@ -207,6 +207,12 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
         eprintln!("error: no operation to scan (check --include, --exclude and the spec)");
         return exit::USAGE;
     }
+    if let Some(u) = &flags.callback_url
+        && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    {
+        eprintln!("error: --callback-url {u:?} is not an absolute http(s) URL");
+        return exit::USAGE;
+    }
     let seed = flags.seed.unwrap_or_else(rand_seed);
     let check_names: Vec<&str> = checks.iter().map(|c| c.name).collect();
     let judge = Arc::new(Judge::new(
@@ -240,6 +246,9 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
             shrink: !flags.no_shrink,
             retries_on_429: 3,
             account,
+            profile: flags.profile,
+            callback_url: flags.callback_url.clone(),
+            callback_listen: flags.callback_listen,
         },
     };
     let stop = Stop::new();

@@ -8,7 +8,7 @@ use super::client::Client;
 use super::exchange::Outcome;
 use super::scan::join;
 use crate::generate::{Request, RequestBody};
-use crate::model::{Api, Method};
+use crate::model::{Api, Method, Operation};
 use crate::probes::login::{find_login, login_fields, token_in};
 
 /// The account a scan signed in with: the user-enumeration and login
@@ -76,9 +76,8 @@ pub enum LoginError {
     },
 }
 
-/// The login request for `account` at the login operation `index` of `api`.
-pub(crate) fn login_request(api: &Api, index: usize, account: &Account) -> Option<Request> {
-    let op = api.operations.get(index)?;
+/// The login request for `account` at the login-like operation `op`.
+pub(crate) fn login_request(api: &Api, op: &Operation, account: &Account) -> Option<Request> {
     let fields = login_fields(api, op)?;
     let body = if fields.media_type.contains("json") {
         let mut map = Map::new();
@@ -127,7 +126,7 @@ pub async fn login(
     if op.path.contains('{') {
         return Err(LoginError::PathParameters(name));
     }
-    let request = login_request(api, index, account).ok_or(LoginError::NoOperation)?;
+    let request = login_request(api, op, account).ok_or(LoginError::NoOperation)?;
     let exchange = client.send(join(base_url, &request), request).await;
     let response = match exchange.outcome {
         Outcome::Response(r) => r,

@@ -4,7 +4,6 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::cors::CorsOrigin;
 use crate::generate::{Intent, PayloadFamily, Payloads};
 use crate::model::{Api, Method, ParameterLocation};
 
@@ -25,20 +24,19 @@ pub enum ProbeKind {
     UnsupportedMethod(&'static str),
     /// A valid request with one required header parameter left out.
     MissingRequiredHeader(String),
-    /// A valid request with an `Origin` header no allowed site would send.
-    Cors(CorsOrigin),
+    /// A request of an active probe's session (src/probes/active/), named
+    /// after its check.
+    Active(&'static str),
 }
 
 impl ProbeKind {
     /// The generator's intent behind this probe.
     pub fn intent(&self) -> Intent {
         match self {
-            ProbeKind::Positive | ProbeKind::UnsupportedMethod(_) | ProbeKind::Cors(_) => {
-                Intent::Positive
-            }
+            ProbeKind::Positive | ProbeKind::UnsupportedMethod(_) => Intent::Positive,
             ProbeKind::Boundary => Intent::Boundary,
             ProbeKind::Negative | ProbeKind::MissingRequiredHeader(_) => Intent::Negative,
-            ProbeKind::Attack(_) => Intent::Attack,
+            ProbeKind::Attack(_) | ProbeKind::Active(_) => Intent::Attack,
         }
     }
 
@@ -51,7 +49,7 @@ impl ProbeKind {
             ProbeKind::Attack(family) => format!("attack:{family}"),
             ProbeKind::UnsupportedMethod(m) => format!("method:{m}"),
             ProbeKind::MissingRequiredHeader(h) => format!("missing-header:{h}"),
-            ProbeKind::Cors(origin) => format!("cors:{}", origin.name()),
+            ProbeKind::Active(check) => format!("active:{check}"),
         }
     }
 }
@@ -83,8 +81,6 @@ pub struct PlanOptions {
     pub missing_headers: bool,
     /// Only GET, HEAD and OPTIONS are ever sent.
     pub read_only: bool,
-    /// Send each CORS origin ([`CorsOrigin::ALL`]) once per path.
-    pub cors: bool,
 }
 
 impl Default for PlanOptions {
@@ -96,7 +92,6 @@ impl Default for PlanOptions {
             unsupported_methods: true,
             missing_headers: true,
             read_only: false,
-            cors: true,
         }
     }
 }
@@ -130,7 +125,6 @@ impl Plan {
     pub fn new(api: &Api, selected: &[usize], payloads: &Payloads, options: &PlanOptions) -> Plan {
         let mut probes = Vec::new();
         let mut paths_done: HashSet<&str> = HashSet::new();
-        let mut cors_done: HashSet<&str> = HashSet::new();
         let families: Vec<&PayloadFamily> = payloads.families().collect();
         let mut operations = 0;
         for &index in selected {
@@ -164,11 +158,6 @@ impl Plan {
                     if p.required {
                         push(ProbeKind::MissingRequiredHeader(p.name.clone()), 1);
                     }
-                }
-            }
-            if options.cors && cors_done.insert(&op.path) {
-                for origin in CorsOrigin::ALL {
-                    push(ProbeKind::Cors(origin), 1);
                 }
             }
             if options.unsupported_methods && !options.read_only && paths_done.insert(&op.path) {

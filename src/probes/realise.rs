@@ -22,9 +22,9 @@ pub fn realise(
             cases.case(op, probe.kind.intent(), src)
         }
         ProbeKind::Attack(family) => cases.attack_case(op, &PayloadFamily::from_name(family), src),
-        ProbeKind::UnsupportedMethod(_)
-        | ProbeKind::MissingRequiredHeader(_)
-        | ProbeKind::Cors(_) => {
+        // active probes build their own requests (engine::Session)
+        ProbeKind::Active(_) => Ok(None),
+        ProbeKind::UnsupportedMethod(_) | ProbeKind::MissingRequiredHeader(_) => {
             let Some(mut case) = cases.case(op, Intent::Positive, src)? else {
                 return Ok(None);
             };
@@ -57,15 +57,6 @@ pub fn adapt(kind: &ProbeKind, request: &mut Request) -> bool {
                 .headers
                 .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
             request.headers.len() < before
-        }
-        ProbeKind::Cors(origin) => {
-            request
-                .headers
-                .retain(|(n, _)| !n.eq_ignore_ascii_case("origin"));
-            request
-                .headers
-                .push(("origin".into(), origin.value().into()));
-            true
         }
         _ => true,
     }
