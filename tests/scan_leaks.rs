@@ -151,7 +151,7 @@ async fn echo(Query(q): Query<std::collections::HashMap<String, String>>) -> imp
 }
 
 /// A look-alike: public addresses, URL routes under /home, numbers that pass
-/// Luhn but are ids and amounts, masked password fields.
+/// Luhn but are ids and amounts, masked password fields, a stored payload.
 fn look_alike() -> Router {
     Router::new()
         .route(
@@ -165,6 +165,8 @@ fn look_alike() -> Router {
                     "total_cents": 5_500_000_000_000_004_u64,
                     "password": "********",
                     "ssn": "[REDACTED]",
+                    // an attack payload stored by an earlier request, listed back
+                    "note": "/var/www/../../../etc/passwd",
                 }))
             }),
         )

@@ -56,9 +56,27 @@ fn is_masked(value: &str) -> bool {
         .contains(&v.as_str())
 }
 
-/// Whether `needle` (from the response) was in the request: an echo.
+/// Every built-in attack payload, one a line: a match inside one of them is
+/// apiprobe's own string coming back (stored by an earlier request, then
+/// listed), not the server's.
+static OWN_PAYLOADS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let payloads = crate::generate::Payloads::builtin();
+    payloads
+        .all()
+        .map(|p| p.text_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+});
+
+/// Whether `needle` (from the response) was sent by this request: an echo.
 fn echoed(request: &str, needle: &str) -> bool {
     !needle.is_empty() && request.contains(needle)
+}
+
+/// Whether `needle` is long enough to mean something and part of an attack
+/// payload apiprobe sends.
+fn own_payload(needle: &str) -> bool {
+    needle.len() >= 8 && OWN_PAYLOADS.contains(needle)
 }
 
 /// The response text the leaks were found in.
@@ -118,7 +136,7 @@ pub(crate) fn secret_leak(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
             continue;
         };
         let raw = leak.raw(&text);
-        if echoed(&request, raw) {
+        if echoed(&request, raw) || own_payload(raw) {
             continue;
         }
         let mut confidence = Confidence::Confirmed;
@@ -241,7 +259,13 @@ pub(crate) fn internal_disclosure(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
             LeakKind::FilePath => ("file_path", "A server file-system path in the response"),
             _ => continue,
         };
-        if (traced && leak.kind == LeakKind::FilePath) || echoed(&request, leak.raw(&text)) {
+        let raw = leak.raw(&text);
+        // a path that climbs with `..` is a traversal probe, not where a server lives
+        let climbs = raw.contains("/../") || raw.contains("\\..\\") || raw.ends_with("/..");
+        if ((traced || climbs) && leak.kind == LeakKind::FilePath)
+            || echoed(&request, raw)
+            || own_payload(raw)
+        {
             continue;
         }
         push_once(
