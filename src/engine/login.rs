@@ -12,13 +12,23 @@ use crate::model::{Api, Method, Operation};
 use crate::probes::login::{find_login, login_fields, token_in};
 
 /// The account a scan signed in with: the user-enumeration and login
-/// rate-limit probes use its username as the known user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// rate-limit probes use its username as the known user. Its `Debug` form
+/// hides the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Account {
     /// The username.
     pub user: String,
     /// The password.
     pub password: String,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("user", &self.user)
+            .field("password", &"***")
+            .finish()
+    }
 }
 
 impl Account {
@@ -168,6 +178,7 @@ mod tests {
             ("alice", "pass:word")
         );
         assert!(Account::parse("alice").is_none());
+        assert!(!format!("{a:?}").contains("pass:word"));
         assert!(Account::parse(":x").is_none());
     }
 }

@@ -106,6 +106,22 @@ pub(super) fn bearer_jwt(credentials: &[Credential]) -> Option<(String, Vec<Cred
     Some((token, others))
 }
 
+/// The username of a Basic credential, if the scan has one.
+pub(super) fn basic_user(credentials: &[Credential]) -> Option<String> {
+    credentials.iter().find_map(|c| {
+        let (scheme, encoded) = c.value.split_once(' ')?;
+        if !c.name.eq_ignore_ascii_case("authorization") || !scheme.eq_ignore_ascii_case("basic") {
+            return None;
+        }
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (user, _) = text.split_once(':')?;
+        (!user.is_empty()).then(|| user.to_owned())
+    })
+}
+
 /// A 2xx status.
 pub(super) fn success(status: Option<u16>) -> bool {
     status.is_some_and(|s| (200..300).contains(&s))
@@ -134,6 +150,8 @@ mod tests {
             .decode(w.value.trim_start_matches("Basic "))
             .unwrap();
         assert_eq!(String::from_utf8(decoded).unwrap(), "alice:apiprobe-k3y");
+        assert_eq!(basic_user(&[basic]).as_deref(), Some("alice"));
+        assert_eq!(basic_user(&[bearer]), None);
         let token = jwt::encode(
             &serde_json::json!({"alg": "HS256"}),
             &serde_json::json!({"sub": "a"}),

@@ -1,5 +1,6 @@
 //! user_enumeration: on a login-like operation, failed sign-ins for the
-//! known user (the `--login` account, with a wrong password) and for a user
+//! known user (the `--login` account or the `--basic` user, with a wrong
+//! password) and for a user
 //! that does not exist must look alike. Rounds are interleaved; a finding
 //! when the two differ consistently in status, in message (the names and
 //! passwords sent, and numbers, left out of the comparison), or in time
@@ -11,6 +12,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use super::Profile;
+use super::credentials::basic_user;
 use crate::checks::{Confidence, ProofItem, Verdict};
 use crate::engine::{Account, Exchange, Identity, Session, login_request};
 use crate::model::{Api, Operation};
@@ -68,7 +70,11 @@ fn excerpt(text: &str) -> String {
 
 pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
     Box::pin(async move {
-        let Some(known) = s.account().map(|a| a.user.clone()) else {
+        let known = s
+            .account()
+            .map(|a| a.user.clone())
+            .or_else(|| basic_user(s.credentials()));
+        let Some(known) = known else {
             // without a real username there is nothing to tell apart
             return;
         };
