@@ -185,6 +185,10 @@ pub struct ScanFlags {
         help_heading = "Authentication"
     )]
     pub api_keys: Vec<String>,
+    /// Sign in first through the spec's login operation with `user:password`
+    /// and send the token it answers with as a bearer token.
+    #[arg(long, value_name = "USER:PASSWORD", help_heading = "Authentication")]
+    pub login: Option<String>,
     /// Accept any TLS certificate.
     #[arg(long, help_heading = "Connection")]
     pub insecure: bool,

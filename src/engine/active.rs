@@ -16,7 +16,8 @@ use super::auth::Credential;
 use super::callback::CallbackServer;
 use super::event::Event;
 use super::exchange::Exchange;
-use super::scan::{Shared, send_with};
+use super::login::Account;
+use super::scan::{Shared, send_retrying, send_with};
 use crate::checks::{Finding, Scope, Verdict, fingerprint};
 use crate::generate::{
     Case, CaseGenerator, Direction, Intent, Options, Request, Seeded, Slot, Source, Values,
@@ -135,6 +136,16 @@ impl<'a> Session<'a> {
     /// The scan's profile.
     pub fn profile(&self) -> Profile {
         self.phase.profile
+    }
+
+    /// The scan's credentials (`--bearer`, `--basic`, `--api-key`, `-H`, `--login`).
+    pub fn credentials(&self) -> &'a [Credential] {
+        &self.shared.options.credentials
+    }
+
+    /// The account `--login` signed in with, if any.
+    pub fn account(&self) -> Option<&'a Account> {
+        self.shared.options.account.as_ref()
     }
 
     /// The valid case every derived request starts from (every parameter
@@ -348,6 +359,28 @@ impl<'a> Session<'a> {
         if exchange.response().is_some_and(|r| r.status == 429) {
             self.limited = true;
         }
+        self.shared.observer.on_event(&Event::Exchange {
+            operation: self.op,
+            probe: &self.kind,
+            exchange: &exchange,
+        });
+        Some(exchange)
+    }
+
+    /// [`send_as`](Self::send_as), but a 429 is the answer (no pause, no
+    /// retry): for probes that look for rate limits.
+    pub async fn send_once(&mut self, request: &Request, identity: &Identity) -> Option<Exchange> {
+        if self.sent >= SESSION_REQUESTS || self.shared.stop.is_set() {
+            return None;
+        }
+        self.sent += 1;
+        self.phase.requests.fetch_add(1, Ordering::Relaxed);
+        let credentials: &[Credential] = match identity {
+            Identity::Scan => &self.shared.options.credentials,
+            Identity::Anonymous => &[],
+            Identity::With(c) => c,
+        };
+        let exchange = send_retrying(self.shared, request, credentials, 0).await?;
         self.shared.observer.on_event(&Event::Exchange {
             operation: self.op,
             probe: &self.kind,

@@ -45,6 +45,8 @@ pub struct ScanOptions {
     pub shrink: bool,
     /// How often a request answered with 429 is sent again.
     pub retries_on_429: u32,
+    /// The account `--login` signed in with, if any (login probes use its username).
+    pub account: Option<super::login::Account>,
     /// How hard the active probes push (`--profile`).
     pub profile: Profile,
     /// The URL the target should call back (`--callback-url`); default: the
@@ -67,6 +69,7 @@ impl Default for ScanOptions {
             plan: PlanOptions::default(),
             shrink: true,
             retries_on_429: 3,
+            account: None,
             profile: Profile::default(),
             callback_url: None,
             callback_listen: None,
@@ -362,6 +365,17 @@ pub(crate) async fn send(shared: &Shared, request: &Request) -> Option<Exchange>
 /// [`send`] with these credentials instead of the scan's, sent again at
 /// most `retries_on_429` times after a 429 (0: the 429 is the answer).
 pub(crate) async fn send_with(
+    shared: &Shared,
+    request: &Request,
+    credentials: &[Credential],
+    retries_on_429: u32,
+) -> Option<Exchange> {
+    send_retrying(shared, request, credentials, retries_on_429).await
+}
+
+/// [`send_with`], sending again at most `retries_on_429` times after a 429
+/// (0: a 429 is the answer, with no pause; for probes that look for it).
+pub(crate) async fn send_retrying(
     shared: &Shared,
     request: &Request,
     credentials: &[Credential],

@@ -5,8 +5,10 @@
 //! - `plan`: [`Plan`] and [`PlanOptions`], the probes of a whole scan in order.
 //! - [`active`]: probes that send several requests per finding (oracles).
 //! - `realise`: a [`Probe`] plus a source of choices becomes a [`Case`](crate::generate::Case).
+//! - [`login`]: login-like operations, their fields, and tokens in their answers.
 
 pub mod active;
+pub mod login;
 mod plan;
 mod realise;
 

@@ -526,3 +526,29 @@ fn demo_banner() {
     let found = server_banner([("x-powered-by", "PHP/7.4.3")]);
     assert_eq!(found.len(), 1);
 }
+
+// ---------------------------------------------------------------- look-alikes a real user meets
+
+#[test]
+fn routes_under_home_are_not_file_paths() {
+    silent(r#"{"links": {"feed": "/home/feed/latest", "me": "/home/alice/settings"}}"#);
+    silent(r#"{"next": "/home/v1.2/items"}"#);
+    finds(r#"{"f": "/home/alice/.ssh/id_rsa"}"#, LeakKind::FilePath);
+    finds(
+        "at /home/dev/app/node_modules/express/lib/router",
+        LeakKind::FilePath,
+    );
+    finds(r#"{"root": "/var/www/shop"}"#, LeakKind::FilePath);
+}
+
+#[test]
+fn numbers_passing_luhn_are_cards_only_with_a_brand_and_not_as_json_numbers() {
+    // Luhn-valid, but no card brand this matcher knows starts with 56
+    assert!(verify::luhn("5610591081018250"));
+    silent("ref 5610591081018250");
+    // a bare JSON number is an id or an amount, unless its key names a card
+    silent(r#"{"order_id": 4111111111111111, "total": [5500000000000004]}"#);
+    finds(r#"{"card_number": 4111111111111111}"#, LeakKind::CreditCard);
+    finds(r#"{"pan": "4111111111111111"}"#, LeakKind::CreditCard);
+    finds("Visa 4012888888881881 on file", LeakKind::CreditCard);
+}

@@ -23,6 +23,11 @@ use crate::model::{Api, Operation};
 
 mod command;
 mod compare;
+mod cors;
+mod credentials;
+mod ignored_auth;
+mod jwt_forgery;
+mod login_rate_limit;
 mod mass_assignment;
 mod nosql;
 mod profile;
@@ -32,6 +37,7 @@ mod ssrf;
 mod template;
 mod timing;
 mod traversal;
+mod user_enumeration;
 mod xss;
 
 pub use profile::Profile;
@@ -102,8 +108,38 @@ pub static INJECTION: &[ActiveProbe] = &[
     },
 ];
 
+/// The authentication probes (CORS with credentials among them), in the
+/// order they run on an operation.
+pub static AUTH: &[ActiveProbe] = &[
+    ActiveProbe {
+        check: "ignored_auth",
+        applies: ignored_auth::applies,
+        run: ignored_auth::run,
+    },
+    ActiveProbe {
+        check: "jwt_forgery",
+        applies: jwt_forgery::applies,
+        run: jwt_forgery::run,
+    },
+    ActiveProbe {
+        check: "cors_misconfiguration",
+        applies: cors::applies,
+        run: cors::run,
+    },
+    ActiveProbe {
+        check: "user_enumeration",
+        applies: user_enumeration::applies,
+        run: user_enumeration::run,
+    },
+    ActiveProbe {
+        check: "login_rate_limit",
+        applies: login_rate_limit::applies,
+        run: login_rate_limit::run,
+    },
+];
+
 /// Every list of active probes.
-static LISTS: &[&[ActiveProbe]] = &[INJECTION];
+static LISTS: &[&[ActiveProbe]] = &[INJECTION, AUTH];
 
 /// Every active probe.
 pub fn all() -> impl Iterator<Item = &'static ActiveProbe> {
