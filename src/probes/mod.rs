@@ -4,10 +4,14 @@
 //!
 //! - `plan`: [`Plan`] and [`PlanOptions`], the probes of a whole scan in order.
 //! - `realise`: a [`Probe`] plus a source of choices becomes a [`Case`](crate::generate::Case).
+//! - `resources`: [`Resources`], which operation produces the ids another
+//!   consumes (links, creation on a collection, listing).
 
 mod plan;
 mod realise;
+mod resources;
 
 pub use plan::{Plan, PlanOptions, Probe, ProbeKind};
 pub(crate) use realise::probe_seed;
 pub use realise::{adapt, realise};
+pub use resources::{Binding, IdSource, Inference, Resources};
