@@ -42,6 +42,18 @@ pub struct Leak {
     pub evidence: String,
     /// Byte offset of the match in the scanned text.
     pub offset: usize,
+    /// Byte length of the match in the scanned text (so checks can read the
+    /// unmasked text, e.g. to tell an echo of the request from a leak).
+    #[serde(skip)]
+    pub len: usize,
+}
+
+impl Leak {
+    /// The unmasked matched text in `text`, the text this leak was found in.
+    pub fn raw<'t>(&self, text: &'t str) -> &'t str {
+        text.get(self.offset..self.offset + self.len)
+            .unwrap_or_default()
+    }
 }
 
 /// Every built-in leak pattern, compiled once. `Send + Sync`: build it once
@@ -135,6 +147,7 @@ fn extract(rule: &Rule, regex: &Regex, text: &str, leaks: &mut Vec<Leak>) {
             kind: rule.kind,
             evidence,
             offset: start,
+            len: end - start,
         });
         found += 1;
     }

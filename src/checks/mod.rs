@@ -11,17 +11,25 @@
 //! - `validation`: negative_data_rejection, positive_data_acceptance,
 //!   missing_required_header, unsupported_method.
 //! - `disclosure`: stack_trace_leak, sql_error_leak, server_banner.
+//! - `active`: the judge of checks that only active probes report.
 //! - `validators`: compiled response schemas, cached.
+//! - `exposure`: secret_leak, sensitive_data_exposure, internal_disclosure, debug_page.
+//! - `authn`: weak_jwt_secret (offline, bundled wordlist).
+//! - `jwt`: reading, forging and cracking JSON Web Tokens.
 //! - [`leaks`]: one fast matcher over response bodies for stack traces, SQL
 //!   error text, secrets, sensitive fields, card numbers, internal addresses,
 //!   file-system paths and debug pages; and [`leaks::server_banner`] over
 //!   response headers for version-revealing banners.
 
+mod active;
+mod authn;
 mod check;
 mod conformance;
 mod disclosure;
+mod exposure;
 mod finding;
 mod judge;
+pub(crate) mod jwt;
 pub mod leaks;
 mod registry;
 mod server;

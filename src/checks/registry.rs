@@ -1,7 +1,7 @@
 //! The list of checks, as data: users select from it by name.
 
 use super::check::{Check, Owasp, Scope, Severity};
-use super::{conformance, disclosure, server, validation};
+use super::{active, authn, conformance, disclosure, exposure, server, validation};
 
 /// Every check, in the order reports list them.
 pub static CHECKS: &[Check] = &[
@@ -130,6 +130,105 @@ pub static CHECKS: &[Check] = &[
         summary: "A response header reveals server software and its version.",
         scope: Scope::Target,
         judge: disclosure::server_banner,
+    },
+    Check {
+        name: "secret_leak",
+        severity: Severity::Critical,
+        cwe: Some(522),
+        owasp: Some(Owasp::Api8),
+        summary: "The response body holds a credential or key: a cloud access key, a private key block, a token of a known service, or a JWT not issued to the caller.",
+        scope: Scope::Operation,
+        judge: exposure::secret_leak,
+    },
+    Check {
+        name: "sensitive_data_exposure",
+        severity: Severity::High,
+        cwe: Some(200),
+        owasp: Some(Owasp::Api3),
+        summary: "The response body holds a password, a password hash, a social security number or a card number (passing Luhn) that the request did not send.",
+        scope: Scope::Operation,
+        judge: exposure::sensitive_data_exposure,
+    },
+    Check {
+        name: "internal_disclosure",
+        severity: Severity::Low,
+        cwe: Some(497),
+        owasp: Some(Owasp::Api8),
+        summary: "The response body reveals a private network address or a server file-system path.",
+        scope: Scope::Operation,
+        judge: exposure::internal_disclosure,
+    },
+    Check {
+        name: "debug_page",
+        severity: Severity::Medium,
+        cwe: Some(489),
+        owasp: Some(Owasp::Api8),
+        summary: "The response is a framework's debug or developer error page (Django, Werkzeug, Laravel, ASP.NET, Spring).",
+        scope: Scope::Operation,
+        judge: exposure::debug_page,
+    },
+    Check {
+        name: "weak_jwt_secret",
+        severity: Severity::Critical,
+        cwe: Some(1391),
+        owasp: Some(Owasp::Api2),
+        summary: "An HMAC-signed JWT (the caller's, or one the API hands out) verifies with a secret from the bundled wordlist (tested offline).",
+        scope: Scope::Target,
+        judge: authn::weak_jwt_secret,
+    },
+    Check {
+        name: "cors_misconfiguration",
+        severity: Severity::High,
+        cwe: Some(942),
+        owasp: Some(Owasp::Api8),
+        summary: "An arbitrary Origin, or `null`, is reflected in Access-Control-Allow-Origin with Access-Control-Allow-Credentials: true.",
+        scope: Scope::Target,
+        judge: active::active_only,
+    },
+    Check {
+        name: "reflected_xss",
+        severity: Severity::High,
+        cwe: Some(79),
+        owasp: Some(Owasp::Api8),
+        summary: "Markup sent in a parameter came back unescaped in an HTML response (a unique canary tag proves it).",
+        scope: Scope::Operation,
+        judge: active::active_only,
+    },
+    Check {
+        name: "ignored_auth",
+        severity: Severity::High,
+        cwe: Some(287),
+        owasp: Some(Owasp::Api2),
+        summary: "An operation that declares security, and succeeds with the scan's credentials, also succeeds with no credentials, malformed ones or a wrong token.",
+        scope: Scope::Operation,
+        judge: active::active_only,
+    },
+    Check {
+        name: "jwt_forgery",
+        severity: Severity::Critical,
+        cwe: Some(347),
+        owasp: Some(Owasp::Api2),
+        summary: "A forged JWT (alg none, signature stripped, claims changed under the old signature, expired, kid injection) was accepted where no token is refused.",
+        scope: Scope::Target,
+        judge: active::active_only,
+    },
+    Check {
+        name: "user_enumeration",
+        severity: Severity::Medium,
+        cwe: Some(204),
+        owasp: Some(Owasp::Api2),
+        summary: "A login-like operation answers a wrong password for a real user differently (status, message or time) from an unknown user.",
+        scope: Scope::Operation,
+        judge: active::active_only,
+    },
+    Check {
+        name: "login_rate_limit",
+        severity: Severity::Medium,
+        cwe: Some(307),
+        owasp: Some(Owasp::Api2),
+        summary: "A burst of failed sign-ins on a login-like operation met no 429 or lock-out (aggressive profile only).",
+        scope: Scope::Operation,
+        judge: active::active_only,
     },
 ];
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use apiprobe::checks::Severity;
+use apiprobe::probes::active::Profile;
 use apiprobe::report::ReportSpec;
 
 /// Security and fuzz testing for HTTP APIs described by OpenAPI.
@@ -184,6 +185,10 @@ pub struct ScanFlags {
         help_heading = "Authentication"
     )]
     pub api_keys: Vec<String>,
+    /// Sign in first through the spec's login operation with `user:password`
+    /// and send the token it answers with as a bearer token.
+    #[arg(long, value_name = "USER:PASSWORD", help_heading = "Authentication")]
+    pub login: Option<String>,
     /// Accept any TLS certificate.
     #[arg(long, help_heading = "Connection")]
     pub insecure: bool,
@@ -236,6 +241,18 @@ pub struct ScanFlags {
     /// No progress display.
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
+    /// How hard the active probes push: `quick` (no time-based probes, for
+    /// every CI run), `standard`, or `aggressive` (time-based probes on every
+    /// slot, more payloads, login bursts).
+    #[arg(long, value_enum, default_value_t = Profile::Standard, help_heading = "Checks")]
+    pub profile: Profile,
+    /// The URL the target should call for SSRF probes: a listener it can
+    /// reach that forwards to apiprobe's (default: apiprobe's own listener on 127.0.0.1).
+    #[arg(long, value_name = "URL", help_heading = "Checks")]
+    pub callback_url: Option<String>,
+    /// Where apiprobe's callback listener listens (default 127.0.0.1, any port).
+    #[arg(long, value_name = "ADDR:PORT", help_heading = "Checks")]
+    pub callback_listen: Option<std::net::SocketAddr>,
 }
 
 /// Reads `10s`, `500ms`, `5m`, `1h`, or a bare number of seconds.

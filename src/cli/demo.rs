@@ -12,7 +12,7 @@ const DEMO_SPEC: &str = include_str!("../../specs/demo.yaml");
 
 /// Starts the demo API on a free loopback port and scans it; exits 0 when
 /// the scan ran, whatever it found (the flaws are planted).
-pub async fn run(args: DemoArgs) -> u8 {
+pub async fn run(mut args: DemoArgs) -> u8 {
     let api = match Loader::new().load_str(DEMO_SPEC, "specs/demo.yaml") {
         Ok(api) => api,
         Err(e) => {
@@ -27,6 +27,17 @@ pub async fn run(args: DemoArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    // sign in as the demo's seeded user unless credentials were given, so
+    // that the authentication probes have a token to work with
+    let flags = &args.scan;
+    if flags.login.is_none()
+        && flags.bearer.is_none()
+        && flags.basic.is_none()
+        && flags.api_keys.is_empty()
+    {
+        let (user, password) = apiprobe::demo::DEMO_ACCOUNT;
+        args.scan.login = Some(format!("{user}:{password}"));
+    }
     let mode = if args.fixed { "repaired" } else { "vulnerable" };
     eprintln!(
         "apiprobe demo: scanning the {mode} demo API at {} (spec: specs/demo.yaml)",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use apiprobe::checks::{Judge, Settings, select};
 use apiprobe::engine::{
-    Client, ClientOptions, Credential, Filter, Place, Scan, ScanOptions, Stop, StopReason,
+    Account, Client, ClientOptions, Credential, Filter, Place, Scan, ScanOptions, Stop, StopReason,
 };
 use apiprobe::generate::Payloads;
 use apiprobe::model::Api;
@@ -145,7 +145,7 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
             return exit::USAGE;
         }
     };
-    let credentials = match credentials(&api, flags) {
+    let mut credentials = match credentials(&api, flags) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -185,9 +185,32 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
             return exit::USAGE;
         }
     };
+    let account = match &flags.login {
+        None => None,
+        Some(text) => {
+            let Some(account) = Account::parse(text) else {
+                eprintln!("error: --login: expected user:password");
+                return exit::USAGE;
+            };
+            match apiprobe::engine::login(&api, &client, &base_url, &account).await {
+                Ok(token) => credentials.push(Credential::bearer(&token)),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::USAGE;
+                }
+            }
+            Some(account)
+        }
+    };
     let operations = filter.select(&api);
     if operations.is_empty() {
         eprintln!("error: no operation to scan (check --include, --exclude and the spec)");
+        return exit::USAGE;
+    }
+    if let Some(u) = &flags.callback_url
+        && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    {
+        eprintln!("error: --callback-url {u:?} is not an absolute http(s) URL");
         return exit::USAGE;
     }
     let seed = flags.seed.unwrap_or_else(rand_seed);
@@ -222,6 +245,10 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
             },
             shrink: !flags.no_shrink,
             retries_on_429: 3,
+            account,
+            profile: flags.profile,
+            callback_url: flags.callback_url.clone(),
+            callback_listen: flags.callback_listen,
         },
     };
     let stop = Stop::new();

@@ -21,6 +21,10 @@ mod template;
 
 pub use server::{DemoServer, serve, serve_on};
 
+/// A seeded account (`username`, `password`) of the demo API; `apiprobe demo`
+/// signs in with it when no credentials are given.
+pub const DEMO_ACCOUNT: (&str, &str) = ("alice", "wonderland");
+
 /// Texts the demo plants in its responses, for tests elsewhere in the crate
 /// that must find them (so they test what the demo really sends).
 #[cfg(test)]

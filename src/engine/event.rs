@@ -52,6 +52,9 @@ pub struct Stats {
     pub skipped: u64,
     /// Requests sent while shrinking findings.
     pub shrink_requests: u64,
+    /// Requests sent by active probes (their phase follows the plan's probes).
+    #[serde(default)]
+    pub active_requests: u64,
     /// Wall time of the scan, in milliseconds.
     pub elapsed_ms: u64,
 }

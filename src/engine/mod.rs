@@ -9,22 +9,32 @@
 //! - `event`: [`Event`]s and their [`Observer`]s; [`Stats`] and [`StopReason`].
 //! - `scan`: [`Scan`], the loop: plan, realise, send, judge, collect.
 //! - `shrink`: smaller requests that still show each finding.
+//! - `login`: `--login`, signing in through the spec's login operation.
+//! - `active`: the active phase: a [`Session`] per operation and active probe.
+//! - `callback`: [`CallbackServer`], the listener that out-of-band probes (SSRF) use.
 
+mod active;
 mod auth;
+mod callback;
 mod client;
 mod event;
 mod exchange;
 mod filter;
+mod login;
 mod rate;
 mod scan;
 mod shrink;
 mod stop;
 
+pub use active::{Identity, Session, ValueSlot};
 pub use auth::{Credential, Place, apply as apply_credentials};
+pub use callback::{CallbackHit, CallbackServer};
 pub use client::{Client, ClientOptions};
 pub use event::{Event, Observer, Silent, Stats, StopReason};
 pub use exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
 pub use filter::{Filter, FilterError, Matcher};
+pub(crate) use login::login_request;
+pub use login::{Account, LoginError, login};
 pub use rate::retry_after;
 pub use scan::{Scan, ScanOptions, ScanResult};
 pub use stop::Stop;

@@ -2,11 +2,14 @@
 //! send them (paced, within budgets), judge the exchanges and collect
 //! findings; then findings are shrunk.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::active::{self, Phase};
 use super::auth::{self, Credential};
+use super::callback::CallbackServer;
 use super::client::Client;
 use super::event::{Event, Observer, Stats, StopReason};
 use super::exchange::{Exchange, FailureKind, Outcome};
@@ -16,6 +19,7 @@ use super::stop::Stop;
 use crate::checks::{Finding, FindingSet, Judge, Scope, fingerprint};
 use crate::generate::{Case, CaseGenerator, Options, Payloads, Request, Seeded};
 use crate::model::Api;
+use crate::probes::active::Profile;
 use crate::probes::{Plan, PlanOptions, Probe, probe_seed, realise};
 
 /// How a scan runs.
@@ -41,6 +45,15 @@ pub struct ScanOptions {
     pub shrink: bool,
     /// How often a request answered with 429 is sent again.
     pub retries_on_429: u32,
+    /// The account `--login` signed in with, if any (login probes use its username).
+    pub account: Option<super::login::Account>,
+    /// How hard the active probes push (`--profile`).
+    pub profile: Profile,
+    /// The URL the target should call back (`--callback-url`); default: the
+    /// callback listener's own loopback URL.
+    pub callback_url: Option<String>,
+    /// Where the callback listener listens (default 127.0.0.1, any port).
+    pub callback_listen: Option<SocketAddr>,
 }
 
 impl Default for ScanOptions {
@@ -56,6 +69,10 @@ impl Default for ScanOptions {
             plan: PlanOptions::default(),
             shrink: true,
             retries_on_429: 3,
+            account: None,
+            profile: Profile::default(),
+            callback_url: None,
+            callback_listen: None,
         }
     }
 }
@@ -137,6 +154,16 @@ impl Scan {
             &self.options.plan,
         );
         let rate = self.options.rate_limit.map(RateLimiter::new);
+        let active_operations: Vec<usize> = self
+            .operations
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.api.operations.get(i).is_some_and(|op| {
+                    !self.options.plan.read_only || crate::probes::is_read_only(op.method)
+                })
+            })
+            .collect();
         let shared = Arc::new(Shared {
             started: (0..self.api.operations.len())
                 .map(|_| AtomicBool::new(false))
@@ -184,6 +211,21 @@ impl Scan {
             // a worker that panicked loses only its own in-flight probe
             let _ = w.await;
         }
+        // the active phase: probes that need several requests per finding
+        let callback = if shared.judge.checks().iter().any(|c| c.name == "ssrf") {
+            CallbackServer::start(
+                shared.options.callback_listen,
+                shared.options.callback_url.as_deref(),
+            )
+            .await
+            .ok()
+        } else {
+            None
+        };
+        let phase = Arc::new(Phase::new(shared.options.profile, callback));
+        if !shared.stop.is_set() {
+            active::run(&shared, active_operations, Arc::clone(&phase)).await;
+        }
         let reason = shared.stop.reason().unwrap_or(StopReason::Completed);
         let shrink_requests = if reason == StopReason::Completed && shared.options.shrink {
             let before = shared.requests.load(Ordering::Relaxed);
@@ -203,6 +245,7 @@ impl Scan {
             failures: shared.failures.load(Ordering::Relaxed),
             skipped: shared.skipped.load(Ordering::Relaxed),
             shrink_requests,
+            active_requests: phase.requests.load(Ordering::Relaxed),
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         shared.observer.on_event(&Event::Finished {
@@ -310,8 +353,28 @@ async fn work(shared: &Shared) {
 /// Sends one request with the scan's credentials, within the budgets and the
 /// pace, sending it again after a 429. `None` when the scan is stopping.
 pub(crate) async fn send(shared: &Shared, request: &Request) -> Option<Exchange> {
+    send_with(shared, request, &shared.options.credentials).await
+}
+
+/// [`send`] with these credentials instead of the scan's.
+pub(crate) async fn send_with(
+    shared: &Shared,
+    request: &Request,
+    credentials: &[Credential],
+) -> Option<Exchange> {
+    send_retrying(shared, request, credentials, shared.options.retries_on_429).await
+}
+
+/// [`send_with`], sending again at most `retries_on_429` times after a 429
+/// (0: a 429 is the answer, with no pause; for probes that look for it).
+pub(crate) async fn send_retrying(
+    shared: &Shared,
+    request: &Request,
+    credentials: &[Credential],
+    retries_on_429: u32,
+) -> Option<Exchange> {
     let mut request = request.clone();
-    auth::apply(&shared.options.credentials, &mut request);
+    auth::apply(credentials, &mut request);
     let url = join(&shared.options.base_url, &request);
     let mut attempt = 0;
     loop {
@@ -344,7 +407,7 @@ pub(crate) async fn send(shared: &Shared, request: &Request) -> Option<Exchange>
             Outcome::Response(r) => {
                 shared.responses.fetch_add(1, Ordering::Relaxed);
                 shared.connect_streak.store(0, Ordering::Relaxed);
-                if r.status == 429 && attempt < shared.options.retries_on_429 {
+                if r.status == 429 && attempt < retries_on_429 {
                     let wait = r
                         .header("retry-after")
                         .and_then(|v| retry_after(v, SystemTime::now()))

@@ -24,6 +24,9 @@ pub enum ProbeKind {
     UnsupportedMethod(&'static str),
     /// A valid request with one required header parameter left out.
     MissingRequiredHeader(String),
+    /// A request of an active probe's session (src/probes/active/), named
+    /// after its check.
+    Active(&'static str),
 }
 
 impl ProbeKind {
@@ -33,7 +36,7 @@ impl ProbeKind {
             ProbeKind::Positive | ProbeKind::UnsupportedMethod(_) => Intent::Positive,
             ProbeKind::Boundary => Intent::Boundary,
             ProbeKind::Negative | ProbeKind::MissingRequiredHeader(_) => Intent::Negative,
-            ProbeKind::Attack(_) => Intent::Attack,
+            ProbeKind::Attack(_) | ProbeKind::Active(_) => Intent::Attack,
         }
     }
 
@@ -46,6 +49,7 @@ impl ProbeKind {
             ProbeKind::Attack(family) => format!("attack:{family}"),
             ProbeKind::UnsupportedMethod(m) => format!("method:{m}"),
             ProbeKind::MissingRequiredHeader(h) => format!("missing-header:{h}"),
+            ProbeKind::Active(check) => format!("active:{check}"),
         }
     }
 }

@@ -22,6 +22,8 @@ pub fn realise(
             cases.case(op, probe.kind.intent(), src)
         }
         ProbeKind::Attack(family) => cases.attack_case(op, &PayloadFamily::from_name(family), src),
+        // active probes build their own requests (engine::Session)
+        ProbeKind::Active(_) => Ok(None),
         ProbeKind::UnsupportedMethod(_) | ProbeKind::MissingRequiredHeader(_) => {
             let Some(mut case) = cases.case(op, Intent::Positive, src)? else {
                 return Ok(None);

@@ -12,13 +12,15 @@ use super::kinds::{DebugPage, Language, LeakKind, SecretKind, SensitiveField, Sq
 pub(super) enum Check {
     /// The regex match is the leak.
     None,
-    /// 13 to 19 digits passing the Luhn check (trailing groups may be dropped).
+    /// 13 to 19 digits with a card brand's prefix and length, passing the
+    /// Luhn check (trailing groups may be dropped), not a bare JSON number.
     Luhn,
     /// A JWT whose header decodes to a JSON object with a string `alg`.
     Jwt,
     /// Not part of a longer dotted number (a version string).
     InternalIp,
-    /// Starts a path: not preceded by a URL or word character.
+    /// Starts a path: not preceded by a URL or word character; and under
+    /// `/home`, names a file or a server folder (not a route like `/home/a/b`).
     PathStart,
     /// Not followed by another key character.
     KeyEnd,

@@ -18,7 +18,10 @@ pub(super) fn confirm(
     let after = text.get(end..)?;
     match check {
         Check::None => Some((start, end)),
-        Check::Luhn => luhn_prefix(matched).map(|len| (start, start + len)),
+        Check::Luhn => {
+            let len = luhn_prefix(matched)?;
+            (!bare_json_number(text, start, start + len)).then_some((start, start + len))
+        }
         Check::Jwt => jwt_header_ok(matched).then_some((start, end)),
         Check::InternalIp => {
             let dotted_before = before == Some('.');
@@ -29,7 +32,7 @@ pub(super) fn confirm(
         }
         Check::PathStart => {
             let glued = before.is_some_and(|c| c.is_ascii_alphanumeric() || "._~%/-".contains(c));
-            (!glued).then_some((start, end))
+            (!glued && looks_like_file_path(matched)).then_some((start, end))
         }
         Check::KeyEnd => {
             let glued = after
@@ -54,7 +57,96 @@ fn luhn_prefix(matched: &str) -> Option<usize> {
     ends.into_iter().rev().find(|&end| {
         let digits = matched.get(..end).unwrap_or_default();
         let count = digits.bytes().filter(u8::is_ascii_digit).count();
-        (13..=19).contains(&count) && luhn(digits)
+        (13..=19).contains(&count) && card_brand(digits) && luhn(digits)
+    })
+}
+
+/// Whether the digits of `number` have the prefix and length of a card brand
+/// (Visa, Mastercard, American Express, Discover, Diners Club, JCB, UnionPay),
+/// so that any long number passing Luhn (one in ten do) is not a card.
+fn card_brand(number: &str) -> bool {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.len();
+    let prefix = |len: usize| {
+        digits
+            .get(..len)
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    match prefix(1) {
+        4 => matches!(n, 13 | 16 | 19),
+        5 => (51..=55).contains(&prefix(2)) && n == 16,
+        3 => {
+            (matches!(prefix(2), 34 | 37) && n == 15)
+                || ((matches!(prefix(2), 36 | 38) || (300..=305).contains(&prefix(3)))
+                    && (14..=19).contains(&n))
+                || ((3528..=3589).contains(&prefix(4)) && (16..=19).contains(&n))
+        }
+        6 => {
+            (prefix(4) == 6011
+                || prefix(2) == 65
+                || prefix(2) == 62
+                || (644..=649).contains(&prefix(3)))
+                && (16..=19).contains(&n)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `start..end` of `text` is a bare JSON number (`"id": 4111...`)
+/// whose key does not name a card: ids, amounts and timestamps are numbers,
+/// card numbers are strings.
+fn bare_json_number(text: &str, start: usize, end: usize) -> bool {
+    let before = text.get(..start).unwrap_or_default().trim_end();
+    let after = text.get(end..).unwrap_or_default().trim_start();
+    let opened = before.ends_with(':') || before.ends_with('[') || before.ends_with(',');
+    let closed = after.is_empty() || after.starts_with([',', '}', ']']);
+    if !(opened && closed) {
+        return false;
+    }
+    // the key before the colon, if any
+    let key = before
+        .strip_suffix(':')
+        .map(str::trim_end)
+        .and_then(|b| b.strip_suffix('"'))
+        .and_then(|b| b.rsplit('"').next())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    !(key.contains("card") || key.contains("pan") || key == "cc" || key.contains("ccnum"))
+}
+
+/// Folders that only a file-system path has (a route such as `/home/feed/latest`
+/// has none of them, nor a file name).
+const SERVER_FOLDERS: &[&str] = &[
+    "node_modules",
+    "site-packages",
+    "dist-packages",
+    "vendor",
+    "venv",
+    "public_html",
+    "htdocs",
+    "releases",
+    "src",
+    "lib",
+    "bin",
+];
+
+/// Whether a matched path is a file-system path rather than a URL route:
+/// web roots and Windows profile paths always are; a `/home/...` path must
+/// name a file (an extension with a letter, or a dot file) or a folder only
+/// servers have.
+fn looks_like_file_path(path: &str) -> bool {
+    if !path.starts_with("/home/") {
+        return true;
+    }
+    path.split('/').skip(2).any(|segment| {
+        let dotted = segment.rsplit_once('.').is_some_and(|(stem, ext)| {
+            (1..=8).contains(&ext.len())
+                && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+                && ext.bytes().any(|b| b.is_ascii_alphabetic())
+                && (stem.is_empty() || !stem.bytes().all(|b| b == b'.'))
+        });
+        dotted || SERVER_FOLDERS.contains(&segment.trim_start_matches('.'))
     })
 }
 

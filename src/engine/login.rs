@@ -1,0 +1,173 @@
+//! `--login USER:PASSWORD`: sign in once through the spec's login-like
+//! operation before the scan, and use the token it answers with as the
+//! scan's bearer credential.
+
+use serde_json::{Map, Value};
+
+use super::client::Client;
+use super::exchange::Outcome;
+use super::scan::join;
+use crate::generate::{Request, RequestBody};
+use crate::model::{Api, Method, Operation};
+use crate::probes::login::{find_login, login_fields, token_in};
+
+/// The account a scan signed in with: the user-enumeration and login
+/// rate-limit probes use its username as the known user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The username.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+impl Account {
+    /// `user:password` split at the first colon; `None` without one or with
+    /// an empty username.
+    pub fn parse(text: &str) -> Option<Account> {
+        let (user, password) = text.split_once(':')?;
+        (!user.is_empty()).then(|| Account {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        })
+    }
+}
+
+/// Why signing in failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    /// No operation of the spec looks like a login.
+    #[error(
+        "--login: the spec has no login operation (a POST whose path or id names login, signin, token or session, with username and password body fields); pass a token with --bearer instead"
+    )]
+    NoOperation,
+    /// The login operation's path needs parameters.
+    #[error(
+        "--login: the login operation {0} has path parameters; pass a token with --bearer instead"
+    )]
+    PathParameters(String),
+    /// The request failed in transport.
+    #[error("--login: {operation} could not be reached: {message}")]
+    Transport {
+        /// The login operation.
+        operation: String,
+        /// What failed.
+        message: String,
+    },
+    /// The server refused the credentials.
+    #[error("--login: {operation} answered {status}: {excerpt}")]
+    Refused {
+        /// The login operation.
+        operation: String,
+        /// The status code.
+        status: u16,
+        /// The start of the body.
+        excerpt: String,
+    },
+    /// The answer holds no token.
+    #[error(
+        "--login: {operation} answered {status} but its JSON body holds no token (token, access_token, id_token, jwt)"
+    )]
+    NoToken {
+        /// The login operation.
+        operation: String,
+        /// The status code.
+        status: u16,
+    },
+}
+
+/// The login request for `account` at the login-like operation `op`.
+pub(crate) fn login_request(api: &Api, op: &Operation, account: &Account) -> Option<Request> {
+    let fields = login_fields(api, op)?;
+    let body = if fields.media_type.contains("json") {
+        let mut map = Map::new();
+        map.insert(fields.user, Value::String(account.user.clone()));
+        map.insert(fields.password, Value::String(account.password.clone()));
+        Value::Object(map).to_string().into_bytes()
+    } else {
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        format!(
+            "{}={}&{}={}",
+            enc(&fields.user),
+            enc(&account.user),
+            enc(&fields.password),
+            enc(&account.password)
+        )
+        .into_bytes()
+    };
+    Some(Request {
+        method: Method::Post,
+        path: op.path.clone(),
+        query: String::new(),
+        headers: vec![("content-type".into(), fields.media_type.clone())],
+        body: Some(RequestBody {
+            content_type: fields.media_type,
+            bytes: body,
+        }),
+    })
+}
+
+/// Signs in as `account` through the spec's login operation at `base_url`
+/// and returns the token it answers with.
+///
+/// # Errors
+/// No login operation, a transport failure, a refusal, or no token in the answer.
+pub async fn login(
+    api: &Api,
+    client: &Client,
+    base_url: &str,
+    account: &Account,
+) -> Result<String, LoginError> {
+    let index = find_login(api).ok_or(LoginError::NoOperation)?;
+    let op = &api.operations[index];
+    let name = op.id.clone();
+    if op.path.contains('{') {
+        return Err(LoginError::PathParameters(name));
+    }
+    let request = login_request(api, op, account).ok_or(LoginError::NoOperation)?;
+    let exchange = client.send(join(base_url, &request), request).await;
+    let response = match exchange.outcome {
+        Outcome::Response(r) => r,
+        Outcome::Failed(f) => {
+            return Err(LoginError::Transport {
+                operation: name,
+                message: f.message,
+            });
+        }
+    };
+    if !(200..300).contains(&response.status) {
+        let text = response.text();
+        let excerpt: String = text.chars().take(200).collect();
+        return Err(LoginError::Refused {
+            operation: name,
+            status: response.status,
+            excerpt,
+        });
+    }
+    serde_json::from_slice::<Value>(&response.body)
+        .ok()
+        .as_ref()
+        .and_then(token_in)
+        .ok_or(LoginError::NoToken {
+            operation: name,
+            status: response.status,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_split_at_the_first_colon() {
+        let a = Account::parse("alice:pass:word").unwrap();
+        assert_eq!(
+            (a.user.as_str(), a.password.as_str()),
+            ("alice", "pass:word")
+        );
+        assert!(Account::parse("alice").is_none());
+        assert!(Account::parse(":x").is_none());
+    }
+}

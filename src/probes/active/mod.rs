@@ -1,0 +1,95 @@
+//! Active probes: what to try when one request cannot prove a flaw. Each
+//! probe runs once per operation it applies to, in a
+//! [`Session`](crate::engine::Session) of the scan's active phase, sending
+//! several requests derived from one valid case (a baseline, a true and a
+//! false condition, a repeated delay, a callback) and reporting verdicts of
+//! its check (a named entry of [`CHECKS`](crate::checks::CHECKS), so that
+//! `--checks` and `--exclude-checks` select it).
+//!
+//! - `profile`: [`Profile`], how hard the probes push (`--profile`).
+//! - `timing`: latency samples and the repeated-delay oracle.
+//! - `compare`: whether two responses differ materially.
+//! - one file per oracle, its payloads and its judgement.
+//!
+//! To add a probe: write `fn applies(&Api, &Operation, Profile) -> bool`
+//! and `fn run(&mut Session) -> BoxFuture<()>` in a new file, add a check
+//! of the same name to the registry (judge: `checks::active_only`), and
+//! list the probe in a `PROBES` slice that [`all`] chains.
+
+use futures_util::future::BoxFuture;
+
+use crate::engine::Session;
+use crate::model::{Api, Operation};
+
+mod cors;
+mod credentials;
+mod ignored_auth;
+mod jwt_forgery;
+mod login_rate_limit;
+mod profile;
+mod user_enumeration;
+mod xss;
+
+pub use profile::Profile;
+
+/// The body of an active probe: sends what it needs through the session
+/// and reports what it proves.
+pub type Run = for<'s, 'a> fn(&'s mut Session<'a>) -> BoxFuture<'s, ()>;
+
+/// One active probe.
+#[derive(Debug)]
+pub struct ActiveProbe {
+    /// The name of the check its findings belong to (selection, severity,
+    /// CWE and OWASP category come from that check).
+    pub check: &'static str,
+    /// Whether it has anything to try on an operation under a profile
+    /// (cheap: no request is sent).
+    pub applies: fn(&Api, &Operation, Profile) -> bool,
+    /// What it does.
+    pub run: Run,
+}
+
+/// The injection probes, in the order they run on an operation.
+pub static INJECTION: &[ActiveProbe] = &[ActiveProbe {
+    check: "reflected_xss",
+    applies: xss::applies,
+    run: xss::run,
+}];
+
+/// The authentication probes (CORS with credentials among them), in the
+/// order they run on an operation.
+pub static AUTH: &[ActiveProbe] = &[
+    ActiveProbe {
+        check: "ignored_auth",
+        applies: ignored_auth::applies,
+        run: ignored_auth::run,
+    },
+    ActiveProbe {
+        check: "jwt_forgery",
+        applies: jwt_forgery::applies,
+        run: jwt_forgery::run,
+    },
+    ActiveProbe {
+        check: "cors_misconfiguration",
+        applies: cors::applies,
+        run: cors::run,
+    },
+    ActiveProbe {
+        check: "user_enumeration",
+        applies: user_enumeration::applies,
+        run: user_enumeration::run,
+    },
+    ActiveProbe {
+        check: "login_rate_limit",
+        applies: login_rate_limit::applies,
+        run: login_rate_limit::run,
+    },
+];
+
+/// Every list of active probes.
+static LISTS: &[&[ActiveProbe]] = &[INJECTION, AUTH];
+
+/// Every active probe.
+pub fn all() -> impl Iterator<Item = &'static ActiveProbe> {
+    LISTS.iter().flat_map(|list| list.iter())
+}

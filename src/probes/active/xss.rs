@@ -1,0 +1,65 @@
+//! reflected_xss: a unique canary wrapped in markup, sent in each string
+//! slot; a finding when the markup comes back unescaped in an HTML response.
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+
+use super::Profile;
+use crate::checks::{Confidence, ProofItem, Verdict};
+use crate::engine::Session;
+use crate::model::{Api, Operation};
+
+pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
+    !op.parameters.is_empty() || op.body.is_some()
+}
+
+/// Whether a response's media type renders as HTML in a browser.
+fn is_html(media: Option<&str>) -> bool {
+    matches!(media, Some("text/html" | "application/xhtml+xml"))
+}
+
+pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
+    Box::pin(async move {
+        for slot in s.string_slots() {
+            if s.stopping() {
+                return;
+            }
+            let canary = s.canary(10);
+            // a tag named after the canary: nothing else can produce it
+            let markup = format!("<{canary} x=\"{canary}\">");
+            let payload = format!("{canary}\"'>{markup}");
+            let Some(request) = s.request_with(&slot, Value::String(payload.clone())) else {
+                continue;
+            };
+            let Some(exchange) = s.send(&request).await else {
+                return;
+            };
+            let Some(response) = exchange.response() else {
+                continue;
+            };
+            let media = response.media_type();
+            if !is_html(media.as_deref()) || !response.text().contains(&markup) {
+                continue;
+            }
+            let verdict = Verdict {
+                title: format!(
+                    "Markup in {} is reflected unescaped in an HTML page",
+                    slot.label()
+                ),
+                evidence: format!(
+                    "the response ({}) holds the injected tag {markup} as sent",
+                    media.unwrap_or_default()
+                ),
+                signature: format!("{} {}", slot.slot.location, slot.name()),
+                confidence: Confidence::Confirmed,
+                proof: vec![
+                    ProofItem::new("slot", slot.label()),
+                    ProofItem::new("payload", payload),
+                    ProofItem::new("canary", canary),
+                    ProofItem::new("reflected", markup),
+                ],
+            };
+            s.report(verdict, &exchange);
+        }
+    })
+}
