@@ -189,6 +189,19 @@ pub struct ScanFlags {
     /// and send the token it answers with as a bearer token.
     #[arg(long, value_name = "USER:PASSWORD", help_heading = "Authentication")]
     pub login: Option<String>,
+    /// Another user for authorization probes (BOLA, BFLA), `NAME[:ROLE]=HOW`
+    /// with HOW one of `bearer:TOKEN`, `basic:USER:PASSWORD`,
+    /// `api-key:NAME:VALUE[:WHERE]`, `header:NAME:VALUE`, `cookie:NAME=VALUE`,
+    /// `login:USER:PASSWORD`; repeatable.
+    #[arg(
+        long = "identity",
+        value_name = "NAME[:ROLE]=HOW",
+        help_heading = "Authentication"
+    )]
+    pub identities: Vec<String>,
+    /// Leave the resources the probes created in place (default: delete them at the end).
+    #[arg(long, help_heading = "Sending")]
+    pub no_cleanup: bool,
     /// Accept any TLS certificate.
     #[arg(long, help_heading = "Connection")]
     pub insecure: bool,

@@ -38,6 +38,14 @@ pub async fn run(mut args: DemoArgs) -> u8 {
         let (user, password) = apiprobe::demo::DEMO_ACCOUNT;
         args.scan.login = Some(format!("{user}:{password}"));
     }
+    // and two users for the authorization probes: the scan's own, and
+    // another whose resources it must not reach
+    if args.scan.identities.is_empty() {
+        args.scan.identities = apiprobe::demo::DEMO_IDENTITIES
+            .iter()
+            .map(|(name, role, password)| format!("{name}:{role}=login:{name}:{password}"))
+            .collect();
+    }
     let mode = if args.fixed { "repaired" } else { "vulnerable" };
     eprintln!(
         "apiprobe demo: scanning the {mode} demo API at {} (spec: specs/demo.yaml)",

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use apiprobe::checks::{Judge, Settings, select};
 use apiprobe::engine::{
-    Account, Client, ClientOptions, Credential, Filter, Place, Scan, ScanOptions, Stop, StopReason,
+    Account, Client, ClientOptions, Credential, Filter, IdentitySpec, NamedIdentity, Place, Scan,
+    ScanOptions, Stop, StopReason,
 };
 use apiprobe::generate::Payloads;
 use apiprobe::model::Api;
@@ -202,6 +203,30 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
             Some(account)
         }
     };
+    let mut identities = Vec::new();
+    for text in &flags.identities {
+        let spec = match IdentitySpec::parse(&api, text) {
+            Ok(spec) => spec,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        };
+        if identities
+            .iter()
+            .any(|i: &NamedIdentity| i.name == spec.name)
+        {
+            eprintln!("error: --identity {:?}: the name is given twice", spec.name);
+            return exit::USAGE;
+        }
+        match spec.resolve(&api, &client, &base_url).await {
+            Ok(identity) => identities.push(identity),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
     let operations = filter.select(&api);
     if operations.is_empty() {
         eprintln!("error: no operation to scan (check --include, --exclude and the spec)");
@@ -249,6 +274,8 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
             profile: flags.profile,
             callback_url: flags.callback_url.clone(),
             callback_listen: flags.callback_listen,
+            identities,
+            cleanup: !flags.no_cleanup,
         },
     };
     let stop = Stop::new();

@@ -26,6 +26,11 @@ pub use server::{DemoServer, serve, serve_on};
 /// signs in with it when no credentials are given.
 pub const DEMO_ACCOUNT: (&str, &str) = ("alice", "wonderland");
 
+/// The seeded users `apiprobe demo` gives the authorization probes (name,
+/// role, password): the scan's own user and a second one.
+pub const DEMO_IDENTITIES: [(&str, &str, &str); 2] =
+    [("alice", "user", "wonderland"), ("bob", "user", "builder")];
+
 /// Texts the demo plants in its responses, for tests elsewhere in the crate
 /// that must find them (so they test what the demo really sends).
 #[cfg(test)]

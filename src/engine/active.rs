@@ -6,8 +6,8 @@
 //! one sending path (credentials, budgets, rate limit, 429 pauses, stop
 //! signal); exchanges and findings are the scan's events and findings.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -16,6 +16,7 @@ use super::auth::Credential;
 use super::callback::CallbackServer;
 use super::event::Event;
 use super::exchange::Exchange;
+use super::identity::NamedIdentity;
 use super::login::Account;
 use super::scan::{Shared, send_retrying, send_with};
 use crate::checks::{Finding, Scope, Verdict, fingerprint};
@@ -24,8 +25,8 @@ use crate::generate::{
     serialise,
 };
 use crate::model::{Api, Operation, ParameterLocation, SchemaId, Schemas, Types};
-use crate::probes::ProbeKind;
 use crate::probes::active::{ActiveProbe, Profile};
+use crate::probes::{ProbeKind, Resources};
 
 /// Requests one session may send at most (a runaway probe cannot flood the target).
 const SESSION_REQUESTS: u32 = 400;
@@ -87,21 +88,35 @@ impl ValueSlot {
     }
 }
 
+/// A resource a probe created, and the request that deletes it at the end
+/// of the scan.
+#[derive(Debug, Clone)]
+pub(crate) struct Created {
+    /// The DELETE request.
+    pub(crate) delete: Request,
+    /// Whose credentials it carries.
+    pub(crate) credentials: Vec<Credential>,
+}
+
 /// The scan-wide state of the active phase.
 pub(crate) struct Phase {
     profile: Profile,
     timed_left: AtomicU32,
     callback: Option<CallbackServer>,
     pub(crate) requests: AtomicU64,
+    resources: Resources,
+    pub(crate) created: Mutex<Vec<Created>>,
 }
 
 impl Phase {
-    pub(crate) fn new(profile: Profile, callback: Option<CallbackServer>) -> Phase {
+    pub(crate) fn new(api: &Api, profile: Profile, callback: Option<CallbackServer>) -> Phase {
         Phase {
             profile,
             timed_left: AtomicU32::new(profile.time_based_limit()),
             callback,
             requests: AtomicU64::new(0),
+            resources: Resources::infer(api),
+            created: Mutex::new(Vec::new()),
         }
     }
 }
@@ -422,6 +437,76 @@ impl<'a> Session<'a> {
         self.reported += 1;
         self.shared.observer.on_event(&Event::Finding(&finding));
         true
+    }
+
+    /// The named identities of the scan (`--identity`), besides its own credentials.
+    pub fn identities(&self) -> &'a [NamedIdentity] {
+        &self.shared.options.identities
+    }
+
+    /// Which operations produce the ids others consume.
+    pub fn resources(&self) -> &'a Resources {
+        &self.phase.resources
+    }
+
+    /// A valid case of another operation (index in `api.operations`), with
+    /// every parameter filled and its body present, from the session's seed.
+    pub fn case_of(&mut self, operation: usize) -> Option<Case> {
+        let api: &'a Api = &self.shared.api;
+        let op = api.operations.get(operation)?;
+        base_case(&mut self.cases, api, op, &mut self.rng)
+    }
+
+    /// A request of another operation from `values`, serialised.
+    pub fn request_of(&self, operation: usize, values: &Values) -> Option<Request> {
+        let op = self.shared.api.operations.get(operation)?;
+        serialise(&self.shared.api, op, values).ok()
+    }
+
+    /// Sends a request of another operation as `identity` (a step of a
+    /// sequence: creating, reading back, deleting); the exchange is an event
+    /// of that operation.
+    pub async fn send_to(
+        &mut self,
+        operation: usize,
+        request: &Request,
+        identity: &Identity,
+    ) -> Option<Exchange> {
+        let shared = self.shared;
+        let op = shared.api.operations.get(operation)?;
+        if self.sent >= SESSION_REQUESTS || shared.stop.is_set() {
+            return None;
+        }
+        self.sent += 1;
+        self.phase.requests.fetch_add(1, Ordering::Relaxed);
+        let credentials: &[Credential] = match identity {
+            Identity::Scan => &shared.options.credentials,
+            Identity::Anonymous => &[],
+            Identity::With(c) => c,
+        };
+        let exchange = send_with(shared, request, credentials, 0).await?;
+        shared.observer.on_event(&Event::Exchange {
+            operation: op,
+            probe: &self.kind,
+            exchange: &exchange,
+        });
+        Some(exchange)
+    }
+
+    /// Remembers a resource the session created: `delete` (sent as
+    /// `identity`) removes it when the scan ends, unless `--no-cleanup`.
+    pub fn created(&self, delete: Request, identity: &Identity) {
+        let credentials = match identity {
+            Identity::Scan => self.shared.options.credentials.clone(),
+            Identity::Anonymous => Vec::new(),
+            Identity::With(c) => c.clone(),
+        };
+        if let Ok(mut list) = self.phase.created.lock() {
+            list.push(Created {
+                delete,
+                credentials,
+            });
+        }
     }
 
     /// How many findings this session reported.

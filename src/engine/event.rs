@@ -55,6 +55,9 @@ pub struct Stats {
     /// Requests sent by active probes (their phase follows the plan's probes).
     #[serde(default)]
     pub active_requests: u64,
+    /// Requests sent to delete what the probes created (not counted in `requests`).
+    #[serde(default)]
+    pub cleanup_requests: u64,
     /// Wall time of the scan, in milliseconds.
     pub elapsed_ms: u64,
 }

@@ -11,15 +11,19 @@
 //! - `shrink`: smaller requests that still show each finding.
 //! - `login`: `--login`, signing in through the spec's login operation.
 //! - `active`: the active phase: a [`Session`] per operation and active probe.
+//! - `identity`: [`NamedIdentity`], the users a scan acts as (`--identity`).
+//! - `cleanup`: deleting what the probes created, when the scan ends.
 //! - `callback`: [`CallbackServer`], the listener that out-of-band probes (SSRF) use.
 
 mod active;
 mod auth;
 mod callback;
+mod cleanup;
 mod client;
 mod event;
 mod exchange;
 mod filter;
+mod identity;
 mod login;
 mod rate;
 mod scan;
@@ -33,6 +37,7 @@ pub use client::{Client, ClientOptions};
 pub use event::{Event, Observer, Silent, Stats, StopReason};
 pub use exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
 pub use filter::{Filter, FilterError, Matcher};
+pub use identity::{IdentityAuth, IdentityError, IdentitySpec, NamedIdentity, is_privileged_role};
 pub(crate) use login::login_request;
 pub use login::{Account, LoginError, login};
 pub use rate::retry_after;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::active::{self, Phase};
 use super::auth::{self, Credential};
 use super::callback::CallbackServer;
+use super::cleanup;
 use super::client::Client;
 use super::event::{Event, Observer, Stats, StopReason};
 use super::exchange::{Exchange, FailureKind, Outcome};
@@ -54,6 +55,11 @@ pub struct ScanOptions {
     pub callback_url: Option<String>,
     /// Where the callback listener listens (default 127.0.0.1, any port).
     pub callback_listen: Option<SocketAddr>,
+    /// Named identities besides the scan's own credentials (`--identity`),
+    /// for authorization probes (BOLA, BFLA).
+    pub identities: Vec<super::identity::NamedIdentity>,
+    /// Delete the resources the probes created when the scan ends.
+    pub cleanup: bool,
 }
 
 impl Default for ScanOptions {
@@ -73,6 +79,8 @@ impl Default for ScanOptions {
             profile: Profile::default(),
             callback_url: None,
             callback_listen: None,
+            identities: Vec::new(),
+            cleanup: true,
         }
     }
 }
@@ -222,10 +230,15 @@ impl Scan {
         } else {
             None
         };
-        let phase = Arc::new(Phase::new(shared.options.profile, callback));
+        let phase = Arc::new(Phase::new(&shared.api, shared.options.profile, callback));
         if !shared.stop.is_set() {
             active::run(&shared, active_operations, Arc::clone(&phase)).await;
         }
+        let cleanup_requests = if shared.options.cleanup {
+            cleanup::delete_created(&shared, &phase).await
+        } else {
+            0
+        };
         let reason = shared.stop.reason().unwrap_or(StopReason::Completed);
         let shrink_requests = if reason == StopReason::Completed && shared.options.shrink {
             let before = shared.requests.load(Ordering::Relaxed);
@@ -246,6 +259,7 @@ impl Scan {
             skipped: shared.skipped.load(Ordering::Relaxed),
             shrink_requests,
             active_requests: phase.requests.load(Ordering::Relaxed),
+            cleanup_requests,
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         shared.observer.on_event(&Event::Finished {

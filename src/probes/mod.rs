@@ -5,14 +5,18 @@
 //! - `plan`: [`Plan`] and [`PlanOptions`], the probes of a whole scan in order.
 //! - [`active`]: probes that send several requests per finding (oracles).
 //! - `realise`: a [`Probe`] plus a source of choices becomes a [`Case`](crate::generate::Case).
+//! - `resources`: [`Resources`], which operation produces the ids another
+//!   consumes (links, creation on a collection, listing).
 //! - [`login`]: login-like operations, their fields, and tokens in their answers.
 
 pub mod active;
 pub mod login;
 mod plan;
 mod realise;
+mod resources;
 
 pub(crate) use plan::is_read_only;
 pub use plan::{Plan, PlanOptions, Probe, ProbeKind};
 pub(crate) use realise::probe_seed;
 pub use realise::{adapt, realise};
+pub use resources::{Binding, IdSource, Inference, Resources};

@@ -21,17 +21,22 @@ use futures_util::future::BoxFuture;
 use crate::engine::Session;
 use crate::model::{Api, Operation};
 
+mod bfla;
+mod bola;
 mod command;
 mod compare;
 mod cors;
 mod credentials;
+mod escalation;
 mod ignored_auth;
 mod jwt_forgery;
+mod lifecycle;
 mod login_rate_limit;
 mod mass_assignment;
 mod nosql;
 mod profile;
 mod resource;
+mod sequence;
 mod sqli;
 mod ssrf;
 mod template;
@@ -138,8 +143,38 @@ pub static AUTH: &[ActiveProbe] = &[
     },
 ];
 
+/// The stateful probes: sequences over resources created for them, and
+/// several identities acting on each other's resources.
+pub static STATEFUL: &[ActiveProbe] = &[
+    ActiveProbe {
+        check: "ensure_resource_availability",
+        applies: lifecycle::applies_availability,
+        run: lifecycle::availability,
+    },
+    ActiveProbe {
+        check: "use_after_free",
+        applies: lifecycle::applies_use_after_free,
+        run: lifecycle::use_after_free,
+    },
+    ActiveProbe {
+        check: "bola",
+        applies: bola::applies,
+        run: bola::run,
+    },
+    ActiveProbe {
+        check: "bfla",
+        applies: bfla::applies,
+        run: bfla::run,
+    },
+    ActiveProbe {
+        check: "privilege_escalation",
+        applies: escalation::applies,
+        run: escalation::run,
+    },
+];
+
 /// Every list of active probes.
-static LISTS: &[&[ActiveProbe]] = &[INJECTION, AUTH];
+static LISTS: &[&[ActiveProbe]] = &[INJECTION, AUTH, STATEFUL];
 
 /// Every active probe.
 pub fn all() -> impl Iterator<Item = &'static ActiveProbe> {

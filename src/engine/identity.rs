@@ -1,0 +1,293 @@
+//! Named identities: the users a scan acts as, beside its own credentials,
+//! so that authorization probes can have one user trespass on another's
+//! resources (BOLA) or a low-privilege user call a privileged operation
+//! (BFLA).
+//!
+//! On the command line, `--identity NAME[:ROLE]=HOW`, where HOW is one of
+//! `bearer:TOKEN`, `basic:USER:PASSWORD`, `api-key:NAME:VALUE[:header|query|cookie]`,
+//! `header:NAME:VALUE`, `cookie:NAME=VALUE` or `login:USER:PASSWORD` (signs
+//! in through the spec's login operation before the scan).
+
+use super::auth::{Credential, Place};
+use super::client::Client;
+use super::login::{Account, LoginError, login};
+use crate::model::Api;
+
+/// Role labels that mean "may do more than a normal user".
+const PRIVILEGED_ROLES: [&str; 7] = [
+    "admin",
+    "administrator",
+    "root",
+    "superuser",
+    "staff",
+    "owner",
+    "superadmin",
+];
+
+/// How an identity authenticates, as configured (before any login).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityAuth {
+    /// Fixed credentials.
+    Credentials(Vec<Credential>),
+    /// Sign in through the spec's login operation.
+    Login(Account),
+}
+
+/// An identity as configured: a name, an optional role, and how it signs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentitySpec {
+    /// The name findings use (`alice`, `admin`).
+    pub name: String,
+    /// A role label (`user`, `admin`); none means a normal user.
+    pub role: Option<String>,
+    /// How it authenticates.
+    pub auth: IdentityAuth,
+}
+
+/// An identity ready to send with: its credentials are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedIdentity {
+    /// The name findings use.
+    pub name: String,
+    /// The role label, if any.
+    pub role: Option<String>,
+    /// The credentials every request of this identity carries.
+    pub credentials: Vec<Credential>,
+    /// The account it signed in with, for a login identity (a 401 signs in again).
+    pub account: Option<Account>,
+}
+
+impl NamedIdentity {
+    /// Whether its role is an administrator's (or similar).
+    pub fn is_privileged(&self) -> bool {
+        self.role.as_deref().is_some_and(is_privileged_role)
+    }
+}
+
+/// Whether a role label means more than a normal user's rights.
+pub fn is_privileged_role(role: &str) -> bool {
+    let r = role.trim().to_ascii_lowercase();
+    PRIVILEGED_ROLES.contains(&r.as_str())
+}
+
+/// Why an identity could not be read or signed in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    /// The text does not have the `NAME[:ROLE]=HOW` shape.
+    #[error("--identity {text:?}: {reason}")]
+    Syntax {
+        /// What was given.
+        text: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Signing in failed.
+    #[error("identity {name}: {source}")]
+    Login {
+        /// The identity.
+        name: String,
+        /// Why.
+        source: LoginError,
+    },
+}
+
+impl IdentitySpec {
+    /// Reads `NAME[:ROLE]=HOW` (see the module's documentation).
+    ///
+    /// # Errors
+    /// A text of another shape, with what is wrong.
+    pub fn parse(api: &Api, text: &str) -> Result<IdentitySpec, IdentityError> {
+        let bad = |reason: &str| IdentityError::Syntax {
+            text: text.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (who, how) = text
+            .split_once('=')
+            .ok_or_else(|| bad("expected NAME[:ROLE]=HOW, e.g. alice=bearer:TOKEN"))?;
+        let (name, role) = match who.split_once(':') {
+            Some((n, r)) => (n.trim(), Some(r.trim())),
+            None => (who.trim(), None),
+        };
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(bad("the name must be letters, digits, '-', '_' or '.'"));
+        }
+        if role.is_some_and(str::is_empty) {
+            return Err(bad("the role after ':' is empty"));
+        }
+        let (kind, rest) = how.split_once(':').ok_or_else(|| {
+            bad("expected KIND:VALUE after '=' (bearer, basic, api-key, header, cookie, login)")
+        })?;
+        let auth = match kind {
+            "bearer" if !rest.is_empty() => {
+                IdentityAuth::Credentials(vec![Credential::bearer(rest)])
+            }
+            "basic" if rest.contains(':') => {
+                IdentityAuth::Credentials(vec![Credential::basic(rest)])
+            }
+            "basic" => return Err(bad("basic needs USER:PASSWORD")),
+            "login" => IdentityAuth::Login(
+                Account::parse(rest).ok_or_else(|| bad("login needs USER:PASSWORD"))?,
+            ),
+            "header" => {
+                let (n, v) = rest
+                    .split_once(':')
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or_else(|| bad("header needs NAME:VALUE"))?;
+                IdentityAuth::Credentials(vec![Credential::header(n.trim(), v.trim())])
+            }
+            "cookie" => {
+                let (n, v) = rest
+                    .split_once('=')
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or_else(|| bad("cookie needs NAME=VALUE"))?;
+                IdentityAuth::Credentials(vec![Credential {
+                    place: Place::Cookie,
+                    name: n.to_owned(),
+                    value: v.to_owned(),
+                }])
+            }
+            "api-key" => {
+                let (n, v) = rest
+                    .split_once(':')
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or_else(|| bad("api-key needs NAME:VALUE[:header|query|cookie]"))?;
+                let (value, place) = match v.rsplit_once(':') {
+                    Some((v, "header")) => (v, Some(Place::Header)),
+                    Some((v, "query")) => (v, Some(Place::Query)),
+                    Some((v, "cookie")) => (v, Some(Place::Cookie)),
+                    _ => (v, None),
+                };
+                IdentityAuth::Credentials(vec![Credential::api_key(api, n, value, place)])
+            }
+            "bearer" => return Err(bad("bearer needs a token")),
+            other => {
+                return Err(bad(&format!(
+                    "unknown kind {other:?} (use bearer, basic, api-key, header, cookie or login)"
+                )));
+            }
+        };
+        Ok(IdentitySpec {
+            name: name.to_owned(),
+            role: role.map(str::to_owned),
+            auth,
+        })
+    }
+
+    /// The identity ready to send with: a login identity signs in through
+    /// the spec's login operation at `base_url`.
+    ///
+    /// # Errors
+    /// A login that fails (no login operation, refused, no token).
+    pub async fn resolve(
+        self,
+        api: &Api,
+        client: &Client,
+        base_url: &str,
+    ) -> Result<NamedIdentity, IdentityError> {
+        let (credentials, account) = match self.auth {
+            IdentityAuth::Credentials(c) => (c, None),
+            IdentityAuth::Login(account) => {
+                let token = login(api, client, base_url, &account)
+                    .await
+                    .map_err(|source| IdentityError::Login {
+                        name: self.name.clone(),
+                        source,
+                    })?;
+                (vec![Credential::bearer(&token)], Some(account))
+            }
+        };
+        Ok(NamedIdentity {
+            name: self.name,
+            role: self.role,
+            credentials,
+            account,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Loader;
+
+    fn api() -> Api {
+        Loader::new()
+            .load_str(
+                "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n",
+                "t.yaml",
+            )
+            .expect("loads")
+    }
+
+    #[test]
+    fn identities_parse_every_kind() {
+        let api = api();
+        let b = IdentitySpec::parse(&api, "alice=bearer:tok").unwrap();
+        assert_eq!(b.name, "alice");
+        assert_eq!(b.role, None);
+        assert_eq!(
+            b.auth,
+            IdentityAuth::Credentials(vec![Credential::bearer("tok")])
+        );
+        let a = IdentitySpec::parse(&api, "root:admin=login:root:pa:ss").unwrap();
+        assert_eq!(a.role.as_deref(), Some("admin"));
+        assert_eq!(
+            a.auth,
+            IdentityAuth::Login(Account {
+                user: "root".into(),
+                password: "pa:ss".into()
+            })
+        );
+        let k = IdentitySpec::parse(&api, "svc=api-key:X-Key:abc:query").unwrap();
+        let IdentityAuth::Credentials(c) = k.auth else {
+            panic!("credentials");
+        };
+        assert_eq!(
+            (c[0].place, c[0].name.as_str(), c[0].value.as_str()),
+            (Place::Query, "X-Key", "abc")
+        );
+        let c = IdentitySpec::parse(&api, "web=cookie:sid=42").unwrap();
+        let IdentityAuth::Credentials(c) = c.auth else {
+            panic!("credentials");
+        };
+        assert_eq!(
+            (c[0].place, c[0].name.as_str(), c[0].value.as_str()),
+            (Place::Cookie, "sid", "42")
+        );
+    }
+
+    #[test]
+    fn bad_identities_say_what_is_wrong() {
+        let api = api();
+        for (text, says) in [
+            ("alice", "NAME[:ROLE]=HOW"),
+            ("=bearer:x", "the name"),
+            ("alice:=bearer:x", "role"),
+            ("alice=bearer:", "token"),
+            ("alice=basic:nopass", "USER:PASSWORD"),
+            ("alice=magic:x", "unknown kind"),
+            ("alice=token", "KIND:VALUE"),
+        ] {
+            let e = IdentitySpec::parse(&api, text).unwrap_err().to_string();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn privileged_roles() {
+        assert!(is_privileged_role("Admin"));
+        assert!(is_privileged_role("superuser"));
+        assert!(!is_privileged_role("user"));
+        let n = NamedIdentity {
+            name: "x".into(),
+            role: None,
+            credentials: vec![],
+            account: None,
+        };
+        assert!(!n.is_privileged());
+    }
+}

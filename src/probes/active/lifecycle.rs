@@ -1,0 +1,156 @@
+//! A resource's life cycle, as its owner sees it:
+//! - ensure_resource_availability: a resource just created must be
+//!   readable by its creator;
+//! - use_after_free: after a successful DELETE, reading the resource must
+//!   give 404 or 410.
+
+use futures_util::future::BoxFuture;
+
+use super::Profile;
+use super::sequence::{self, ok, own_index, owner, provision, reader, request_on, status, step};
+use crate::checks::{ProofItem, Verdict};
+use crate::engine::Session;
+use crate::model::{Api, Method, Operation};
+
+/// How long to wait before reading a resource again (eventual consistency).
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+pub(super) fn applies_availability(_: &Api, op: &Operation, _: Profile) -> bool {
+    op.method == Method::Get && op.path.contains('{')
+}
+
+pub(super) fn availability<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
+    Box::pin(async move {
+        let Some(me) = own_index(s) else { return };
+        if !sequence::creatable(s, me) {
+            return;
+        }
+        let Some((identity, who)) = owner(s) else {
+            return;
+        };
+        let Some(made) = provision(s, me, &identity).await else {
+            return;
+        };
+        let Some(target) = made.target().cloned() else {
+            return;
+        };
+        let Some(request) = s.request_of(me, &made.values) else {
+            return;
+        };
+        let Some(mut read) = s.send_as(&request, &identity).await else {
+            return;
+        };
+        if ok(&read) {
+            return;
+        }
+        {
+            // one more try after a pause: some stores are eventually consistent
+            tokio::time::sleep(SETTLE).await;
+            let Some(again) = s.send_as(&request, &identity).await else {
+                return;
+            };
+            if ok(&again) {
+                return;
+            }
+            read = again;
+        }
+        let Some(code) = read.response().map(|r| r.status) else {
+            return;
+        };
+        let producer = &s.api().operations[target.producer];
+        let verdict = Verdict {
+            title: format!("A resource just created is not readable by its creator ({code})"),
+            evidence: format!(
+                "{} {} created id {} ({}), then {} {} as {who} answered {code}",
+                producer.method.as_str(),
+                producer.path,
+                target.id,
+                status(&target.exchange),
+                s.operation().method.as_str(),
+                s.operation().path,
+            ),
+            signature: format!("unavailable:{code}"),
+            proof: vec![
+                ProofItem::new("created_by", producer.id.clone()),
+                ProofItem::new("id", target.id.to_string()),
+                ProofItem::new("create", step(&target.exchange)),
+                ProofItem::new("read_status", code.to_string()),
+            ],
+            ..Verdict::default()
+        };
+        s.report(verdict, &read);
+    })
+}
+
+pub(super) fn applies_use_after_free(api: &Api, op: &Operation, _: Profile) -> bool {
+    op.method == Method::Delete && op.path.contains('{') && reader(api, op).is_some()
+}
+
+pub(super) fn use_after_free<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
+    Box::pin(async move {
+        let Some(me) = own_index(s) else { return };
+        let Some(read_op) = reader(s.api(), s.operation()) else {
+            return;
+        };
+        if !sequence::creatable(s, me) {
+            return;
+        }
+        let Some((identity, who)) = owner(s) else {
+            return;
+        };
+        let Some(made) = provision(s, me, &identity).await else {
+            return;
+        };
+        let Some(target) = made.target().cloned() else {
+            return;
+        };
+        let outer = &made.made[..made.made.len() - 1];
+        let Some(read) = request_on(s, read_op, outer, &target) else {
+            return;
+        };
+        // the owner can read it before the delete (else nothing can be judged)
+        let Some(before) = s.send_to(read_op, &read, &identity).await else {
+            return;
+        };
+        if !ok(&before) {
+            return;
+        }
+        let Some(delete) = s.request_of(me, &made.values) else {
+            return;
+        };
+        let Some(deleted) = s.send_as(&delete, &identity).await else {
+            return;
+        };
+        if !ok(&deleted) {
+            return;
+        }
+        let Some(after) = s.send_to(read_op, &read, &identity).await else {
+            return;
+        };
+        let Some(code) = after.response().map(|r| r.status) else {
+            return;
+        };
+        if !(200..300).contains(&code) {
+            return;
+        }
+        let verdict = Verdict {
+            title: format!("A deleted resource is still readable ({code})"),
+            evidence: format!(
+                "as {who}: created id {}, read it ({}), deleted it ({}), read it again: {code} instead of 404 or 410",
+                target.id,
+                status(&before),
+                status(&deleted),
+            ),
+            signature: "read_after_delete".to_owned(),
+            proof: vec![
+                ProofItem::new("id", target.id.to_string()),
+                ProofItem::new("create", step(&target.exchange)),
+                ProofItem::new("delete", step(&deleted)),
+                ProofItem::new("delete_status", status(&deleted)),
+                ProofItem::new("read_after_delete_status", code.to_string()),
+            ],
+            ..Verdict::default()
+        };
+        s.report(verdict, &after);
+    })
+}
