@@ -3,11 +3,30 @@
 //! - `document`: [`Report`], the full result as one serialisable document.
 //! - `sink`: [`ReportSpec`] (`FORMAT:PATH`) and writing a report to a file.
 //! - `summary`: the terminal summary, grouped by severity and check.
+//! - `sarif`, `junit`, `html`: the finished report in those formats.
+//! - `stream`: [`Streams`], the NDJSON and HAR files written as the scan runs.
+//! - `secrets`: [`Secrets`], masking credentials in every output.
+//! - `lines`: [`SpecLines`], JSON pointer to line in a spec file (for SARIF).
+//! - `baseline`: [`Baseline`], accepted findings; only new ones are reported.
 
+mod baseline;
 mod document;
+mod html;
+mod junit;
+mod lines;
+mod sarif;
+mod secrets;
 mod sink;
+mod stream;
 mod summary;
 
+pub use baseline::{Baseline, BaselineEntry, BaselineError, BaselineSummary};
 pub use document::{Report, SeverityCounts, SpecInfo, ToolInfo};
+pub use html::html;
+pub use junit::junit;
+pub use lines::SpecLines;
+pub use sarif::{SARIF_SCHEMA, sarif};
+pub use secrets::{MASK, Secrets};
 pub use sink::{Format, ReportError, ReportSpec, write_report};
+pub use stream::{HAR_BODY_CAP, Streams, rfc3339};
 pub use summary::{Style, summary};
