@@ -41,6 +41,9 @@ pub struct ScanOptions {
     pub shrink: bool,
     /// How often a request answered with 429 is sent again.
     pub retries_on_429: u32,
+    /// Extra headers for some operations only (by operation index), from
+    /// apiprobe.toml's `[operations]`; a scan credential of the same name wins.
+    pub operation_headers: Vec<(usize, Vec<Credential>)>,
 }
 
 impl Default for ScanOptions {
@@ -56,6 +59,7 @@ impl Default for ScanOptions {
             plan: PlanOptions::default(),
             shrink: true,
             retries_on_429: 3,
+            operation_headers: Vec::new(),
         }
     }
 }
@@ -265,7 +269,8 @@ async fn work(shared: &Shared) {
                 continue;
             }
         };
-        let Some(exchange) = send(shared, &case.request).await else {
+        let request = with_operation_headers(shared, probe.operation, &case.request);
+        let Some(exchange) = send(shared, &request).await else {
             return;
         };
         shared.observer.on_event(&Event::Exchange {
@@ -305,6 +310,24 @@ async fn work(shared: &Shared) {
             shared.observer.on_event(&Event::Finding(&finding));
         }
     }
+}
+
+/// `request` with the extra headers configured for operation `operation`.
+pub(crate) fn with_operation_headers(
+    shared: &Shared,
+    operation: usize,
+    request: &Request,
+) -> Request {
+    let mut request = request.clone();
+    if let Some((_, extra)) = shared
+        .options
+        .operation_headers
+        .iter()
+        .find(|(i, _)| *i == operation)
+    {
+        auth::apply(extra, &mut request);
+    }
+    request
 }
 
 /// Sends one request with the scan's credentials, within the budgets and the

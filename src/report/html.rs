@@ -55,6 +55,10 @@ const SCRIPT: &str = r#"
 (function(){
   var q=document.getElementById('filter'), s=document.getElementById('severity');
   var rows=document.querySelectorAll('tr.finding'), shown=document.getElementById('shown');
+  // a link may carry a filter: report.html#severity=high&q=sqli
+  var h=new URLSearchParams(location.hash.slice(1));
+  if(h.get('q')){q.value=h.get('q');}
+  if(h.get('severity')){s.value=h.get('severity');}
   function apply(){
     var text=q.value.toLowerCase(), sev=s.value, n=0;
     rows.forEach(function(r){
@@ -64,6 +68,7 @@ const SCRIPT: &str = r#"
     shown.textContent=n;
   }
   q.addEventListener('input',apply); s.addEventListener('change',apply); apply();
+  document.documentElement.setAttribute('data-rendered', String(rows.length));
 })();
 "#;
 
@@ -204,8 +209,7 @@ pub fn html(report: &Report) -> String {
         out,
         "<div class=\"controls\"><input id=\"filter\" type=\"search\" placeholder=\"Filter findings (check, path, text)\" aria-label=\"filter\">\
 <select id=\"severity\" aria-label=\"severity\"><option value=\"\">every severity</option><option>critical</option><option>high</option><option>medium</option><option>low</option><option>info</option></select>\
-<span class=\"muted\"><span id=\"shown\">{}</span> shown</span></div>",
-        report.findings.len()
+<span class=\"muted\"><span id=\"shown\"></span> shown</span></div>"
     );
     if report.findings.is_empty() {
         let _ = writeln!(out, "<p id=\"no-findings\">No findings.</p>");

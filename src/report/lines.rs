@@ -95,9 +95,10 @@ impl SpecLines {
         SpecLines { lines }
     }
 
-    /// The line of the node at `pointer`, or of its nearest ancestor known.
+    /// The line of the node at `pointer` (`/paths/...` or `#/paths/...`),
+    /// or of its nearest ancestor known.
     pub fn line(&self, pointer: &str) -> Option<usize> {
-        let mut p = pointer;
+        let mut p = pointer.split_once('#').map(|(_, p)| p).unwrap_or(pointer);
         loop {
             if let Some(&l) = self.lines.get(p) {
                 return Some(l);
@@ -131,6 +132,7 @@ mod tests {
         let version = line_of(text, "  /version:");
         let get = text.lines().skip(version).position(|l| l.trim() == "get:").unwrap() + version + 1;
         assert_eq!(lines.line("/paths/~1version/get"), Some(get));
+        assert_eq!(lines.line("#/paths/~1version/get"), Some(get));
         // a pointer past the known nodes falls back to its ancestor
         assert_eq!(lines.line("/paths/~1version/get/x-nothing/1"), Some(get));
     }
