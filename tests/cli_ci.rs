@@ -77,7 +77,10 @@ impl Demo {
         }
     }
     fn url(&self) -> String {
-        self.server.as_ref().map(|s| s.base_url()).unwrap_or_default()
+        self.server
+            .as_ref()
+            .map(|s| s.base_url())
+            .unwrap_or_default()
     }
 }
 
@@ -92,7 +95,16 @@ impl Drop for Demo {
 fn scan(url: &str, seed: &str, extra: &[&str]) -> Output {
     let spec = spec();
     let mut args = vec![
-        "scan", &spec, "--url", url, "--seed", seed, "--cases", "40", "--quiet", "--no-config",
+        "scan",
+        &spec,
+        "--url",
+        url,
+        "--seed",
+        seed,
+        "--cases",
+        "40",
+        "--quiet",
+        "--no-config",
     ];
     args.extend_from_slice(extra);
     apiprobe(&args)
@@ -103,7 +115,11 @@ fn a_baseline_holds_across_seeds_and_new_findings_still_fail() {
     let demo = Demo::start(false);
     let dir = fresh_dir("baseline");
     let first = dir.join("first.json");
-    let out = scan(&demo.url(), "3", &["--report", &format!("json:{}", first.display())]);
+    let out = scan(
+        &demo.url(),
+        "3",
+        &["--report", &format!("json:{}", first.display())],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let created = apiprobe(&["baseline", "create", &first.display().to_string()]);
     assert_eq!(created.status.code(), Some(0), "{}", text(&created));
@@ -151,7 +167,11 @@ fn a_baseline_holds_across_seeds_and_new_findings_still_fail() {
     let report = read_report(&third);
     let ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, vec![dropped.id.as_str()]);
-    let expected = if dropped.severity >= apiprobe::checks::Severity::Low { 1 } else { 0 };
+    let expected = if dropped.severity >= apiprobe::checks::Severity::Low {
+        1
+    } else {
+        0
+    };
     assert_eq!(out.status.code(), Some(expected), "{}", text(&out));
 }
 
@@ -160,9 +180,17 @@ fn a_baseline_that_is_not_one_is_a_clear_error() {
     let dir = fresh_dir("bad-baseline");
     let bad = dir.join("b.json");
     std::fs::write(&bad, "{\"version\": 1, \"findings\": [], \"extra\": 2}").expect("write");
-    let out = scan("http://127.0.0.1:9", "1", &["--baseline", &bad.display().to_string()]);
+    let out = scan(
+        "http://127.0.0.1:9",
+        "1",
+        &["--baseline", &bad.display().to_string()],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("is not an apiprobe baseline"), "{}", text(&out));
+    assert!(
+        text(&out).contains("is not an apiprobe baseline"),
+        "{}",
+        text(&out)
+    );
     assert!(text(&out).contains("extra"), "{}", text(&out));
 }
 
@@ -174,7 +202,12 @@ fn replay_says_whether_a_finding_still_reproduces() {
     let out = scan(
         &vulnerable.url(),
         "3",
-        &["--bearer", "replay-token-1234", "--report", &format!("json:{}", path.display())],
+        &[
+            "--bearer",
+            "replay-token-1234",
+            "--report",
+            &format!("json:{}", path.display()),
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report = read_report(&path);
@@ -191,7 +224,12 @@ fn replay_says_whether_a_finding_still_reproduces() {
     assert_eq!(out.status.code(), Some(2));
 
     let out = apiprobe(&[
-        "replay", &report_path, "--finding", &sql.id, "--bearer", "replay-token-1234",
+        "replay",
+        &report_path,
+        "--finding",
+        &sql.id,
+        "--bearer",
+        "replay-token-1234",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("REPRODUCED"), "{}", text(&out));
@@ -200,11 +238,21 @@ fn replay_says_whether_a_finding_still_reproduces() {
     // the repaired API on another address: the finding is gone
     let fixed = Demo::start(true);
     let out = apiprobe(&[
-        "replay", &report_path, "--finding", &sql.id, "--bearer", "replay-token-1234", "--url",
+        "replay",
+        &report_path,
+        "--finding",
+        &sql.id,
+        "--bearer",
+        "replay-token-1234",
+        "--url",
         &fixed.url(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("0 reproduced, 1 not seen again"), "{}", text(&out));
+    assert!(
+        text(&out).contains("0 reproduced, 1 not seen again"),
+        "{}",
+        text(&out)
+    );
 
     let out = apiprobe(&["replay", &report_path, "--finding", "0000"]);
     assert_eq!(out.status.code(), Some(2));
@@ -241,8 +289,17 @@ fn every_report_is_written_when_a_budget_stops_the_scan() {
     let xml = std::fs::read_to_string(dir.join("r.xml")).expect("junit");
     roxmltree::Document::parse(&xml).expect("well-formed JUnit");
     let ndjson = std::fs::read_to_string(dir.join("r.ndjson")).expect("ndjson");
-    assert!(ndjson.lines().last().is_some_and(|l| l.contains("\"finished\"")));
-    assert!(std::fs::read_to_string(dir.join("r.html")).expect("html").contains("</html>"));
+    assert!(
+        ndjson
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("\"finished\""))
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("r.html"))
+            .expect("html")
+            .contains("</html>")
+    );
 }
 
 #[test]
@@ -266,12 +323,22 @@ fn config_errors_name_the_key_and_the_line() {
     let out = apiprobe_in(
         &dir,
         &[
-            "scan", &spec, "--url", "http://127.0.0.1:9", "--config", &other.display().to_string(),
-            "--config-profile", "weekly",
+            "scan",
+            &spec,
+            "--url",
+            "http://127.0.0.1:9",
+            "--config",
+            &other.display().to_string(),
+            "--config-profile",
+            "weekly",
         ],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("no profile \"weekly\""), "{}", text(&out));
+    assert!(
+        text(&out).contains("no profile \"weekly\""),
+        "{}",
+        text(&out)
+    );
     assert!(text(&out).contains("nightly"), "{}", text(&out));
 }
 
@@ -304,20 +371,35 @@ fn completions_and_the_man_page() {
         let out = apiprobe(&["completions", shell]);
         assert_eq!(out.status.code(), Some(0));
         let script = String::from_utf8_lossy(&out.stdout);
-        assert!(script.contains("apiprobe") && script.contains("report") && script.contains("baseline"), "{shell}");
+        assert!(
+            script.contains("apiprobe") && script.contains("report") && script.contains("baseline"),
+            "{shell}"
+        );
     }
     // bash itself reads the bash script
     let dir = fresh_dir("completions");
     let out = apiprobe(&["completions", "bash"]);
     let path = dir.join("apiprobe.bash");
     std::fs::write(&path, &out.stdout).expect("write");
-    let check = Command::new("bash").arg("-n").arg(&path).output().expect("bash runs");
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .expect("bash runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 
     let out = apiprobe(&["man"]);
     assert_eq!(out.status.code(), Some(0));
     let page = String::from_utf8_lossy(&out.stdout);
-    assert!(page.starts_with(".ie") || page.starts_with(".TH"), "{}", &page[..80.min(page.len())]);
+    assert!(
+        page.starts_with(".ie") || page.starts_with(".TH"),
+        "{}",
+        &page[..80.min(page.len())]
+    );
     assert!(page.contains("apiprobe\\-scan") || page.contains("apiprobe-scan"));
     assert!(page.contains("baseline"));
 }

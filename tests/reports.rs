@@ -131,7 +131,11 @@ fn the_config_file_drives_the_scan() {
         .filter(|f| f.check == "server_banner")
         .collect();
     assert!(!banners.is_empty(), "the demo shows a banner");
-    assert!(banners.iter().all(|f| f.severity == apiprobe::checks::Severity::Info));
+    assert!(
+        banners
+            .iter()
+            .all(|f| f.severity == apiprobe::checks::Severity::Info)
+    );
     // [operations.getHealth] expects 202, which the spec does not list
     assert!(
         !s.report
@@ -141,7 +145,12 @@ fn the_config_file_drives_the_scan() {
         "202 is expected on getHealth"
     );
     // [operations."POST /comments"] is skipped (the demo crashes there)
-    assert!(!s.report.findings.iter().any(|f| f.operation.id == "postComment"));
+    assert!(
+        !s.report
+            .findings
+            .iter()
+            .any(|f| f.operation.id == "postComment")
+    );
     assert!(!s.report.operations.iter().any(|o| o.id == "postComment"));
     assert!(s.report.operations.iter().any(|o| o.id == "getHealth"));
     // the --basic flag overrode the file's bearer: the request carried Basic
@@ -168,7 +177,10 @@ fn no_configured_secret_appears_in_any_output() {
     ];
     for entry in std::fs::read_dir(s.file("out")).expect("out dir").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        outputs.push((name.clone(), std::fs::read_to_string(entry.path()).expect("text")));
+        outputs.push((
+            name.clone(),
+            std::fs::read_to_string(entry.path()).expect("text"),
+        ));
     }
     assert!(outputs.len() >= 8, "every report was written");
     for (name, text) in &outputs {
@@ -178,7 +190,10 @@ fn no_configured_secret_appears_in_any_output() {
     }
     // the masked values are there, masked: the traffic did carry them
     let har = s.text("out/exchanges.har");
-    assert!(har.contains("\"X-Trace\"") || har.contains("\"x-trace\""), "headers recorded");
+    assert!(
+        har.contains("\"X-Trace\"") || har.contains("\"x-trace\""),
+        "headers recorded"
+    );
     assert!(har.contains("Basic ***"));
 }
 
@@ -188,8 +203,20 @@ fn secrets_show_with_show_secrets() {
     let out = run(
         &dir,
         &[
-            "demo", "--quiet", "--no-config", "--seed", "3", "--cases", "1", "--attacks", "0",
-            "--show-secrets", "-H", &format!("X-Api-Key: {TRACE}"), "--report", "har:x.har",
+            "demo",
+            "--quiet",
+            "--no-config",
+            "--seed",
+            "3",
+            "--cases",
+            "1",
+            "--attacks",
+            "0",
+            "--show-secrets",
+            "-H",
+            &format!("X-Api-Key: {TRACE}"),
+            "--report",
+            "har:x.har",
         ],
         &[],
     );
@@ -221,7 +248,14 @@ fn sarif_validates_against_the_sarif_2_1_0_schema_and_points_at_operations() {
     assert_eq!(rules.len(), s.report.checks.len(), "one rule per check");
     let sqli = rules
         .iter()
-        .find(|r| r["properties"]["tags"].as_array().is_some_and(|t| t.iter().any(|t| t.as_str().is_some_and(|t| t.starts_with("external/cwe/cwe-")))))
+        .find(|r| {
+            r["properties"]["tags"].as_array().is_some_and(|t| {
+                t.iter().any(|t| {
+                    t.as_str()
+                        .is_some_and(|t| t.starts_with("external/cwe/cwe-"))
+                })
+            })
+        })
         .expect("a rule with a CWE tag");
     assert!(sqli["properties"]["security-severity"].is_string());
     assert!(sqli["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
@@ -253,18 +287,30 @@ fn junit_parses_as_junit_with_a_case_per_operation_and_check() {
     let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
-    let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
     assert_eq!(suites.len(), s.report.checks.len(), "a suite per check");
     let mut failed_ids = HashSet::new();
     let mut total = 0;
     for suite in &suites {
-        let cases: Vec<_> = suite.children().filter(|n| n.has_tag_name("testcase")).collect();
+        let cases: Vec<_> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
         let failures = cases
             .iter()
             .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
             .count();
-        assert_eq!(suite.attribute("tests"), Some(cases.len().to_string().as_str()));
-        assert_eq!(suite.attribute("failures"), Some(failures.to_string().as_str()));
+        assert_eq!(
+            suite.attribute("tests"),
+            Some(cases.len().to_string().as_str())
+        );
+        assert_eq!(
+            suite.attribute("failures"),
+            Some(failures.to_string().as_str())
+        );
         total += cases.len();
         for c in &cases {
             assert!(c.attribute("name").is_some() && c.attribute("classname").is_some());
@@ -304,7 +350,9 @@ fn inline(value: &Value, files: &BTreeMap<String, Value>, depth: usize) -> Value
                     .collect(),
             )
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| inline(v, files, depth)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| inline(v, files, depth)).collect())
+        }
         other => other.clone(),
     }
 }
@@ -317,8 +365,9 @@ fn har_validates_against_the_har_1_2_schema() {
     for entry in std::fs::read_dir(&dir).expect("har schemas").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".json") {
-            let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.path()).expect("read"))
-                .expect("a schema");
+            let v: Value =
+                serde_json::from_str(&std::fs::read_to_string(entry.path()).expect("read"))
+                    .expect("a schema");
             files.insert(name, v);
         }
     }
@@ -351,10 +400,19 @@ fn ndjson_is_the_event_stream() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    assert_eq!(events.first().map(|e| e["event"].clone()), Some("started".into()));
-    assert_eq!(events.last().map(|e| e["event"].clone()), Some("finished".into()));
+    assert_eq!(
+        events.first().map(|e| e["event"].clone()),
+        Some("started".into())
+    );
+    assert_eq!(
+        events.last().map(|e| e["event"].clone()),
+        Some("finished".into())
+    );
     let exchanges = events.iter().filter(|e| e["event"] == "exchange").count() as u64;
-    assert_eq!(exchanges, s.report.stats.requests - s.report.stats.shrink_requests);
+    assert_eq!(
+        exchanges,
+        s.report.stats.requests - s.report.stats.shrink_requests
+    );
     let found: HashSet<&str> = events
         .iter()
         .filter(|e| e["event"] == "finding")
@@ -384,7 +442,11 @@ fn chromium_dom(page: &Path, fragment: &str) -> String {
         .stdin(Stdio::null())
         .output()
         .expect("chromium runs (Debian's chromium package; .ci/run installs it)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -393,13 +455,23 @@ fn html_renders_every_finding_in_headless_chromium() {
     let s = &*SCAN;
     let page = s.file("out/report.html");
     let html = s.text("out/report.html");
-    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "no external asset");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "no external asset"
+    );
     let dom = chromium_dom(&page, "");
     let n = s.report.findings.len();
-    assert!(dom.contains(&format!("data-rendered=\"{n}\"")), "the script ran over {n} rows");
+    assert!(
+        dom.contains(&format!("data-rendered=\"{n}\"")),
+        "the script ran over {n} rows"
+    );
     assert!(dom.contains(&format!("<span id=\"shown\">{n}</span>")));
     for f in &s.report.findings {
-        assert!(dom.contains(&format!("id=\"finding-{}\"", f.id)), "finding {}", f.id);
+        assert!(
+            dom.contains(&format!("id=\"finding-{}\"", f.id)),
+            "finding {}",
+            f.id
+        );
     }
     assert!(dom.contains("curl "));
     // the filter: only info findings shown
@@ -410,7 +482,10 @@ fn html_renders_every_finding_in_headless_chromium() {
         .filter(|f| f.severity == apiprobe::checks::Severity::Info)
         .count();
     let filtered = chromium_dom(&page, "#severity=info");
-    assert!(filtered.contains(&format!("<span id=\"shown\">{info}</span>")), "{info} info findings");
+    assert!(
+        filtered.contains(&format!("<span id=\"shown\">{info}</span>")),
+        "{info} info findings"
+    );
     assert_eq!(
         filtered.matches("class=\"finding hidden\"").count(),
         n - info,

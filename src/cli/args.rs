@@ -314,7 +314,12 @@ pub struct ScanFlags {
     #[arg(long, value_name = "FILE", help_heading = "Config")]
     pub config: Option<PathBuf>,
     /// Use this profile of the config file (`[profiles.NAME]`).
-    #[arg(long, value_name = "NAME", env = "APIPROBE_CONFIG_PROFILE", help_heading = "Config")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "APIPROBE_CONFIG_PROFILE",
+        help_heading = "Config"
+    )]
     pub config_profile: Option<String>,
     /// Read no config file.
     #[arg(long, conflicts_with = "config", help_heading = "Config")]

@@ -69,7 +69,9 @@ fn interpolate(raw: &str) -> Result<String, String> {
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        interpolate(&raw).map(Text).map_err(serde::de::Error::custom)
+        interpolate(&raw)
+            .map(Text)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -102,7 +104,9 @@ impl<'de> Deserialize<'de> for RateText {
             Raw::Number(n) => n.to_string(),
             Raw::Text(Text(t)) => t,
         };
-        parse_rate(&text).map(RateText).map_err(serde::de::Error::custom)
+        parse_rate(&text)
+            .map(RateText)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -230,11 +234,42 @@ fn overlay(base: &mut Options, top: Options) {
         ($($f:ident),* $(,)?) => { $( if top.$f.is_some() { base.$f = top.$f; } )* };
     }
     take!(
-        spec, url, strict, concurrency, rate_limit, timeout, max_requests, max_time, seed, cases,
-        attacks, payloads, headers, bearer, basic, api_keys, insecure, ca_cert, follow_redirects,
-        max_response_bytes, include, exclude, read_only, checks, exclude_checks,
-        max_response_time, no_shrink, fail_on, reports, quiet, show_secrets, baseline, secrets,
-        severity, operations, identities,
+        spec,
+        url,
+        strict,
+        concurrency,
+        rate_limit,
+        timeout,
+        max_requests,
+        max_time,
+        seed,
+        cases,
+        attacks,
+        payloads,
+        headers,
+        bearer,
+        basic,
+        api_keys,
+        insecure,
+        ca_cert,
+        follow_redirects,
+        max_response_bytes,
+        include,
+        exclude,
+        read_only,
+        checks,
+        exclude_checks,
+        max_response_time,
+        no_shrink,
+        fail_on,
+        reports,
+        quiet,
+        show_secrets,
+        baseline,
+        secrets,
+        severity,
+        operations,
+        identities,
     );
 }
 
@@ -277,7 +312,11 @@ impl Config {
                 return Err(format!(
                     "{}: no profile {name:?} (the file has: {})",
                     path.display(),
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
                 ));
             };
             overlay(&mut options, p.clone());
@@ -326,7 +365,11 @@ impl Config {
         let o = &self.options;
         let given = |id: &str| {
             matches!(
-                matches.try_get_raw(id).ok().flatten().map(|_| matches.value_source(id)),
+                matches
+                    .try_get_raw(id)
+                    .ok()
+                    .flatten()
+                    .map(|_| matches.value_source(id)),
                 Some(Some(ValueSource::CommandLine | ValueSource::EnvVariable))
             )
         };
@@ -393,7 +436,9 @@ impl Config {
 
     /// Keys of `[operations]` that match no operation of `api` (typos).
     pub fn unmatched_operations(&self, api: &Api) -> Vec<String> {
-        let Some(ops) = &self.options.operations else { return Vec::new() };
+        let Some(ops) = &self.options.operations else {
+            return Vec::new();
+        };
         ops.keys()
             .filter(|key| {
                 !api.operations.iter().any(|op| {
@@ -424,7 +469,10 @@ impl Config {
             {
                 out.push((
                     i,
-                    o.headers.iter().map(|(n, v)| (n.clone(), v.0.clone())).collect(),
+                    o.headers
+                        .iter()
+                        .map(|(n, v)| (n.clone(), v.0.clone()))
+                        .collect(),
                 ));
             }
         }
@@ -523,6 +571,9 @@ mod tests {
         assert_eq!(c.options.cases, Some(50));
         assert_eq!(c.options.concurrency, Some(4));
         let e = Config::parse(text, Path::new("a.toml"), Some("weekly")).unwrap_err();
-        assert!(e.contains("no profile \"weekly\"") && e.contains("nightly"), "{e}");
+        assert!(
+            e.contains("no profile \"weekly\"") && e.contains("nightly"),
+            "{e}"
+        );
     }
 }

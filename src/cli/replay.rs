@@ -92,7 +92,10 @@ pub async fn run(args: ReplayArgs) -> u8 {
             Ok(r) => r,
             Err(why) => {
                 unsent += 1;
-                println!("SKIPPED     {} {} {} {}: {why}", f.id, f.check, f.operation.method, f.operation.path);
+                println!(
+                    "SKIPPED     {} {} {} {}: {why}",
+                    f.id, f.check, f.operation.method, f.operation.path
+                );
                 continue;
             }
         };
@@ -179,10 +182,14 @@ fn rebuild(
         None => f.request.url.clone(),
     };
     if url.contains(MASK) {
-        return Err("the URL was masked in the report (scan with --show-secrets to replay it)".into());
+        return Err(
+            "the URL was masked in the report (scan with --show-secrets to replay it)".into(),
+        );
     }
     if f.request.body.as_deref().is_some_and(|b| b.contains(MASK)) {
-        return Err("the body was masked in the report (scan with --show-secrets to replay it)".into());
+        return Err(
+            "the body was masked in the report (scan with --show-secrets to replay it)".into(),
+        );
     }
     Ok((url, request))
 }
@@ -224,7 +231,10 @@ fn reproduces(f: &Finding, exchange: &Exchange) -> (bool, String) {
                         format!("answered {} but without the evidence", r.status),
                     );
                 }
-                return (true, format!("answered {} with the evidence again", r.status));
+                return (
+                    true,
+                    format!("answered {} with the evidence again", r.status),
+                );
             }
             (true, format!("answered {} again", r.status))
         }

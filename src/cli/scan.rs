@@ -10,9 +10,11 @@ use apiprobe::engine::{
 };
 use apiprobe::generate::Payloads;
 use apiprobe::model::Api;
-use apiprobe::probes::PlanOptions;
 use apiprobe::model::{ApiKeyLocation, SecurityScheme};
-use apiprobe::report::{Baseline, Report, Secrets, SpecLines, Streams, Style, summary, write_report};
+use apiprobe::probes::PlanOptions;
+use apiprobe::report::{
+    Baseline, Report, Secrets, SpecLines, Streams, Style, summary, write_report,
+};
 use apiprobe::spec::{Loader, Source};
 use clap::ArgMatches;
 
@@ -33,7 +35,11 @@ pub fn configure(flags: &mut ScanFlags, matches: &ArgMatches) -> Result<Config, 
     if config.options.identities.is_some() {
         eprintln!(
             "warning: {}: [identities] are read but not used yet (several identities come in a later version)",
-            config.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default()
+            config
+                .path
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
         );
     }
     Ok(config)
@@ -49,7 +55,11 @@ pub async fn run(mut args: ScanArgs, matches: &ArgMatches) -> u8 {
         }
     };
     let o = &config.options;
-    let Some(spec) = args.spec.clone().or_else(|| o.spec.as_ref().map(|t| t.0.clone())) else {
+    let Some(spec) = args
+        .spec
+        .clone()
+        .or_else(|| o.spec.as_ref().map(|t| t.0.clone()))
+    else {
         eprintln!("error: no spec: give one (`apiprobe scan SPEC`) or set `spec` in apiprobe.toml");
         return exit::USAGE;
     };
@@ -186,9 +196,18 @@ fn credentials(api: &Api, flags: &ScanFlags) -> Result<Vec<Credential>, String> 
 /// Header names that suggest a secret value, for `-H` headers.
 fn looks_secret(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["auth", "token", "key", "secret", "session", "cookie", "password", "signature"]
-        .iter()
-        .any(|w| n.contains(w))
+    [
+        "auth",
+        "token",
+        "key",
+        "secret",
+        "session",
+        "cookie",
+        "password",
+        "signature",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 /// What to mask: every credential, the spec's API key names, the config

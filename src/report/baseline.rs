@@ -145,7 +145,7 @@ impl Baseline {
             if seen.contains(&e.id) {
                 continue;
             }
-            let check_ran = report.checks.iter().any(|c| *c == e.check);
+            let check_ran = report.checks.contains(&e.check);
             let operation_ran = e.operation.is_empty()
                 || report.operations.is_empty()
                 || report.operations.iter().any(|o| o.id == e.operation);

@@ -157,9 +157,16 @@ impl Report {
 
     /// Records the operations scanned and, when `lines` maps the spec
     /// file, the line where each is declared.
-    pub fn set_operations(&mut self, api: &Api, indices: &[usize], lines: Option<&super::SpecLines>) {
+    pub fn set_operations(
+        &mut self,
+        api: &Api,
+        indices: &[usize],
+        lines: Option<&super::SpecLines>,
+    ) {
         for &i in indices {
-            let Some(op) = api.operations.get(i) else { continue };
+            let Some(op) = api.operations.get(i) else {
+                continue;
+            };
             self.operations.push(OperationRef {
                 id: op.id.clone(),
                 method: op.method.as_str().to_owned(),

@@ -100,13 +100,21 @@ fn finding_row(out: &mut String, f: &Finding) {
     let _ = write!(
         out,
         "<dt>confidence</dt><dd>{}</dd><dt>probe</dt><dd>{}</dd><dt>occurrences</dt><dd>{}</dd><dt>evidence</dt><dd>{}</dd>",
-        esc(&serde_json::to_value(f.confidence).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+        esc(&serde_json::to_value(f.confidence)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()),
         esc(&f.probe),
         f.occurrences,
         esc(&f.evidence)
     );
     for p in &f.proof {
-        let _ = write!(out, "<dt>proof: {}</dt><dd>{}</dd>", esc(&p.name), esc(&p.value));
+        let _ = write!(
+            out,
+            "<dt>proof: {}</dt><dd>{}</dd>",
+            esc(&p.name),
+            esc(&p.value)
+        );
     }
     let _ = write!(out, "</dl><p><b>Request</b></p><pre>");
     let _ = writeln!(out, "{} {}", esc(&f.request.method), esc(&f.request.url));
@@ -133,9 +141,9 @@ fn finding_row(out: &mut String, f: &Finding) {
             esc(&fail.message)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<p><b>Reproduce</b></p><pre class=\"curl\">{}</pre></details></td><td><code>{}</code></td></tr>\n",
+        "<p><b>Reproduce</b></p><pre class=\"curl\">{}</pre></details></td><td><code>{}</code></td></tr>",
         esc(&f.curl),
         esc(&f.id)
     );
@@ -153,9 +161,9 @@ pub fn html(report: &Report) -> String {
         esc(&title)
     );
     let s = &report.stats;
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<header><h1>{}</h1><p>{} {} · target {} · {} operations, {} requests in {:.1} s · seed {} · apiprobe {}</p></header><main>\n",
+        "<header><h1>{}</h1><p>{} {} · target {} · {} operations, {} requests in {:.1} s · seed {} · apiprobe {}</p></header><main>",
         esc(&title),
         esc(&report.spec.version),
         esc(&report.spec.source),

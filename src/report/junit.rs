@@ -92,9 +92,9 @@ pub fn junit(report: &Report) -> String {
         } else {
             for o in &operations {
                 let name = format!("{} {}", o.method, o.path);
-                if !cases.contains_key(&name) {
-                    order.push(name.clone());
-                    cases.insert(name, (o.id.clone(), Vec::new()));
+                if let std::collections::btree_map::Entry::Vacant(slot) = cases.entry(name) {
+                    order.push(slot.key().clone());
+                    slot.insert((o.id.clone(), Vec::new()));
                 }
             }
         }
@@ -122,7 +122,9 @@ pub fn junit(report: &Report) -> String {
             cases.len()
         );
         for name in &order {
-            let Some((id, list)) = cases.get(name) else { continue };
+            let Some((id, list)) = cases.get(name) else {
+                continue;
+            };
             let _ = write!(
                 suites,
                 "    <testcase name=\"{}\" classname=\"apiprobe.{}\" file=\"{}\" time=\"0\"",
@@ -135,7 +137,11 @@ pub fn junit(report: &Report) -> String {
                 continue;
             }
             let _ = writeln!(suites, ">");
-            let worst = list.iter().map(|f| f.severity).max().unwrap_or(Severity::Low);
+            let worst = list
+                .iter()
+                .map(|f| f.severity)
+                .max()
+                .unwrap_or(Severity::Low);
             let message = if list.len() == 1 {
                 list[0].title.clone()
             } else {

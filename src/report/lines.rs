@@ -130,7 +130,13 @@ mod tests {
         assert_eq!(lines.line("/paths"), Some(paths));
         // the first `get:` under `/version:` is that operation's line
         let version = line_of(text, "  /version:");
-        let get = text.lines().skip(version).position(|l| l.trim() == "get:").unwrap() + version + 1;
+        let get = text
+            .lines()
+            .skip(version)
+            .position(|l| l.trim() == "get:")
+            .unwrap()
+            + version
+            + 1;
         assert_eq!(lines.line("/paths/~1version/get"), Some(get));
         assert_eq!(lines.line("#/paths/~1version/get"), Some(get));
         // a pointer past the known nodes falls back to its ancestor
@@ -141,8 +147,14 @@ mod tests {
     fn json_pointers_find_the_operation_line() {
         let text = "{\n  \"openapi\": \"3.0.3\",\n  \"paths\": {\n    \"/pets/{id}\": {\n      \"parameters\": [{\"name\": \"id\"}, {\"name\": \"x\"}],\n      \"get\": {\n        \"responses\": {}\n      }\n    }\n  }\n}\n";
         let lines = SpecLines::parse(text);
-        assert_eq!(lines.line("/paths/~1pets~1{id}"), Some(line_of(text, "\"/pets/{id}\"")));
-        assert_eq!(lines.line("/paths/~1pets~1{id}/get"), Some(line_of(text, "\"get\"")));
+        assert_eq!(
+            lines.line("/paths/~1pets~1{id}"),
+            Some(line_of(text, "\"/pets/{id}\""))
+        );
+        assert_eq!(
+            lines.line("/paths/~1pets~1{id}/get"),
+            Some(line_of(text, "\"get\""))
+        );
         assert_eq!(lines.line("/paths/~1pets~1{id}/parameters/1/name"), Some(5));
         assert_eq!(lines.line(""), Some(1));
     }

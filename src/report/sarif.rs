@@ -56,7 +56,11 @@ fn rule(name: &str) -> Value {
         ));
     }
     if let Some(o) = check.owasp {
-        help.push_str(&format!(" OWASP API Security Top 10: {} {}.", o.id(), o.name()));
+        help.push_str(&format!(
+            " OWASP API Security Top 10: {} {}.",
+            o.id(),
+            o.name()
+        ));
         markdown.push_str(&format!(
             "\n\nOWASP API Security Top 10 (2023): {} {}",
             o.id(),

@@ -75,8 +75,9 @@ impl Secrets {
             return;
         }
         let mut forms = vec![value.to_owned()];
-        let encoded = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
+        let encoded =
+            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
         forms.push(encoded);
         forms.push(base64::engine::general_purpose::STANDARD.encode(value));
         // `Bearer TOKEN`, `Basic ...`: the credential part on its own too
@@ -112,8 +113,7 @@ impl Secrets {
     /// Whether the values of a header by this name are hidden.
     pub fn is_secret_header(&self, name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
-        self.headers.contains(&lower)
-            || self.params.iter().any(|p| p.eq_ignore_ascii_case(name))
+        self.headers.contains(&lower) || self.params.iter().any(|p| p.eq_ignore_ascii_case(name))
     }
 
     /// `text` with every known secret value replaced by `***`.
@@ -308,8 +308,14 @@ mod tests {
     #[test]
     fn headers_keep_their_shape_and_lose_their_values() {
         let s = Secrets::new();
-        assert_eq!(s.header_value("Authorization", "Bearer abc.def"), "Bearer ***");
-        assert_eq!(s.header_value("cookie", "sid=s3cr3t; theme=dark"), "sid=***; theme=***");
+        assert_eq!(
+            s.header_value("Authorization", "Bearer abc.def"),
+            "Bearer ***"
+        );
+        assert_eq!(
+            s.header_value("cookie", "sid=s3cr3t; theme=dark"),
+            "sid=***; theme=***"
+        );
         assert_eq!(
             s.header_value("set-cookie", "sid=s3cr3t; Path=/; HttpOnly"),
             "sid=***; Path=/; HttpOnly"

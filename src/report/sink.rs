@@ -107,7 +107,9 @@ pub fn write_report(report: &Report, spec: &ReportSpec) -> Result<(), ReportErro
     };
     let bytes = match spec.format {
         Format::Json => serde_json::to_vec_pretty(report).map_err(json_error)?,
-        Format::Sarif => serde_json::to_vec_pretty(&super::sarif::sarif(report)).map_err(json_error)?,
+        Format::Sarif => {
+            serde_json::to_vec_pretty(&super::sarif::sarif(report)).map_err(json_error)?
+        }
         Format::Junit => super::junit::junit(report).into_bytes(),
         Format::Html => super::html::html(report).into_bytes(),
         Format::Ndjson | Format::Har => return Ok(()),

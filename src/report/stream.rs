@@ -38,9 +38,7 @@ pub struct Streams {
 
 /// The current time as RFC 3339 (UTC, milliseconds).
 pub fn rfc3339(t: SystemTime) -> String {
-    let d = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs() as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // days to civil date (Howard Hinnant's algorithm)
@@ -134,8 +132,12 @@ impl Streams {
     }
 
     fn line(&self, value: Value) {
-        let Ok(mut guard) = self.ndjson.lock() else { return };
-        let Some((path, out)) = guard.as_mut() else { return };
+        let Ok(mut guard) = self.ndjson.lock() else {
+            return;
+        };
+        let Some((path, out)) = guard.as_mut() else {
+            return;
+        };
         let mut bytes = value.to_string().into_bytes();
         bytes.push(b'\n');
         if let Err(e) = out.write_all(&bytes) {
@@ -300,7 +302,9 @@ impl Streams {
     }
 
     fn har_write(&self, entry: Value) {
-        let Ok(mut guard) = self.har.lock() else { return };
+        let Ok(mut guard) = self.har.lock() else {
+            return;
+        };
         let Some(har) = guard.as_mut() else { return };
         let sep = if har.entries == 0 { "" } else { "," };
         har.entries += 1;

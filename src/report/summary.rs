@@ -102,7 +102,10 @@ pub fn summary(report: &Report, style: Style) -> String {
             if b.unconfirmed.is_empty() {
                 String::new()
             } else {
-                format!(", {} not checked again (scan incomplete or narrowed)", b.unconfirmed.len())
+                format!(
+                    ", {} not checked again (scan incomplete or narrowed)",
+                    b.unconfirmed.len()
+                )
             }
         );
         for e in &b.fixed {
