@@ -30,7 +30,9 @@ pub fn configure(flags: &mut ScanFlags, matches: &ArgMatches) -> Result<Config, 
     if flags.no_config {
         return Ok(Config::default());
     }
-    let config = Config::discover(flags.config.as_deref(), flags.config_profile.as_deref())?;
+    // an empty APIPROBE_CONFIG_PROFILE means no profile (handy in CI expressions)
+    let profile = flags.config_profile.as_deref().filter(|p| !p.is_empty());
+    let config = Config::discover(flags.config.as_deref(), profile)?;
     config.apply(flags, matches);
     if config.options.identities.is_some() {
         eprintln!(
