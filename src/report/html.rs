@@ -238,7 +238,22 @@ pub fn html(report: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::esc;
+    use super::{esc, html};
+    use crate::report::hostile_report;
+
+    #[test]
+    fn a_hostile_report_cannot_inject_markup() {
+        let page = html(&hostile_report());
+        assert_eq!(
+            page.matches("<script").count(),
+            1,
+            "only the report's own script"
+        );
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!page.contains('\u{0}'));
+        assert!(page.contains("id=\"finding-00ff00ff00ff00ff\""));
+        assert!(!page.contains("http-equiv=\"refresh\""));
+    }
 
     #[test]
     fn target_text_cannot_open_tags() {

@@ -174,3 +174,33 @@ pub fn junit(report: &Report) -> String {
     out.push_str("</testsuites>\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::junit;
+    use crate::report::hostile_report;
+
+    #[test]
+    fn a_hostile_report_stays_well_formed_xml() {
+        let xml = junit(&hostile_report());
+        let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+        let failure = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .expect("the finding fails its case");
+        let text = failure.text().unwrap_or("");
+        assert!(
+            text.contains("<script>alert(1)</script>"),
+            "the text survives, escaped: {text}"
+        );
+        assert!(text.contains("reproduce: curl"));
+        // a suite per check; the target-wide check has one case, passing
+        let suites: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
+        assert_eq!(suites.len(), 2);
+        assert_eq!(suites[1].attribute("name"), Some("server_banner"));
+        assert_eq!(suites[1].attribute("failures"), Some("0"));
+    }
+}

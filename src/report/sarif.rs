@@ -210,3 +210,38 @@ pub fn sarif(report: &Report) -> Value {
         }]
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::sarif;
+    use crate::report::hostile_report;
+
+    #[test]
+    fn rules_carry_cwe_and_owasp_tags_and_results_their_line() {
+        let mut report = hostile_report();
+        let op = report.findings[0].operation.id.clone();
+        report.locations.insert(op, 42);
+        let log = sarif(&report);
+        let run = &log["runs"][0];
+        let rule = &run["tool"]["driver"]["rules"][0];
+        assert_eq!(rule["id"], "stack_trace_leak");
+        let tags: Vec<&str> = rule["properties"]["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .filter_map(|t| t.as_str())
+            .collect();
+        assert!(tags.contains(&"external/cwe/cwe-209"), "{tags:?}");
+        assert!(tags.iter().any(|t| t.starts_with("OWASP-API")), "{tags:?}");
+        assert!(rule["properties"]["security-severity"].is_string());
+        let result = &run["results"][0];
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["region"]["startLine"],
+            42
+        );
+        assert_eq!(
+            result["partialFingerprints"]["apiprobeFindingId/v1"],
+            "00ff00ff00ff00ff"
+        );
+    }
+}
