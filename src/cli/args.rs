@@ -33,6 +33,72 @@ pub enum Command {
     /// Run the deliberately vulnerable demo API on 127.0.0.1 until Ctrl-C
     /// (its spec is specs/demo.yaml), for other tools and manual probing.
     ServeDemo(ServeDemoArgs),
+    /// Accepted findings: `baseline create REPORT.json > apiprobe-baseline.json`.
+    Baseline(BaselineArgs),
+    /// Send the recorded request of each finding of a JSON report again and
+    /// say whether it still reproduces.
+    Replay(ReplayArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    Man,
+}
+
+/// Arguments of `apiprobe baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: BaselineAction,
+}
+
+/// What `apiprobe baseline` does.
+#[derive(Debug, Subcommand)]
+pub enum BaselineAction {
+    /// Print a baseline accepting every finding of a JSON report.
+    Create {
+        /// A report written with `--report json:PATH`.
+        report: PathBuf,
+    },
+}
+
+/// Arguments of `apiprobe replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A report written with `--report json:PATH`.
+    pub report: PathBuf,
+    /// Only this finding (its id); repeatable. Default: every finding.
+    #[arg(long = "finding", value_name = "ID")]
+    pub findings: Vec<String>,
+    /// Send to this base URL instead of the one recorded.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// An extra header, `Name: value`; repeatable. Fills in masked values.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// A bearer token (fills in a masked `Authorization`).
+    #[arg(long, value_name = "TOKEN")]
+    pub bearer: Option<String>,
+    /// Basic credentials, `user:password`.
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub basic: Option<String>,
+    /// The longest one request may take.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Accept any TLS certificate.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Show secrets in the output instead of `***`.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// Arguments of `apiprobe completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `apiprobe serve-demo`.
@@ -112,8 +178,9 @@ pub struct InspectArgs {
 /// Arguments of `apiprobe scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// The spec: a file (JSON or YAML) or an http(s) URL. Swagger 2.0, OpenAPI 3.0 or 3.1.
-    pub spec: String,
+    /// The spec: a file (JSON or YAML) or an http(s) URL. Swagger 2.0, OpenAPI 3.0 or 3.1
+    /// (default: `spec` in apiprobe.toml).
+    pub spec: Option<String>,
     /// The API's base URL (default: the spec's first server).
     #[arg(long)]
     pub url: Option<String>,
@@ -248,7 +315,7 @@ pub struct ScanFlags {
     /// Exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = Severity::Low, help_heading = "Output")]
     pub fail_on: Severity,
-    /// Write a report, `FORMAT:PATH` (formats: json); repeatable.
+    /// Write a report, `FORMAT:PATH` (formats: json, junit, sarif, html, ndjson, har); repeatable.
     #[arg(long = "report", value_name = "FORMAT:PATH", help_heading = "Output")]
     pub reports: Vec<ReportSpec>,
     /// No progress display.
@@ -266,6 +333,27 @@ pub struct ScanFlags {
     /// Where apiprobe's callback listener listens (default 127.0.0.1, any port).
     #[arg(long, value_name = "ADDR:PORT", help_heading = "Checks")]
     pub callback_listen: Option<std::net::SocketAddr>,
+    /// Show credentials and secrets in the output instead of `***`.
+    #[arg(long, help_heading = "Output")]
+    pub show_secrets: bool,
+    /// Report only findings this baseline does not hold, and list the ones it
+    /// holds that were fixed (`apiprobe baseline create`).
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub baseline: Option<PathBuf>,
+    /// The config file (default: apiprobe.toml in the working directory, if any).
+    #[arg(long, value_name = "FILE", help_heading = "Config")]
+    pub config: Option<PathBuf>,
+    /// Use this profile of the config file (`[profiles.NAME]`).
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "APIPROBE_CONFIG_PROFILE",
+        help_heading = "Config"
+    )]
+    pub config_profile: Option<String>,
+    /// Read no config file.
+    #[arg(long, conflicts_with = "config", help_heading = "Config")]
+    pub no_config: bool,
 }
 
 /// Reads `10s`, `500ms`, `5m`, `1h`, or a bare number of seconds.

@@ -5,21 +5,29 @@ use apiprobe::spec::Loader;
 
 use super::args::DemoArgs;
 use super::exit;
-use super::scan::{Exit, scan};
+use super::scan::{Exit, configure, scan};
 
 /// The demo API's spec, built into the binary.
 const DEMO_SPEC: &str = include_str!("../../specs/demo.yaml");
 
 /// Starts the demo API on a free loopback port and scans it; exits 0 when
 /// the scan ran, whatever it found (the flaws are planted).
-pub async fn run(mut args: DemoArgs) -> u8 {
-    let api = match Loader::new().load_str(DEMO_SPEC, "specs/demo.yaml") {
+pub async fn run(mut args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
+    let config = match configure(&mut args.scan, matches) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut api = match Loader::new().load_str(DEMO_SPEC, "specs/demo.yaml") {
         Ok(api) => api,
         Err(e) => {
             eprintln!("error: the built-in demo spec does not load: {e}");
             return exit::USAGE;
         }
     };
+    config.declare_expected_statuses(&mut api);
     let server = match serve(DemoConfig { fixed: args.fixed }).await {
         Ok(s) => s,
         Err(e) => {
@@ -51,7 +59,15 @@ pub async fn run(mut args: DemoArgs) -> u8 {
         "apiprobe demo: scanning the {mode} demo API at {} (spec: specs/demo.yaml)",
         server.base_url()
     );
-    let code = scan(api, server.base_url(), &args.scan, Exit::Showcase).await;
+    let code = scan(
+        api,
+        server.base_url(),
+        &args.scan,
+        &config,
+        Some(DEMO_SPEC),
+        Exit::Showcase,
+    )
+    .await;
     server.shutdown().await;
     code
 }

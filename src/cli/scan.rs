@@ -11,20 +11,70 @@ use apiprobe::engine::{
 };
 use apiprobe::generate::Payloads;
 use apiprobe::model::Api;
+use apiprobe::model::{ApiKeyLocation, SecurityScheme};
 use apiprobe::probes::PlanOptions;
-use apiprobe::report::{Report, Style, summary, write_report};
+use apiprobe::report::{
+    Baseline, Report, Secrets, SpecLines, Streams, Style, summary, write_report,
+};
 use apiprobe::spec::{Loader, Source};
+use clap::ArgMatches;
 
 use super::args::{ScanArgs, ScanFlags};
+use super::config::Config;
 use super::exit;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
 
+/// Reads the config file (unless `--no-config`) and lays it under the
+/// flags that the command line did not give.
+pub fn configure(flags: &mut ScanFlags, matches: &ArgMatches) -> Result<Config, String> {
+    if flags.no_config {
+        return Ok(Config::default());
+    }
+    // an empty APIPROBE_CONFIG_PROFILE means no profile (handy in CI expressions)
+    let profile = flags.config_profile.as_deref().filter(|p| !p.is_empty());
+    let config = Config::discover(flags.config.as_deref(), profile)?;
+    config.apply(flags, matches);
+    if config.options.identities.is_some() {
+        eprintln!(
+            "warning: {}: [identities] are read but not used yet (several identities come in a later version)",
+            config
+                .path
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+    }
+    Ok(config)
+}
+
 /// Loads the spec and scans the API it describes.
-pub async fn run(args: ScanArgs) -> u8 {
-    let api = match Loader::new()
+pub async fn run(mut args: ScanArgs, matches: &ArgMatches) -> u8 {
+    let config = match configure(&mut args.scan, matches) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let o = &config.options;
+    let Some(spec) = args
+        .spec
+        .clone()
+        .or_else(|| o.spec.as_ref().map(|t| t.0.clone()))
+    else {
+        eprintln!("error: no spec: give one (`apiprobe scan SPEC`) or set `spec` in apiprobe.toml");
+        return exit::USAGE;
+    };
+    if args.url.is_none() {
+        args.url = o.url.as_ref().map(|t| t.0.clone());
+    }
+    if !args.strict {
+        args.strict = o.strict.unwrap_or(false);
+    }
+    let mut api = match Loader::new()
         .strict(args.strict)
-        .load(&Source::parse(&args.spec))
+        .load(&Source::parse(&spec))
         .await
     {
         Ok(api) => api,
@@ -36,6 +86,15 @@ pub async fn run(args: ScanArgs) -> u8 {
     for s in &api.skipped {
         eprintln!("warning: left out {}: {}", s.operation, s.error);
     }
+    for key in config.unmatched_operations(&api) {
+        eprintln!("warning: apiprobe.toml [operations.{key:?}] matches no operation of the spec");
+    }
+    config.declare_expected_statuses(&mut api);
+    let spec_text = if spec.contains("://") {
+        None
+    } else {
+        std::fs::read_to_string(&spec).ok()
+    };
     let base_url = match base_url(&api, args.url.as_deref()) {
         Ok(url) => url,
         Err(e) => {
@@ -43,7 +102,15 @@ pub async fn run(args: ScanArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    scan(api, base_url, &args.scan, Exit::Findings).await
+    scan(
+        api,
+        base_url,
+        &args.scan,
+        &config,
+        spec_text.as_deref(),
+        Exit::Findings,
+    )
+    .await
 }
 
 /// How a scan's findings map to the exit code.
@@ -129,9 +196,89 @@ fn credentials(api: &Api, flags: &ScanFlags) -> Result<Vec<Credential>, String> 
     Ok(out)
 }
 
+/// Header names that suggest a secret value, for `-H` headers.
+fn looks_secret(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "auth",
+        "token",
+        "key",
+        "secret",
+        "session",
+        "cookie",
+        "password",
+        "signature",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// What to mask: every credential, the spec's API key names, the config
+/// file's secrets and the values it read from the environment.
+fn secrets(
+    api: &Api,
+    flags: &ScanFlags,
+    credentials: &[Credential],
+    identities: &[NamedIdentity],
+    config: &Config,
+) -> Secrets {
+    if flags.show_secrets {
+        return Secrets::shown();
+    }
+    let mut s = Secrets::new();
+    let of_identities = identities.iter().flat_map(|i| &i.credentials);
+    for c in credentials.iter().chain(of_identities) {
+        match c.place {
+            Place::Header if looks_secret(&c.name) => {
+                s.add_header(&c.name);
+                s.add_value(&c.value);
+            }
+            Place::Header => {}
+            Place::Query | Place::Cookie => {
+                s.add_param(&c.name);
+                s.add_value(&c.value);
+            }
+        }
+    }
+    if let Some(basic) = &flags.basic {
+        s.add_value(basic);
+        if let Some((_, password)) = basic.split_once(':') {
+            s.add_value(password);
+        }
+    }
+    for scheme in api.security_schemes.values() {
+        if let SecurityScheme::ApiKey { name, location } = scheme {
+            match location {
+                ApiKeyLocation::Header => s.add_header(name),
+                ApiKeyLocation::Query | ApiKeyLocation::Cookie => s.add_param(name),
+            }
+        }
+    }
+    for v in config.secrets() {
+        s.add_value(&v);
+    }
+    // passwords of --login and of login identities
+    let login = flags.login.as_deref().and_then(Account::parse);
+    let accounts = identities.iter().filter_map(|i| i.account.as_ref());
+    for a in login.iter().chain(accounts) {
+        if !a.password.is_empty() {
+            s.add_value(&a.password);
+        }
+    }
+    s
+}
+
 /// Scans `api` at `base_url` with `flags`: progress on stderr, the summary
-/// on stdout, reports written whatever happens (Ctrl-C, budgets, a lost target).
-pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> u8 {
+/// on stdout, reports written whatever happens (Ctrl-C, budgets, a lost
+/// target). `spec_text` is the spec file's text, to locate operations in it.
+pub async fn scan(
+    api: Api,
+    base_url: String,
+    flags: &ScanFlags,
+    config: &Config,
+    spec_text: Option<&str>,
+    mode: Exit,
+) -> u8 {
     let checks = match select(&flags.checks, &flags.exclude_checks) {
         Ok(c) => c,
         Err(e) => {
@@ -227,9 +374,26 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
             }
         }
     }
-    let operations = filter.select(&api);
+    let baseline = match &flags.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(b) => Some((b, path.display().to_string())),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    let secrets = secrets(&api, flags, &credentials, &identities, config);
+    let operations: Vec<usize> = filter
+        .select(&api)
+        .into_iter()
+        .filter(|&i| !config.skips(&api, i))
+        .collect();
     if operations.is_empty() {
-        eprintln!("error: no operation to scan (check --include, --exclude and the spec)");
+        eprintln!(
+            "error: no operation to scan (check --include, --exclude, apiprobe.toml's skips and the spec)"
+        );
         return exit::USAGE;
     }
     if let Some(u) = &flags.callback_url
@@ -238,6 +402,17 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
         eprintln!("error: --callback-url {u:?} is not an absolute http(s) URL");
         return exit::USAGE;
     }
+    let operation_headers = config
+        .operation_headers(&api)
+        .into_iter()
+        .map(|(i, headers)| {
+            let creds = headers
+                .iter()
+                .map(|(n, v)| Credential::header(n, v))
+                .collect();
+            (i, creds)
+        })
+        .collect();
     let seed = flags.seed.unwrap_or_else(rand_seed);
     let check_names: Vec<&str> = checks.iter().map(|c| c.name).collect();
     let judge = Arc::new(Judge::new(
@@ -249,7 +424,7 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
     let api = Arc::new(api);
     let scan = Scan {
         api: Arc::clone(&api),
-        operations,
+        operations: operations.clone(),
         payloads: Arc::new(payloads),
         client,
         judge,
@@ -276,6 +451,7 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
             callback_listen: flags.callback_listen,
             identities,
             cleanup: !flags.no_cleanup,
+            operation_headers,
         },
     };
     let stop = Stop::new();
@@ -287,9 +463,29 @@ pub async fn scan(api: Api, base_url: String, flags: &ScanFlags, mode: Exit) -> 
         });
     }
     let progress = Arc::new(Progress::new(flags.quiet));
-    let result = scan.run(progress, stop).await;
-    let report = Report::new(&api, &base_url, &check_names, &result);
     let mut failed_write = false;
+    let streams = match Streams::open(&flags.reports, secrets.clone(), progress) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let result = scan.run(Arc::clone(&streams) as _, stop).await;
+    if let Err(e) = streams.finish() {
+        eprintln!("error: {e}");
+        failed_write = true;
+    }
+    let mut report = Report::new(&api, &base_url, &check_names, &result);
+    let lines = spec_text.map(SpecLines::parse);
+    report.set_operations(&api, &operations, lines.as_ref());
+    if let Some(overrides) = &config.options.severity {
+        report.override_severities(overrides);
+    }
+    if let Some((b, file)) = &baseline {
+        b.apply(&mut report, file);
+    }
+    secrets.report(&mut report);
     for spec in &flags.reports {
         if let Err(e) = write_report(&report, spec) {
             eprintln!("error: {e}");

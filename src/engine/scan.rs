@@ -60,6 +60,9 @@ pub struct ScanOptions {
     pub identities: Vec<super::identity::NamedIdentity>,
     /// Delete the resources the probes created when the scan ends.
     pub cleanup: bool,
+    /// Extra headers for some operations only (by operation index), from
+    /// apiprobe.toml's `[operations]`; a scan credential of the same name wins.
+    pub operation_headers: Vec<(usize, Vec<Credential>)>,
 }
 
 impl Default for ScanOptions {
@@ -81,6 +84,7 @@ impl Default for ScanOptions {
             callback_listen: None,
             identities: Vec::new(),
             cleanup: true,
+            operation_headers: Vec::new(),
         }
     }
 }
@@ -322,7 +326,8 @@ async fn work(shared: &Shared) {
                 continue;
             }
         };
-        let Some(exchange) = send(shared, &case.request).await else {
+        let request = with_operation_headers(shared, probe.operation, &case.request);
+        let Some(exchange) = send(shared, &request).await else {
             return;
         };
         shared.observer.on_event(&Event::Exchange {
@@ -362,6 +367,24 @@ async fn work(shared: &Shared) {
             shared.observer.on_event(&Event::Finding(&finding));
         }
     }
+}
+
+/// `request` with the extra headers configured for operation `operation`.
+pub(crate) fn with_operation_headers(
+    shared: &Shared,
+    operation: usize,
+    request: &Request,
+) -> Request {
+    let mut request = request.clone();
+    if let Some((_, extra)) = shared
+        .options
+        .operation_headers
+        .iter()
+        .find(|(i, _)| *i == operation)
+    {
+        auth::apply(extra, &mut request);
+    }
+    request
 }
 
 /// Sends one request with the scan's credentials, within the budgets and the

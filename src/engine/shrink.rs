@@ -115,6 +115,7 @@ async fn shrink_one(
             continue;
         }
         spent += 1;
+        let request = super::scan::with_operation_headers(shared, w.probe.operation, &request);
         let exchange = send(shared, &request).await?;
         let same = shared
             .judge

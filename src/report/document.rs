@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::checks::{Finding, Severity};
+use std::collections::BTreeMap;
+
+use super::baseline::BaselineSummary;
+use crate::checks::{Finding, OperationRef, Severity};
 use crate::engine::{ScanResult, Stats, StopReason};
 use crate::model::Api;
 
@@ -79,6 +82,18 @@ pub struct Report {
     pub summary: SeverityCounts,
     /// The findings, most severe first.
     pub findings: Vec<Finding>,
+    /// The operations the scan covered (the JUnit report has a test case
+    /// for each operation and check).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<OperationRef>,
+    /// The line of each operation in the spec file, by operation id (SARIF
+    /// results point there).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub locations: BTreeMap<String, usize>,
+    /// With `--baseline`: how many known findings were left out, and which
+    /// known findings were not seen again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
 }
 
 impl Report {
@@ -108,6 +123,58 @@ impl Report {
             stopped: result.reason.clone(),
             summary: SeverityCounts::of(&findings),
             findings,
+            operations: Vec::new(),
+            locations: BTreeMap::new(),
+            baseline: None,
+        }
+    }
+
+    /// Sorts the findings most severe first and counts them again (after
+    /// findings were left out or their severities changed).
+    pub fn refresh(&mut self) {
+        self.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.check.cmp(&b.check))
+                .then_with(|| a.operation.path.cmp(&b.operation.path))
+        });
+        self.summary = SeverityCounts::of(&self.findings);
+    }
+
+    /// Gives the findings of the named checks another severity (from the
+    /// config file's `[severity]` table).
+    pub fn override_severities(&mut self, overrides: &BTreeMap<String, Severity>) {
+        if overrides.is_empty() {
+            return;
+        }
+        for f in &mut self.findings {
+            if let Some(&s) = overrides.get(&f.check) {
+                f.severity = s;
+            }
+        }
+        self.refresh();
+    }
+
+    /// Records the operations scanned and, when `lines` maps the spec
+    /// file, the line where each is declared.
+    pub fn set_operations(
+        &mut self,
+        api: &Api,
+        indices: &[usize],
+        lines: Option<&super::SpecLines>,
+    ) {
+        for &i in indices {
+            let Some(op) = api.operations.get(i) else {
+                continue;
+            };
+            self.operations.push(OperationRef {
+                id: op.id.clone(),
+                method: op.method.as_str().to_owned(),
+                path: op.path.clone(),
+            });
+            if let Some(line) = lines.and_then(|l| l.line(&op.pointer)) {
+                self.locations.insert(op.id.clone(), line);
+            }
         }
     }
 }

@@ -9,6 +9,34 @@ use super::document::Report;
 pub enum Format {
     /// The full result as pretty-printed JSON.
     Json,
+    /// JUnit XML: a test case per operation and check.
+    Junit,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// One self-contained HTML page.
+    Html,
+    /// The event stream, one JSON object a line, written as it happens.
+    Ndjson,
+    /// HAR 1.2: every exchange.
+    Har,
+}
+
+impl Format {
+    /// Every format, by the name `FORMAT:PATH` uses.
+    pub const ALL: [(&'static str, Format); 6] = [
+        ("json", Format::Json),
+        ("junit", Format::Junit),
+        ("sarif", Format::Sarif),
+        ("html", Format::Html),
+        ("ndjson", Format::Ndjson),
+        ("har", Format::Har),
+    ];
+
+    /// Whether the file is written while the scan runs (from its events)
+    /// rather than from the finished report.
+    pub fn is_stream(self) -> bool {
+        matches!(self, Format::Ndjson | Format::Har)
+    }
 }
 
 /// A report to write: a format and a path.
@@ -52,9 +80,11 @@ impl std::str::FromStr for ReportSpec {
         let (format, path) = given
             .split_once(':')
             .ok_or_else(|| bad("expected FORMAT:PATH, e.g. json:report.json"))?;
-        let format = match format.to_ascii_lowercase().as_str() {
-            "json" => Format::Json,
-            _ => return Err(bad("unknown format; the formats are: json")),
+        let lower = format.to_ascii_lowercase();
+        let Some(&(_, format)) = Format::ALL.iter().find(|(name, _)| *name == lower) else {
+            return Err(bad(
+                "unknown format; the formats are: json, junit, sarif, html, ndjson, har",
+            ));
         };
         if path.is_empty() {
             return Err(bad("no path after the colon"));
@@ -67,13 +97,22 @@ impl std::str::FromStr for ReportSpec {
 }
 
 /// Writes `report` as `spec` says: to a temporary file beside the target,
-/// then renamed over it, so a reader never sees half a report.
+/// then renamed over it, so a reader never sees half a report. The stream
+/// formats (NDJSON, HAR) are written during the scan by
+/// [`Streams`](super::Streams); for them this does nothing.
 pub fn write_report(report: &Report, spec: &ReportSpec) -> Result<(), ReportError> {
+    let json_error = |e: serde_json::Error| ReportError::Write {
+        path: spec.path.clone(),
+        source: std::io::Error::other(e),
+    };
     let bytes = match spec.format {
-        Format::Json => serde_json::to_vec_pretty(report).map_err(|e| ReportError::Write {
-            path: spec.path.clone(),
-            source: std::io::Error::other(e),
-        })?,
+        Format::Json => serde_json::to_vec_pretty(report).map_err(json_error)?,
+        Format::Sarif => {
+            serde_json::to_vec_pretty(&super::sarif::sarif(report)).map_err(json_error)?
+        }
+        Format::Junit => super::junit::junit(report).into_bytes(),
+        Format::Html => super::html::html(report).into_bytes(),
+        Format::Ndjson | Format::Har => return Ok(()),
     };
     write_atomically(&spec.path, &bytes).map_err(|source| ReportError::Write {
         path: spec.path.clone(),
@@ -102,6 +141,10 @@ mod tests {
         let s: ReportSpec = "json:out/r.json".parse().unwrap();
         assert_eq!(s.format, Format::Json);
         assert_eq!(s.path, PathBuf::from("out/r.json"));
+        for (name, format) in Format::ALL {
+            let s: ReportSpec = format!("{}:x", name.to_uppercase()).parse().unwrap();
+            assert_eq!(s.format, format);
+        }
         let e = "xml:r.xml".parse::<ReportSpec>().unwrap_err().to_string();
         assert!(e.contains("unknown format"), "{e}");
         assert!("json".parse::<ReportSpec>().is_err());

@@ -91,8 +91,42 @@ pub fn summary(report: &Report, style: Style) -> String {
             let _ = writeln!(out, "target lost: {why}");
         }
     }
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "baseline {}: {} known findings, {} seen again and left out, {} fixed{}",
+            b.file,
+            b.known,
+            b.suppressed,
+            b.fixed.len(),
+            if b.unconfirmed.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} not checked again (scan incomplete or narrowed)",
+                    b.unconfirmed.len()
+                )
+            }
+        );
+        for e in &b.fixed {
+            let _ = writeln!(
+                out,
+                "  {} {} {} {}: {}",
+                dim.apply_to("fixed:"),
+                e.id,
+                e.check,
+                e.endpoint,
+                e.title
+            );
+        }
+    }
     if report.findings.is_empty() {
-        let _ = writeln!(out, "{}", bold.apply_to("No findings."));
+        let none = if report.baseline.is_some() {
+            "No new findings."
+        } else {
+            "No findings."
+        };
+        let _ = writeln!(out, "{}", bold.apply_to(none));
         return out;
     }
     let c = report.summary;

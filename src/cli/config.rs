@@ -1,0 +1,579 @@
+//! apiprobe.toml: every scan option, per-operation overrides, check
+//! selection and severities, profiles and `${ENV}` interpolation. Found in
+//! the working directory or given with `--config`; command-line flags
+//! override it. Unknown keys are errors naming the key and the line.
+//!
+//! Adding an option: a field in [`Options`] (named like its flag) and one
+//! line in [`Config::apply`].
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use serde::{Deserialize, Deserializer};
+
+use apiprobe::checks::{Severity, find};
+use apiprobe::model::{Api, Response, StatusCode};
+use apiprobe::report::ReportSpec;
+
+use super::args::{ScanFlags, parse_duration, parse_rate};
+
+/// The file looked for in the working directory.
+pub const DEFAULT_FILE: &str = "apiprobe.toml";
+
+thread_local! {
+    /// Values read from the environment while a file is parsed: they are
+    /// masked in every output (they are usually tokens).
+    static FROM_ENV: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A string with `${NAME}` replaced by the environment variable `NAME`
+/// (`$${` writes a literal `${`); an unset variable is an error at its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(pub String);
+
+fn interpolate(raw: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if let Some(tail) = after.strip_prefix("$${") {
+            out.push_str("${");
+            rest = tail;
+        } else if let Some(tail) = after.strip_prefix("${") {
+            let Some(end) = tail.find('}') else {
+                return Err(format!("unclosed ${{ in {raw:?}"));
+            };
+            let name = &tail[..end];
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(format!("${{{name}}} is not an environment variable name"));
+            }
+            let value = std::env::var(name)
+                .map_err(|_| format!("the environment variable {name} is not set"))?;
+            FROM_ENV.with(|v| v.borrow_mut().push(value.clone()));
+            out.push_str(&value);
+            rest = &tail[end + 1..];
+        } else {
+            out.push('$');
+            rest = &after[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        interpolate(&raw)
+            .map(Text)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A duration written as the flags take it (`10s`, `500ms`, `5m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationText(pub Duration);
+
+impl<'de> Deserialize<'de> for DurationText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Text(t) = Text::deserialize(d)?;
+        parse_duration(&t)
+            .map(DurationText)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A rate: a number (a second) or text as `--rate-limit` takes it (`600/m`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateText(pub f64);
+
+impl<'de> Deserialize<'de> for RateText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(Text),
+        }
+        let text = match Raw::deserialize(d)? {
+            Raw::Number(n) => n.to_string(),
+            Raw::Text(Text(t)) => t,
+        };
+        parse_rate(&text)
+            .map(RateText)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A `FORMAT:PATH` report.
+#[derive(Debug, Clone)]
+pub struct ReportText(pub ReportSpec);
+
+impl<'de> Deserialize<'de> for ReportText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Text(t) = Text::deserialize(d)?;
+        t.parse().map(ReportText).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Overrides for one operation (`[operations."GET /pets/{id}"]` or by operationId).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OperationOverride {
+    /// Leave the operation out of the scan.
+    #[serde(default)]
+    pub skip: bool,
+    /// Extra headers for this operation's requests.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Text>,
+    /// Statuses the operation may answer although the spec does not list them.
+    #[serde(default)]
+    pub expected_statuses: Vec<u16>,
+}
+
+/// The scan options of the file (top level, or a profile). Each is named
+/// like its flag; flags given on the command line win.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Options {
+    /// The spec (`scan` only).
+    pub spec: Option<Text>,
+    /// `--url`.
+    pub url: Option<Text>,
+    /// `--strict`.
+    pub strict: Option<bool>,
+    /// `--concurrency`.
+    pub concurrency: Option<u32>,
+    /// `--rate-limit`.
+    pub rate_limit: Option<RateText>,
+    /// `--timeout`.
+    pub timeout: Option<DurationText>,
+    /// `--max-requests`.
+    pub max_requests: Option<u64>,
+    /// `--max-time`.
+    pub max_time: Option<DurationText>,
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--cases`.
+    pub cases: Option<u32>,
+    /// `--attacks`.
+    pub attacks: Option<u32>,
+    /// `--payloads`.
+    pub payloads: Option<Text>,
+    /// `-H`: header name to value.
+    pub headers: Option<BTreeMap<String, Text>>,
+    /// `--bearer`.
+    pub bearer: Option<Text>,
+    /// `--basic`.
+    pub basic: Option<Text>,
+    /// `--api-key`, each `NAME:VALUE[:WHERE]`.
+    pub api_keys: Option<Vec<Text>>,
+    /// `--insecure`.
+    pub insecure: Option<bool>,
+    /// `--ca-cert`.
+    pub ca_cert: Option<Text>,
+    /// `--follow-redirects`.
+    pub follow_redirects: Option<bool>,
+    /// `--max-response-bytes`.
+    pub max_response_bytes: Option<usize>,
+    /// `--include`.
+    pub include: Option<Vec<Text>>,
+    /// `--exclude`.
+    pub exclude: Option<Vec<Text>>,
+    /// `--read-only`.
+    pub read_only: Option<bool>,
+    /// `--checks`.
+    pub checks: Option<Vec<Text>>,
+    /// `--exclude-checks`.
+    pub exclude_checks: Option<Vec<Text>>,
+    /// `--max-response-time`.
+    pub max_response_time: Option<DurationText>,
+    /// `--no-shrink`.
+    pub no_shrink: Option<bool>,
+    /// `--fail-on`.
+    pub fail_on: Option<Severity>,
+    /// `--report`, each `FORMAT:PATH`.
+    pub reports: Option<Vec<ReportText>>,
+    /// `--quiet`.
+    pub quiet: Option<bool>,
+    /// `--show-secrets`.
+    pub show_secrets: Option<bool>,
+    /// `--baseline`.
+    pub baseline: Option<Text>,
+    /// Other values to mask in every output (tokens the API hands out, ...).
+    pub secrets: Option<Vec<Text>>,
+    /// Check name to the severity its findings get.
+    pub severity: Option<BTreeMap<String, Severity>>,
+    /// Per-operation overrides, by operationId or `METHOD /path`.
+    pub operations: Option<BTreeMap<String, OperationOverride>>,
+    /// Identities for authorization probes: reserved for issue 6 (read, not used yet).
+    pub identities: Option<BTreeMap<String, toml::Table>>,
+    /// Named sets of options, chosen with `--config-profile NAME`.
+    pub profiles: Option<BTreeMap<String, Options>>,
+}
+
+/// A loaded config file, its chosen profile laid over it.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file (for messages).
+    pub path: Option<PathBuf>,
+    /// The options in force.
+    pub options: Options,
+    /// Values read from the environment (masked in every output).
+    pub from_env: Vec<String>,
+}
+
+/// Lays `top` over `base`: every option `top` sets wins.
+fn overlay(base: &mut Options, top: Options) {
+    macro_rules! take {
+        ($($f:ident),* $(,)?) => { $( if top.$f.is_some() { base.$f = top.$f; } )* };
+    }
+    take!(
+        spec,
+        url,
+        strict,
+        concurrency,
+        rate_limit,
+        timeout,
+        max_requests,
+        max_time,
+        seed,
+        cases,
+        attacks,
+        payloads,
+        headers,
+        bearer,
+        basic,
+        api_keys,
+        insecure,
+        ca_cert,
+        follow_redirects,
+        max_response_bytes,
+        include,
+        exclude,
+        read_only,
+        checks,
+        exclude_checks,
+        max_response_time,
+        no_shrink,
+        fail_on,
+        reports,
+        quiet,
+        show_secrets,
+        baseline,
+        secrets,
+        severity,
+        operations,
+        identities,
+    );
+}
+
+/// Byte offset to 1-based line and column.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    (line, col)
+}
+
+impl Config {
+    /// Parses `text` (from `path`), choosing `profile` when given.
+    pub fn parse(text: &str, path: &Path, profile: Option<&str>) -> Result<Config, String> {
+        FROM_ENV.with(|v| v.borrow_mut().clear());
+        let parsed: Result<Options, toml::de::Error> = toml::from_str(text);
+        let from_env = FROM_ENV.with(|v| std::mem::take(&mut *v.borrow_mut()));
+        let mut options = parsed.map_err(|e| {
+            let place = e
+                .span()
+                .map(|s| {
+                    let (l, c) = line_col(text, s.start);
+                    format!(":{l}:{c}")
+                })
+                .unwrap_or_default();
+            format!("{}{place}: {}", path.display(), e.message().trim())
+        })?;
+        let profiles = options.profiles.take().unwrap_or_default();
+        for (name, p) in &profiles {
+            if p.profiles.is_some() {
+                return Err(format!(
+                    "{}: profile {name:?} has its own profiles; profiles do not nest",
+                    path.display()
+                ));
+            }
+        }
+        if let Some(name) = profile {
+            let Some(p) = profiles.get(name) else {
+                let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+                return Err(format!(
+                    "{}: no profile {name:?} (the file has: {})",
+                    path.display(),
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ));
+            };
+            overlay(&mut options, p.clone());
+        }
+        for check in options.severity.iter().flat_map(|m| m.keys()) {
+            if find(check).is_none() {
+                return Err(format!(
+                    "{}: [severity] names the check {check:?}, which does not exist (see `apiprobe scan --help`)",
+                    path.display()
+                ));
+            }
+        }
+        Ok(Config {
+            path: Some(path.to_owned()),
+            options,
+            from_env,
+        })
+    }
+
+    /// The file named by `--config`, else `apiprobe.toml` in the working
+    /// directory when there is one, else no file.
+    pub fn discover(given: Option<&Path>, profile: Option<&str>) -> Result<Config, String> {
+        let path = match given {
+            Some(p) => p.to_owned(),
+            None => {
+                let p = PathBuf::from(DEFAULT_FILE);
+                if !p.is_file() {
+                    if let Some(name) = profile {
+                        return Err(format!(
+                            "--config-profile {name}: there is no {DEFAULT_FILE} here (give one with --config)"
+                        ));
+                    }
+                    return Ok(Config::default());
+                }
+                p
+            }
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+        Config::parse(&text, &path, profile)
+    }
+
+    /// Lays the file's options under `flags`: an option given on the
+    /// command line (per `matches`) keeps its value.
+    pub fn apply(&self, flags: &mut ScanFlags, matches: &ArgMatches) {
+        let o = &self.options;
+        let given = |id: &str| {
+            matches!(
+                matches
+                    .try_get_raw(id)
+                    .ok()
+                    .flatten()
+                    .map(|_| matches.value_source(id)),
+                Some(Some(ValueSource::CommandLine | ValueSource::EnvVariable))
+            )
+        };
+        macro_rules! set {
+            ($($f:ident: $conv:expr),* $(,)?) => {
+                $( if !given(stringify!($f)) && let Some(v) = &o.$f { flags.$f = $conv(v); } )*
+            };
+        }
+        set!(
+            concurrency: |v: &u32| *v,
+            rate_limit: |v: &RateText| Some(v.0),
+            timeout: |v: &DurationText| v.0,
+            max_requests: |v: &u64| Some(*v),
+            max_time: |v: &DurationText| Some(v.0),
+            seed: |v: &u64| Some(*v),
+            cases: |v: &u32| *v,
+            attacks: |v: &u32| *v,
+            payloads: |v: &Text| Some(PathBuf::from(&v.0)),
+            headers: |v: &BTreeMap<String, Text>| v.iter().map(|(n, t)| format!("{n}: {}", t.0)).collect(),
+            bearer: |v: &Text| Some(v.0.clone()),
+            basic: |v: &Text| Some(v.0.clone()),
+            api_keys: texts,
+            insecure: |v: &bool| *v,
+            ca_cert: |v: &Text| Some(PathBuf::from(&v.0)),
+            follow_redirects: |v: &bool| *v,
+            max_response_bytes: |v: &usize| *v,
+            include: texts,
+            exclude: texts,
+            read_only: |v: &bool| *v,
+            checks: texts,
+            exclude_checks: texts,
+            max_response_time: |v: &DurationText| v.0,
+            no_shrink: |v: &bool| *v,
+            fail_on: |v: &Severity| *v,
+            reports: |v: &Vec<ReportText>| v.iter().map(|r| r.0.clone()).collect(),
+            quiet: |v: &bool| *v,
+            show_secrets: |v: &bool| *v,
+            baseline: |v: &Text| Some(PathBuf::from(&v.0)),
+        );
+    }
+
+    /// The extra values to mask: the file's `secrets` and every value read
+    /// from the environment.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = self.from_env.clone();
+        for s in self.options.secrets.iter().flatten() {
+            out.push(s.0.clone());
+        }
+        out
+    }
+
+    /// The `[operations]` entry for `op`, matched by operationId or
+    /// `METHOD /path` (case-insensitive method).
+    fn override_for(&self, id: &str, method: &str, path: &str) -> Option<&OperationOverride> {
+        let ops = self.options.operations.as_ref()?;
+        ops.iter().find_map(|(key, o)| {
+            let matches = key == id
+                || key
+                    .split_once(' ')
+                    .is_some_and(|(m, p)| m.eq_ignore_ascii_case(method) && p.trim() == path);
+            matches.then_some(o)
+        })
+    }
+
+    /// Keys of `[operations]` that match no operation of `api` (typos).
+    pub fn unmatched_operations(&self, api: &Api) -> Vec<String> {
+        let Some(ops) = &self.options.operations else {
+            return Vec::new();
+        };
+        ops.keys()
+            .filter(|key| {
+                !api.operations.iter().any(|op| {
+                    **key == op.id
+                        || key.split_once(' ').is_some_and(|(m, p)| {
+                            m.eq_ignore_ascii_case(op.method.as_str()) && p.trim() == op.path
+                        })
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Whether the file skips the operation.
+    pub fn skips(&self, api: &Api, index: usize) -> bool {
+        api.operations.get(index).is_some_and(|op| {
+            self.override_for(&op.id, op.method.as_str(), &op.path)
+                .is_some_and(|o| o.skip)
+        })
+    }
+
+    /// The extra headers for each operation, by operation index.
+    pub fn operation_headers(&self, api: &Api) -> Vec<(usize, Vec<(String, String)>)> {
+        let mut out = Vec::new();
+        for (i, op) in api.operations.iter().enumerate() {
+            if let Some(o) = self.override_for(&op.id, op.method.as_str(), &op.path)
+                && !o.headers.is_empty()
+            {
+                out.push((
+                    i,
+                    o.headers
+                        .iter()
+                        .map(|(n, v)| (n.clone(), v.0.clone()))
+                        .collect(),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Adds the file's expected statuses to the operations' declared
+    /// responses, so that conformance checks accept them.
+    pub fn declare_expected_statuses(&self, api: &mut Api) {
+        if self.options.operations.is_none() {
+            return;
+        }
+        let wanted: Vec<(usize, Vec<u16>)> = api
+            .operations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| {
+                self.override_for(&op.id, op.method.as_str(), &op.path)
+                    .filter(|o| !o.expected_statuses.is_empty())
+                    .map(|o| (i, o.expected_statuses.clone()))
+            })
+            .collect();
+        for (i, statuses) in wanted {
+            let op = &mut api.operations[i];
+            for code in statuses {
+                let declared = op
+                    .responses
+                    .iter()
+                    .any(|r| matches!(r.status, StatusCode::Exact(c) if c == code));
+                if !declared {
+                    op.responses.push(Response {
+                        status: StatusCode::Exact(code),
+                        description: "expected (apiprobe.toml)".into(),
+                        content: Vec::new(),
+                        headers: Vec::new(),
+                        links: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn texts(v: &[Text]) -> Vec<String> {
+    v.iter().map(|t| t.0.clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("apiprobe.toml"), None)
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_line() {
+        let e = parse("concurrency = 4\n\nmax-request = 10\n").unwrap_err();
+        assert!(e.starts_with("apiprobe.toml:3:1:"), "{e}");
+        assert!(e.contains("max-request"), "{e}");
+        let e = parse("[operations.\"GET /x\"]\nskip = true\nskipp = 1\n").unwrap_err();
+        assert!(e.starts_with("apiprobe.toml:3:"), "{e}");
+        assert!(e.contains("skipp"), "{e}");
+        let e = parse("[profiles.ci]\ntimout = \"1s\"\n").unwrap_err();
+        assert!(e.contains(":2:") && e.contains("timout"), "{e}");
+    }
+
+    #[test]
+    fn values_are_checked_where_they_are() {
+        let e = parse("timeout = \"fast\"\n").unwrap_err();
+        assert!(e.starts_with("apiprobe.toml:1:"), "{e}");
+        assert!(e.contains("not a duration"), "{e}");
+        let e = parse("reports = [\"xml:out.xml\"]").unwrap_err();
+        assert!(e.contains("unknown format"), "{e}");
+        let e = parse("[severity]\nnot_a_check = \"high\"\n").unwrap_err();
+        assert!(e.contains("not_a_check"), "{e}");
+    }
+
+    #[test]
+    fn environment_variables_are_interpolated_and_remembered() {
+        // SAFETY of the test: a variable name only this test uses
+        unsafe { std::env::set_var("APIPROBE_TEST_TOKEN_7", "t0k3n-from-env") };
+        let c = parse("bearer = \"${APIPROBE_TEST_TOKEN_7}\"\nurl = \"http://h/$${x}\"\n").unwrap();
+        assert_eq!(c.options.bearer, Some(Text("t0k3n-from-env".into())));
+        assert_eq!(c.options.url, Some(Text("http://h/${x}".into())));
+        assert_eq!(c.secrets(), vec!["t0k3n-from-env".to_owned()]);
+        let e = parse("bearer = \"${APIPROBE_UNSET_VARIABLE_7}\"\n").unwrap_err();
+        assert!(e.contains("APIPROBE_UNSET_VARIABLE_7 is not set"), "{e}");
+        assert!(e.starts_with("apiprobe.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn profiles_lay_over_the_top_level() {
+        let text = "concurrency = 4\ncases = 3\n[profiles.nightly]\ncases = 50\n";
+        let c = Config::parse(text, Path::new("a.toml"), Some("nightly")).unwrap();
+        assert_eq!(c.options.cases, Some(50));
+        assert_eq!(c.options.concurrency, Some(4));
+        let e = Config::parse(text, Path::new("a.toml"), Some("weekly")).unwrap_err();
+        assert!(
+            e.contains("no profile \"weekly\"") && e.contains("nightly"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,381 @@
+//! Reports written while the scan runs, from its events: NDJSON (one JSON
+//! object per event, flushed as it happens) and HAR 1.2 (every exchange,
+//! for replay in other tools). Both are masked like every other output.
+
+use std::fs::File;
+use std::io::{BufWriter, LineWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use super::secrets::Secrets;
+use super::sink::{Format, ReportError, ReportSpec};
+use crate::engine::{Event, Exchange, Observer, Outcome};
+
+/// Longest body a HAR entry holds, in bytes (request and response each);
+/// a longer one is cut and the entry's comment says so.
+pub const HAR_BODY_CAP: usize = 256 * 1024;
+
+struct Har {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: BufWriter<File>,
+    entries: u64,
+}
+
+/// The streaming reports of a scan, and the observer they hang behind: the
+/// events go to `inner` (e.g. the progress display) and to each stream.
+pub struct Streams {
+    inner: Arc<dyn Observer>,
+    secrets: Secrets,
+    ndjson: Mutex<Option<(PathBuf, LineWriter<File>)>>,
+    har: Mutex<Option<Har>>,
+    error: Mutex<Option<ReportError>>,
+}
+
+/// The current time as RFC 3339 (UTC, milliseconds).
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // days to civil date (Howard Hinnant's algorithm)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = if month <= 2 { y + 1 } else { y };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> ReportError {
+    ReportError::Write {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl Streams {
+    /// Opens the NDJSON and HAR files among `specs` (the other formats are
+    /// written at the end); `inner` still gets every event.
+    pub fn open(
+        specs: &[ReportSpec],
+        secrets: Secrets,
+        inner: Arc<dyn Observer>,
+    ) -> Result<Streams, ReportError> {
+        let mut ndjson = None;
+        let mut har = None;
+        for spec in specs {
+            match spec.format {
+                Format::Ndjson => {
+                    let f = File::create(&spec.path).map_err(|e| write_error(&spec.path, e))?;
+                    ndjson = Some((spec.path.clone(), LineWriter::new(f)));
+                }
+                Format::Har => {
+                    let name = spec
+                        .path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "report".into());
+                    let tmp = spec
+                        .path
+                        .with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+                    let f = File::create(&tmp).map_err(|e| write_error(&spec.path, e))?;
+                    let mut out = BufWriter::new(f);
+                    let head = json!({
+                        "name": "apiprobe",
+                        "version": env!("CARGO_PKG_VERSION"),
+                    });
+                    write!(
+                        out,
+                        "{{\"log\":{{\"version\":\"1.2\",\"creator\":{head},\"pages\":[],\"entries\":["
+                    )
+                    .map_err(|e| write_error(&spec.path, e))?;
+                    har = Some(Har {
+                        path: spec.path.clone(),
+                        tmp,
+                        out,
+                        entries: 0,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(Streams {
+            inner,
+            secrets,
+            ndjson: Mutex::new(ndjson),
+            har: Mutex::new(har),
+            error: Mutex::new(None),
+        })
+    }
+
+    fn fail(&self, e: ReportError) {
+        if let Ok(mut slot) = self.error.lock()
+            && slot.is_none()
+        {
+            *slot = Some(e);
+        }
+    }
+
+    fn line(&self, value: Value) {
+        let Ok(mut guard) = self.ndjson.lock() else {
+            return;
+        };
+        let Some((path, out)) = guard.as_mut() else {
+            return;
+        };
+        let mut bytes = value.to_string().into_bytes();
+        bytes.push(b'\n');
+        if let Err(e) = out.write_all(&bytes) {
+            let path = path.clone();
+            *guard = None;
+            drop(guard);
+            self.fail(write_error(&path, e));
+        }
+    }
+
+    fn event_json(&self, event: &Event<'_>) -> Option<Value> {
+        let time = rfc3339(SystemTime::now());
+        Some(match event {
+            Event::Started {
+                operations,
+                probes,
+                base_url,
+                seed,
+            } => json!({
+                "event": "started", "time": time, "operations": operations,
+                "probes": probes, "target": self.secrets.url(base_url), "seed": seed,
+            }),
+            Event::OperationStarted { operation } => json!({
+                "event": "operation", "time": time, "operation": operation.id,
+                "method": operation.method.as_str(), "path": operation.path,
+            }),
+            Event::Exchange {
+                operation,
+                probe,
+                exchange,
+            } => {
+                let mut v = json!({
+                    "event": "exchange", "time": time, "operation": operation.id,
+                    "probe": probe.label(),
+                    "method": exchange.request.request.method.as_str(),
+                    "url": self.secrets.url(&exchange.request.url),
+                    "elapsed_ms": u64::try_from(exchange.elapsed.as_millis()).unwrap_or(u64::MAX),
+                });
+                match &exchange.outcome {
+                    Outcome::Response(r) => {
+                        v["status"] = json!(r.status);
+                        v["bytes"] = json!(r.body.len());
+                    }
+                    Outcome::Failed(f) => {
+                        v["failure"] = json!(f.kind.as_str());
+                        v["message"] = json!(self.secrets.text(&f.message));
+                    }
+                }
+                v
+            }
+            Event::Finding(f) => {
+                let mut f = (*f).clone();
+                self.secrets.finding(&mut f);
+                json!({ "event": "finding", "time": time, "finding": f })
+            }
+            Event::Shrinking { findings } => {
+                json!({ "event": "shrinking", "time": time, "findings": findings })
+            }
+            Event::Finished { stats, reason } => {
+                json!({ "event": "finished", "time": time, "stats": stats, "stopped": reason })
+            }
+        })
+    }
+
+    fn har_entry(&self, exchange: &Exchange) -> Value {
+        let s = &self.secrets;
+        let sent = &exchange.request;
+        let ms = exchange.elapsed.as_secs_f64() * 1000.0;
+        let started = SystemTime::now()
+            .checked_sub(exchange.elapsed)
+            .unwrap_or_else(SystemTime::now);
+        let mut comments = Vec::new();
+        let mut headers: Vec<(String, String)> = sent.request.headers.clone();
+        if let Some(b) = &sent.request.body {
+            headers.push(("content-type".into(), b.content_type.clone()));
+        }
+        let pairs = |list: &[(String, String)]| -> Vec<Value> {
+            s.headers(list)
+                .into_iter()
+                .map(|(n, v)| json!({ "name": n, "value": v }))
+                .collect()
+        };
+        let url = s.url(&sent.url);
+        let query: Vec<Value> = url::Url::parse(&url)
+            .map(|u| {
+                u.query_pairs()
+                    .map(|(n, v)| json!({ "name": n, "value": v }))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut request = json!({
+            "method": sent.request.method.as_str(),
+            "url": url,
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": pairs(&headers),
+            "queryString": query,
+            "headersSize": -1,
+            "bodySize": sent.request.body.as_ref().map(|b| b.bytes.len() as i64).unwrap_or(0),
+        });
+        if let Some(b) = &sent.request.body {
+            let (text, cut) = body_text(&b.bytes);
+            if cut {
+                comments.push("request body cut");
+            }
+            request["postData"] = json!({ "mimeType": b.content_type, "text": s.text(&text) });
+        }
+        let response = match &exchange.outcome {
+            Outcome::Response(r) => {
+                let mime = r.header("content-type").unwrap_or("").to_owned();
+                let (text, cut) = body_text(&r.body);
+                let mut content = json!({ "size": r.body.len(), "mimeType": mime });
+                match text_or_base64(&r.body, &text) {
+                    Ok(t) => content["text"] = json!(s.text(&t)),
+                    Err(b64) => {
+                        content["text"] = json!(b64);
+                        content["encoding"] = json!("base64");
+                    }
+                }
+                if cut || r.truncated {
+                    comments.push("response body cut");
+                }
+                json!({
+                    "status": r.status,
+                    "statusText": reqwest::StatusCode::from_u16(r.status).ok()
+                        .and_then(|c| c.canonical_reason()).unwrap_or(""),
+                    "httpVersion": r.version,
+                    "cookies": [],
+                    "headers": pairs(&r.headers),
+                    "content": content,
+                    "redirectURL": r.header("location").map(|l| s.url(l)).unwrap_or_default(),
+                    "headersSize": -1,
+                    "bodySize": r.body.len(),
+                })
+            }
+            Outcome::Failed(f) => json!({
+                // HAR's way of saying no response came (as browsers write it)
+                "status": 0,
+                "statusText": "",
+                "httpVersion": "",
+                "cookies": [],
+                "headers": [],
+                "content": { "size": 0, "mimeType": "x-unknown" },
+                "redirectURL": "",
+                "headersSize": -1,
+                "bodySize": -1,
+                "comment": format!("{}: {}", f.kind.as_str(), s.text(&f.message)),
+            }),
+        };
+        let mut entry = json!({
+            "startedDateTime": rfc3339(started),
+            "time": ms,
+            "request": request,
+            "response": response,
+            "cache": {},
+            "timings": { "send": 0, "wait": ms, "receive": 0 },
+        });
+        if !comments.is_empty() {
+            entry["comment"] = json!(comments.join("; "));
+        }
+        entry
+    }
+
+    fn har_write(&self, entry: Value) {
+        let Ok(mut guard) = self.har.lock() else {
+            return;
+        };
+        let Some(har) = guard.as_mut() else { return };
+        let sep = if har.entries == 0 { "" } else { "," };
+        har.entries += 1;
+        if let Err(e) = write!(har.out, "{sep}\n{entry}") {
+            let path = har.path.clone();
+            let tmp = har.tmp.clone();
+            *guard = None;
+            drop(guard);
+            let _ = std::fs::remove_file(tmp);
+            self.fail(write_error(&path, e));
+        }
+    }
+
+    /// Closes the files (the HAR file is renamed into place only now, so it
+    /// is whole or absent). Returns the first write error, if any.
+    pub fn finish(&self) -> Result<(), ReportError> {
+        if let Ok(mut guard) = self.ndjson.lock()
+            && let Some((path, mut out)) = guard.take()
+            && let Err(e) = out.flush()
+        {
+            self.fail(write_error(&path, e));
+        }
+        if let Ok(mut guard) = self.har.lock()
+            && let Some(mut har) = guard.take()
+        {
+            let done = write!(har.out, "\n]}}}}\n")
+                .and_then(|_| har.out.flush())
+                .and_then(|_| std::fs::rename(&har.tmp, &har.path));
+            if let Err(e) = done {
+                let _ = std::fs::remove_file(&har.tmp);
+                self.fail(write_error(&har.path, e));
+            }
+        }
+        match self.error.lock().ok().and_then(|mut e| e.take()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+fn body_text(bytes: &[u8]) -> (String, bool) {
+    let cut = bytes.len().min(HAR_BODY_CAP);
+    (
+        String::from_utf8_lossy(&bytes[..cut]).into_owned(),
+        cut < bytes.len(),
+    )
+}
+
+/// The body as text when it is UTF-8, else base64 (HAR's `encoding`).
+fn text_or_base64(bytes: &[u8], text: &str) -> Result<String, String> {
+    let cut = &bytes[..bytes.len().min(HAR_BODY_CAP)];
+    match std::str::from_utf8(cut) {
+        Ok(_) => Ok(text.to_owned()),
+        Err(e) if e.error_len().is_none() => Ok(text.to_owned()), // cut inside a character
+        Err(_) => Err(base64::engine::general_purpose::STANDARD.encode(cut)),
+    }
+}
+
+impl Observer for Streams {
+    fn on_event(&self, event: &Event<'_>) {
+        self.inner.on_event(event);
+        let wants_ndjson = self.ndjson.lock().map(|g| g.is_some()).unwrap_or(false);
+        if wants_ndjson && let Some(v) = self.event_json(event) {
+            self.line(v);
+        }
+        if let Event::Exchange { exchange, .. } = event {
+            let wants_har = self.har.lock().map(|g| g.is_some()).unwrap_or(false);
+            if wants_har {
+                let entry = self.har_entry(exchange);
+                self.har_write(entry);
+            }
+        }
+    }
+}
