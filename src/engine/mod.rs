@@ -27,6 +27,7 @@ pub use exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentReques
 pub use filter::{Filter, FilterError, Matcher};
 pub use rate::retry_after;
 pub use scan::{Scan, ScanOptions, ScanResult};
+pub(crate) use scan::join as join_url;
 pub use stop::Stop;
 
 /// What can stop a scan from starting.
