@@ -5,6 +5,7 @@ mod args;
 mod cases;
 mod demo;
 mod exit;
+mod fuzz;
 mod inspect;
 mod interrupt;
 mod progress;
@@ -48,6 +49,8 @@ pub fn run() -> ExitCode {
             Command::Scan(args) => scan::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::ServeDemo(args) => serve_demo::run(args).await,
+            Command::FuzzDict(args) => fuzz::dict(args).await,
+            Command::FuzzSeeds(args) => fuzz::seeds(args).await,
         }
     });
     ExitCode::from(code)
