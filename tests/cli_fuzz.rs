@@ -24,19 +24,36 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn fuzz_dict_writes_a_libfuzzer_dictionary() {
     let out = apiprobe(&["fuzz-dict", DEMO]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).expect("UTF-8");
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].starts_with("# libFuzzer dictionary"), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("# libFuzzer dictionary"),
+        "{}",
+        lines[0]
+    );
     for word in ["\"/products/{sku}\"", "\"email\"", "\"application/json\""] {
         assert!(lines.contains(&word), "{word} missing");
     }
-    assert!(lines[1..].iter().all(|l| l.starts_with('"') && l.ends_with('"')));
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.starts_with('"') && l.ends_with('"'))
+    );
 
     let dir = scratch("dict");
     std::fs::create_dir_all(&dir).expect("a scratch folder");
     let file = dir.join("demo.dict");
-    let out = apiprobe(&["fuzz-dict", DEMO, "-o", file.to_str().expect("a UTF-8 path")]);
+    let out = apiprobe(&[
+        "fuzz-dict",
+        DEMO,
+        "-o",
+        file.to_str().expect("a UTF-8 path"),
+    ]);
     assert!(out.status.success());
     assert_eq!(std::fs::read_to_string(&file).expect("written"), text);
     let _ = std::fs::remove_dir_all(&dir);
@@ -49,8 +66,17 @@ fn fuzz_dict_writes_a_libfuzzer_dictionary() {
 #[test]
 fn fuzz_seeds_writes_one_positive_input_per_operation() {
     let dir = scratch("seeds");
-    let out = apiprobe(&["fuzz-seeds", DEMO, "-o", dir.to_str().expect("a UTF-8 path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = apiprobe(&[
+        "fuzz-seeds",
+        DEMO,
+        "-o",
+        dir.to_str().expect("a UTF-8 path"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let target = FuzzTarget::new(
         apiprobe::spec::load_path(DEMO).expect("the demo spec loads"),
         FuzzOptions::default(),

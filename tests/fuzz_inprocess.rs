@@ -20,12 +20,36 @@ const PLANTED: [(&str, &str, &str); 12] = [
     ("not_a_server_error", "square", "1 integer overflow"),
     ("sql_error_leak", "getProduct", "2 SQL injection"),
     ("stack_trace_leak", "getReport", "3 stack trace"),
-    ("status_code_conformance", "getHealth", "4 undocumented status"),
-    ("response_schema_conformance", "getStats", "5 body breaks its schema"),
-    ("content_type_conformance", "getVersion", "6 wrong content type"),
-    ("negative_data_rejection", "sendFeedback", "7 invalid input accepted"),
-    ("positive_data_acceptance", "listProducts", "8 valid input rejected"),
-    ("unsupported_method", "getVersion", "9 undeclared method 500"),
+    (
+        "status_code_conformance",
+        "getHealth",
+        "4 undocumented status",
+    ),
+    (
+        "response_schema_conformance",
+        "getStats",
+        "5 body breaks its schema",
+    ),
+    (
+        "content_type_conformance",
+        "getVersion",
+        "6 wrong content type",
+    ),
+    (
+        "negative_data_rejection",
+        "sendFeedback",
+        "7 invalid input accepted",
+    ),
+    (
+        "positive_data_acceptance",
+        "listProducts",
+        "8 valid input rejected",
+    ),
+    (
+        "unsupported_method",
+        "getVersion",
+        "9 undeclared method 500",
+    ),
     ("server_banner", "", "10 version banner"),
     ("crash", "postComment", "11 dropped connection"),
     ("max_response_time", "validateEmail", "12 slow path"),
@@ -67,7 +91,9 @@ fn in_process_fuzzing_finds_planted_flaws_and_nothing_when_fixed() {
                 .map(|run| (*flaw, *run))
         })
         .collect();
-    println!("planted flaws found in {RUNS} runs (seed {SEED}), with the first run that showed each:");
+    println!(
+        "planted flaws found in {RUNS} runs (seed {SEED}), with the first run that showed each:"
+    );
     for (flaw, run) in &planted {
         println!("  flaw {flaw}: run {run}");
     }

@@ -20,8 +20,14 @@ use libfuzzer_sys::fuzz_target;
 
 const BUILT_IN: [(&str, &str); 4] = [
     ("specs/demo.yaml", include_str!("../../specs/demo.yaml")),
-    ("specs/petstore.yaml", include_str!("../../specs/petstore.yaml")),
-    ("specs/petstore-31.yaml", include_str!("../../specs/petstore-31.yaml")),
+    (
+        "specs/petstore.yaml",
+        include_str!("../../specs/petstore.yaml"),
+    ),
+    (
+        "specs/petstore-31.yaml",
+        include_str!("../../specs/petstore-31.yaml"),
+    ),
     (
         "specs/petstore-swagger2.yaml",
         include_str!("../../specs/petstore-swagger2.yaml"),

@@ -530,7 +530,9 @@ impl Writer {
             .collect();
         // every path template name needs a parameter
         for name in path_names {
-            let declared = params.iter().any(|p| p["name"] == json!(name) && p["in"] == "path");
+            let declared = params
+                .iter()
+                .any(|p| p["name"] == json!(name) && p["in"] == "path");
             if !declared {
                 let mut p = json!({"name": name, "in": "path", "required": true});
                 match self.version {

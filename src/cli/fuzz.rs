@@ -44,21 +44,20 @@ pub async fn seeds(args: FuzzSeedsArgs) -> u8 {
         return exit::USAGE;
     };
     // the target owns a runtime of its own: build it off the CLI's runtime threads
-    let target = match tokio::task::spawn_blocking(move || {
-        FuzzTarget::new(api, FuzzOptions::default())
-    })
-    .await
-    {
-        Ok(Ok(target)) => target,
-        Ok(Err(e)) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
+    let target =
+        match tokio::task::spawn_blocking(move || FuzzTarget::new(api, FuzzOptions::default()))
+            .await
+        {
+            Ok(Ok(target)) => target,
+            Ok(Err(e)) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        };
     let seeds = seed_inputs(&target, usize::from(args.choices), args.seed);
     if let Err(e) = std::fs::create_dir_all(&args.output) {
         eprintln!("error: cannot create {}: {e}", args.output.display());

@@ -26,8 +26,8 @@ pub use event::{Event, Observer, Silent, Stats, StopReason};
 pub use exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
 pub use filter::{Filter, FilterError, Matcher};
 pub use rate::retry_after;
-pub use scan::{Scan, ScanOptions, ScanResult};
 pub(crate) use scan::join as join_url;
+pub use scan::{Scan, ScanOptions, ScanResult};
 pub use stop::Stop;
 
 /// What can stop a scan from starting.

@@ -62,7 +62,9 @@ pub fn to_http(
             http::HeaderName::from_bytes(name.as_bytes()),
             http::HeaderValue::from_bytes(value.as_bytes()),
         ) else {
-            return Err(unsendable(format!("header {name:?} cannot be sent as given")));
+            return Err(unsendable(format!(
+                "header {name:?} cannot be sent as given"
+            )));
         };
         headers.append(name, value);
     }

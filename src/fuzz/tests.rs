@@ -17,11 +17,17 @@ fn demo_target() -> FuzzTarget {
 #[test]
 fn layout_reads_missing_bytes_as_zero_and_round_trips() {
     let empty = InputLayout::parse(&[]);
-    assert_eq!((empty.operation, empty.probe, empty.choices), (0, 0, &[][..]));
+    assert_eq!(
+        (empty.operation, empty.probe, empty.choices),
+        (0, 0, &[][..])
+    );
     let bytes = InputLayout::encode(513, 7, &[1, 2, 3]);
     assert_eq!(bytes, [1, 2, 7, 1, 2, 3]);
     let back = InputLayout::parse(&bytes);
-    assert_eq!((back.operation, back.probe, back.choices), (513, 7, &[1, 2, 3][..]));
+    assert_eq!(
+        (back.operation, back.probe, back.choices),
+        (513, 7, &[1, 2, 3][..])
+    );
     assert_eq!(InputLayout::parse(&[9]).operation, 9);
 }
 
@@ -39,7 +45,12 @@ fn the_demo_dictionary_holds_paths_names_and_enum_values() {
     let dict = dictionary(target.api());
     let lines: Vec<&str> = dict.lines().collect();
     assert!(lines[0].starts_with('#'));
-    for word in ["\"/notes/{id}\"", "\"notes\"", "\"sku\"", "\"application/json\""] {
+    for word in [
+        "\"/notes/{id}\"",
+        "\"notes\"",
+        "\"sku\"",
+        "\"application/json\"",
+    ] {
         assert!(lines.contains(&word), "{word} missing from:\n{dict}");
     }
     // every entry is quoted, and no entry is longer than libFuzzer reads
@@ -47,7 +58,11 @@ fn the_demo_dictionary_holds_paths_names_and_enum_values() {
         assert!(line.starts_with('"') && line.ends_with('"'), "{line}");
     }
     let words = super::dict::words(target.api());
-    assert!(words.iter().all(|w| !w.is_empty() && w.len() <= MAX_ENTRY_BYTES));
+    assert!(
+        words
+            .iter()
+            .all(|w| !w.is_empty() && w.len() <= MAX_ENTRY_BYTES)
+    );
     let unique: std::collections::HashSet<_> = words.iter().collect();
     assert_eq!(unique.len(), words.len());
 }
@@ -119,7 +134,11 @@ fn a_failing_body_and_a_panic_are_crashes() {
         Ok::<_, Infallible>(http::Response::new(axum::body::Body::from_stream(stream)))
     });
     let run = target.run(failing, &[0, 0, 0]);
-    assert!(run.findings.iter().any(|f| f.check == "crash"), "{:#?}", run.findings);
+    assert!(
+        run.findings.iter().any(|f| f.check == "crash"),
+        "{:#?}",
+        run.findings
+    );
     let panicking = tower::service_fn(|_req: http::Request<ReqBody>| async {
         if true {
             panic!("handler bug");
@@ -129,8 +148,15 @@ fn a_failing_body_and_a_panic_are_crashes() {
     let run = target.run(panicking, &[0, 0, 0]);
     let crash = run.findings.iter().find(|f| f.check == "crash");
     assert!(crash.is_some(), "{:#?}", run.findings);
-    let failure = run.exchange.and_then(|e| e.failure().cloned()).expect("a failure");
-    assert!(failure.message.contains("handler bug"), "{}", failure.message);
+    let failure = run
+        .exchange
+        .and_then(|e| e.failure().cloned())
+        .expect("a failure");
+    assert!(
+        failure.message.contains("handler bug"),
+        "{}",
+        failure.message
+    );
 }
 
 #[test]
@@ -143,7 +169,10 @@ fn check_panics_with_the_findings_description() {
         .expect("a /health operation") as u16;
     // the flawed demo sends a version-revealing banner on every response
     let flawed = std::panic::catch_unwind(|| {
-        target.check(router(DemoConfig::default()), &InputLayout::encode(health, 0, &[]))
+        target.check(
+            router(DemoConfig::default()),
+            &InputLayout::encode(health, 0, &[]),
+        )
     });
     let message = flawed.expect_err("a finding panics");
     let text = message
