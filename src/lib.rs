@@ -3,6 +3,7 @@
 pub mod checks;
 pub mod demo;
 pub mod engine;
+pub mod fuzz;
 pub mod generate;
 pub mod model;
 pub mod probes;

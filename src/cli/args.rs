@@ -42,6 +42,12 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout.
     Man,
+    /// Write a libFuzzer dictionary from a spec (paths, parameter and
+    /// property names, enum values, examples), for `cargo fuzz run -- -dict=FILE`.
+    FuzzDict(FuzzDictArgs),
+    /// Write a seed corpus for in-process fuzzing (`apiprobe::fuzz`): one
+    /// input per operation that makes a valid request.
+    FuzzSeeds(FuzzSeedsArgs),
 }
 
 /// Arguments of `apiprobe baseline`.
@@ -99,6 +105,33 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `apiprobe fuzz-dict`.
+#[derive(Debug, Args)]
+pub struct FuzzDictArgs {
+    /// The spec: a file (JSON or YAML) or an http(s) URL.
+    pub spec: String,
+    /// Write the dictionary here instead of to standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `apiprobe fuzz-seeds`.
+#[derive(Debug, Args)]
+pub struct FuzzSeedsArgs {
+    /// The spec: a file (JSON or YAML) or an http(s) URL.
+    pub spec: String,
+    /// The corpus folder to write into (created if missing), e.g.
+    /// fuzz/corpus/demo_inprocess.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Random generator bytes per input, after the operation and probe selectors.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(0..=4096))]
+    pub choices: u16,
+    /// The seed of those bytes: the same seed gives the same corpus.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 /// Arguments of `apiprobe serve-demo`.

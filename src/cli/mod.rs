@@ -7,6 +7,7 @@ mod cases;
 mod config;
 mod demo;
 mod exit;
+mod fuzz;
 mod inspect;
 mod interrupt;
 mod progress;
@@ -67,6 +68,8 @@ pub fn run() -> ExitCode {
                 exit::OK
             }
             Command::Man => man(),
+            Command::FuzzDict(args) => fuzz::dict(args).await,
+            Command::FuzzSeeds(args) => fuzz::seeds(args).await,
         }
     });
     ExitCode::from(code)

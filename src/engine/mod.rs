@@ -41,6 +41,7 @@ pub use identity::{IdentityAuth, IdentityError, IdentitySpec, NamedIdentity, is_
 pub(crate) use login::login_request;
 pub use login::{Account, LoginError, login};
 pub use rate::retry_after;
+pub(crate) use scan::join as join_url;
 pub use scan::{Scan, ScanOptions, ScanResult};
 pub use stop::Stop;
 
