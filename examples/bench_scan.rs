@@ -1,0 +1,656 @@
+//! Scan throughput against a loopback server, side by side with wrk (and,
+//! when asked, Schemathesis), in one run on the same machine.
+//!
+//! ```text
+//! cargo run --release --example bench_scan -- [--operations 1000] [--spec FILE]
+//!     [--requests 200000] [--concurrency 64] [--wrk-seconds 10] [--schemathesis]
+//! ```
+//!
+//! It starts a minimal server in a child process (one tokio thread, so it
+//! gets one core and the client the other) that answers every operation of
+//! the spec with a fixed valid response (generated once from the response
+//! schema), 405 for an undeclared method of a known path and 404 elsewhere.
+//! Then it scans that server with apiprobe in this process, all default
+//! checks on, and prints requests/s, p50 and p99 latency, peak RSS (with RSS
+//! samples along the way, to show it stays flat) and CPU time; then runs wrk
+//! (`apt-get install wrk`) against one operation of the same server and
+//! prints apiprobe's share of wrk's requests/s. With `--schemathesis` it also
+//! runs `schemathesis run` (`pip install schemathesis`) against the same
+//! server and prints both tools' requests/s, counted by the server.
+//!
+//! Without `--spec`, the spec is a synthetic one with `--operations`
+//! operations (half GET with path and query parameters, half POST with a
+//! JSON body), written to a temporary file.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use apiprobe::checks::{Judge, Settings, select};
+use apiprobe::engine::{Client, ClientOptions, Event, Observer, Scan, ScanOptions, Stop};
+use apiprobe::generate::{Direction, Generator, Options, Payloads, Seeded};
+use apiprobe::model::{Api, StatusCode};
+use apiprobe::probes::PlanOptions;
+use apiprobe::spec::Loader;
+use clap::Parser;
+use serde_json::{Value, json};
+
+/// Scan throughput against a loopback server, beside wrk.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Operations of the synthetic spec (ignored with --spec).
+    #[arg(long, default_value_t = 1000)]
+    operations: usize,
+    /// Scan this spec instead of a synthetic one.
+    #[arg(long)]
+    spec: Option<PathBuf>,
+    /// Requests apiprobe sends.
+    #[arg(long, default_value_t = 200_000)]
+    requests: u64,
+    /// apiprobe's concurrency (wrk uses the same number of connections).
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// How long wrk runs, in seconds (0: no wrk).
+    #[arg(long, default_value_t = 10)]
+    wrk_seconds: u64,
+    /// Also run Schemathesis against the same server.
+    #[arg(long)]
+    schemathesis: bool,
+    /// Schemathesis's examples per operation.
+    #[arg(long, default_value_t = 20)]
+    schemathesis_examples: u32,
+    /// Internal: serve SPEC on 127.0.0.1 and print the port.
+    #[arg(long, hide = true)]
+    serve: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(spec) = &args.serve {
+        return serve::main(spec);
+    }
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench_scan: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let spec = match &args.spec {
+        Some(p) => p.clone(),
+        None => {
+            let path = std::env::temp_dir().join(format!(
+                "apiprobe-bench-{}-{}.json",
+                args.operations,
+                std::process::id()
+            ));
+            let doc = synthetic_spec(args.operations);
+            std::fs::write(&path, serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            path
+        }
+    };
+    let load_started = Instant::now();
+    let api = Loader::new()
+        .load_path(&spec)
+        .map_err(|e| format!("{}: {e}", spec.display()))?;
+    println!(
+        "spec: {} ({} operations, loaded in {} ms)",
+        spec.display(),
+        api.operations.len(),
+        load_started.elapsed().as_millis()
+    );
+    let server = ServerProcess::start(&spec)?;
+    let base = server.base_url();
+    println!("server: {base} (one tokio thread, fixed valid responses)");
+
+    let apiprobe = scan(api, &base, args)?;
+    let served = server.count()?;
+    println!(
+        "apiprobe: {} requests in {:.2} s = {:.0} requests/s (server counted {}); latency p50 {} us, p99 {} us; peak RSS {:.1} MB; CPU {:.2} s ({:.0} us a request)",
+        apiprobe.requests,
+        apiprobe.seconds,
+        apiprobe.rate(),
+        served,
+        apiprobe.p50_us,
+        apiprobe.p99_us,
+        apiprobe.peak_rss_kb as f64 / 1024.0,
+        apiprobe.cpu_seconds,
+        apiprobe.cpu_seconds * 1e6 / apiprobe.requests.max(1) as f64,
+    );
+    println!(
+        "apiprobe RSS along the scan (MB at % of requests): {}",
+        apiprobe
+            .rss_samples
+            .iter()
+            .map(|(p, kb)| format!("{p}%: {:.1}", *kb as f64 / 1024.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    if args.wrk_seconds > 0 {
+        match wrk(&base, &server.wrk_path, args) {
+            Ok(rate) => println!(
+                "wrk: {rate:.0} requests/s on {}{} ({} connections); apiprobe reaches {:.1}% of it",
+                base,
+                server.wrk_path,
+                args.concurrency,
+                100.0 * apiprobe.rate() / rate
+            ),
+            Err(e) => println!("wrk: not run ({e})"),
+        }
+    }
+    if args.schemathesis {
+        match schemathesis(&spec, &base, &server, args) {
+            Ok((requests, seconds, peak_kb)) => {
+                let rate = requests as f64 / seconds;
+                println!(
+                    "schemathesis: {requests} requests in {seconds:.1} s = {rate:.0} requests/s, peak RSS {:.0} MB; apiprobe is {:.0}x faster",
+                    peak_kb as f64 / 1024.0,
+                    apiprobe.rate() / rate
+                );
+            }
+            Err(e) => println!("schemathesis: not run ({e})"),
+        }
+    }
+    if args.spec.is_none() {
+        let _ = std::fs::remove_file(&spec);
+    }
+    Ok(())
+}
+
+/// What the apiprobe scan measured.
+struct Measured {
+    requests: u64,
+    seconds: f64,
+    p50_us: u64,
+    p99_us: u64,
+    peak_rss_kb: u64,
+    cpu_seconds: f64,
+    rss_samples: Vec<(u64, u64)>,
+}
+
+impl Measured {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// Records each exchange's latency.
+struct Latencies {
+    histogram: Mutex<hdrhistogram::Histogram<u64>>,
+    exchanges: AtomicU64,
+}
+
+impl Observer for Latencies {
+    fn on_event(&self, event: &Event<'_>) {
+        if let Event::Exchange { exchange, .. } = event {
+            self.exchanges.fetch_add(1, Ordering::Relaxed);
+            let us = u64::try_from(exchange.elapsed.as_micros()).unwrap_or(u64::MAX);
+            if let Ok(mut h) = self.histogram.lock() {
+                h.saturating_record(us.max(1));
+            }
+        }
+    }
+}
+
+fn scan(api: Api, base: &str, args: &Args) -> Result<Measured, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let ops = api.operations.len().max(1) as u64;
+    // enough probes for the request budget: per operation a plan sends about
+    // 2.5 x positive (positive, boundary, negative) plus the attacks
+    let positive = u32::try_from(args.requests / ops / 2 + 2).unwrap_or(u32::MAX);
+    let latencies = Arc::new(Latencies {
+        histogram: Mutex::new(
+            hdrhistogram::Histogram::new_with_bounds(1, 60_000_000, 3)
+                .map_err(|e| e.to_string())?,
+        ),
+        exchanges: AtomicU64::new(0),
+    });
+    let client = Client::new(ClientOptions {
+        env_proxy: false,
+        max_idle_per_host: args.concurrency,
+        ..ClientOptions::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let scan = Scan {
+        operations: (0..api.operations.len()).collect(),
+        api: Arc::new(api),
+        payloads: Arc::new(Payloads::builtin()),
+        client,
+        judge: Arc::new(Judge::new(
+            select(&[], &[]).map_err(|e| e.to_string())?,
+            Settings::default(),
+        )),
+        options: ScanOptions {
+            base_url: base.to_owned(),
+            concurrency: args.concurrency,
+            max_requests: Some(args.requests),
+            seed: 1,
+            plan: PlanOptions {
+                positive,
+                negative: positive,
+                ..PlanOptions::default()
+            },
+            shrink: false,
+            ..ScanOptions::default()
+        },
+    };
+    let requests_target = args.requests;
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let (result, samples) = runtime.block_on(async {
+        let observer = Arc::clone(&latencies);
+        let sampler_done = Arc::new(tokio::sync::Notify::new());
+        let done = Arc::clone(&sampler_done);
+        let counter = Arc::clone(&latencies);
+        let sampler = tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let mut next_mark = 10;
+            loop {
+                tokio::select! {
+                    _ = done.notified() => break,
+                    _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                }
+                let sent = counter.exchanges.load(Ordering::Relaxed);
+                let percent = sent * 100 / requests_target.max(1);
+                if percent >= next_mark {
+                    samples.push((percent, rss_kb("VmRSS")));
+                    next_mark = percent - percent % 10 + 10;
+                }
+            }
+            samples
+        });
+        let result = scan.run(observer, Stop::new()).await;
+        sampler_done.notify_one();
+        let samples = sampler.await.unwrap_or_default();
+        (result, samples)
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    let h = latencies
+        .histogram
+        .lock()
+        .map_err(|_| "latency histogram poisoned".to_owned())?;
+    Ok(Measured {
+        requests: result.stats.requests,
+        seconds,
+        p50_us: h.value_at_quantile(0.5),
+        p99_us: h.value_at_quantile(0.99),
+        peak_rss_kb: rss_kb("VmHWM"),
+        cpu_seconds: cpu,
+        rss_samples: samples,
+    })
+}
+
+/// A field of /proc/self/status in kB (VmRSS, VmHWM); 0 where unreadable.
+fn rss_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// User plus system CPU time of this process, from /proc/self/stat (in
+/// USER_HZ ticks, 100 a second).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // the command name may hold spaces: fields are counted after its ')'
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat; 12 and 13 after ')'
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// The fixture server in a child process.
+struct ServerProcess {
+    child: Child,
+    port: u16,
+    wrk_path: String,
+}
+
+impl ServerProcess {
+    fn start(spec: &Path) -> Result<ServerProcess, String> {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut child = Command::new(exe)
+            .arg("--serve")
+            .arg(spec)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start the server: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no server stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        // the first line is `PORT PATH`: where it listens and a path for wrk
+        let mut parts = line.split_whitespace();
+        let port = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("the server said {line:?}"))?;
+        let wrk_path = parts.next().unwrap_or("/").to_owned();
+        Ok(ServerProcess {
+            child,
+            port,
+            wrk_path,
+        })
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Requests the server has answered so far (its counter resets on read).
+    fn count(&self) -> Result<u64, String> {
+        use std::io::Read as _;
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))
+            .map_err(|e| e.to_string())?;
+        stream
+            .write_all(b"GET /__bench/count HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .map_err(|e| e.to_string())?;
+        let mut text = String::new();
+        stream
+            .read_to_string(&mut text)
+            .map_err(|e| e.to_string())?;
+        text.rsplit("\r\n\r\n")
+            .next()
+            .and_then(|b| b.trim().parse().ok())
+            .ok_or_else(|| format!("bad count answer {text:?}"))
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wrk(base: &str, path: &str, args: &Args) -> Result<f64, String> {
+    let out = Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{}", args.concurrency),
+            &format!("-d{}s", args.wrk_seconds),
+            &format!("{base}{path}"),
+        ])
+        .output()
+        .map_err(|e| format!("cannot run wrk: {e}; apt-get install wrk"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| format!("no Requests/sec in wrk's output: {text}"))
+}
+
+fn schemathesis(
+    spec: &Path,
+    base: &str,
+    server: &ServerProcess,
+    args: &Args,
+) -> Result<(u64, f64, u64), String> {
+    server.count()?; // reset the server's counter
+    let started = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "PEAK_RSS_KB=%M", "schemathesis", "run"])
+        .arg(spec)
+        .args([
+            "--url",
+            base,
+            "--max-examples",
+            &args.schemathesis_examples.to_string(),
+            "--checks",
+            "all",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run schemathesis under /usr/bin/time: {e}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let requests = server.count()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let peak = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("PEAK_RSS_KB="))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    if requests == 0 {
+        return Err(format!(
+            "schemathesis sent nothing: {}",
+            String::from_utf8_lossy(&out.stdout)
+        ));
+    }
+    Ok((requests, seconds, peak))
+}
+
+/// A spec with `n` operations: GET /rI/items/{id} with query parameters and
+/// POST /rI/items with a JSON body, each answering an object.
+fn synthetic_spec(n: usize) -> Value {
+    let mut paths = serde_json::Map::new();
+    let item = json!({
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "name": {"type": "string", "minLength": 1, "maxLength": 40},
+            "tags": {"type": "array", "items": {"type": "string", "maxLength": 10}, "maxItems": 5},
+            "status": {"type": "string", "enum": ["active", "archived"]}
+        }
+    });
+    for i in 0..n.div_ceil(2) {
+        paths.insert(
+            format!("/r{i}/items/{{id}}"),
+            json!({"get": {
+                "operationId": format!("getItem{i}"),
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 20}},
+                    {"name": "X-Request-Id", "in": "header", "schema": {"type": "string", "format": "uuid"}}
+                ],
+                "responses": {"200": {"description": "the item", "content": {"application/json": {"schema": item}}},
+                              "404": {"description": "no such item"}}
+            }}),
+        );
+        if 2 * i + 1 < n {
+            paths.insert(
+                format!("/r{i}/items"),
+                json!({"post": {
+                    "operationId": format!("createItem{i}"),
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": item}}},
+                    "responses": {"201": {"description": "created", "content": {"application/json": {"schema": item}}},
+                                  "400": {"description": "invalid"}}
+                }}),
+            );
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "bench", "version": "1"},
+        "servers": [{"url": "http://127.0.0.1"}],
+        "paths": paths
+    })
+}
+
+/// The fixture server: fixed valid answers for every operation.
+mod serve {
+    use super::*;
+
+    use axum::body::Body;
+    use axum::extract::State;
+    use axum::http::{Method, Request, Response, StatusCode as Http};
+
+    /// One operation's fixed answer.
+    struct Answer {
+        method: Method,
+        segments: Vec<Option<String>>,
+        status: u16,
+        content_type: Option<String>,
+        body: axum::body::Bytes,
+    }
+
+    struct Fixture {
+        answers: Vec<Answer>,
+        /// Answers by their first literal path segment; those whose path
+        /// starts with a parameter are under `None`.
+        by_first: std::collections::HashMap<Option<String>, Vec<usize>>,
+        served: AtomicU64,
+    }
+
+    pub fn main(spec: &Path) -> ExitCode {
+        let api = match Loader::new().load_path(spec) {
+            Ok(api) => api,
+            Err(e) => {
+                eprintln!("bench_scan server: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let answers = answers(&api);
+        let wrk_path = answers
+            .iter()
+            .find(|a| a.method == Method::GET)
+            .map(|a| {
+                a.segments
+                    .iter()
+                    .map(|s| s.as_deref().unwrap_or("1"))
+                    .fold(String::new(), |p, s| p + "/" + s)
+            })
+            .unwrap_or_else(|| "/".to_owned());
+        let mut by_first: std::collections::HashMap<Option<String>, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, a) in answers.iter().enumerate() {
+            by_first
+                .entry(a.segments.first().cloned().flatten())
+                .or_default()
+                .push(i);
+        }
+        let fixture = Arc::new(Fixture {
+            answers,
+            by_first,
+            served: AtomicU64::new(0),
+        });
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return ExitCode::FAILURE;
+        };
+        runtime.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else {
+                eprintln!("bench_scan server: cannot bind 127.0.0.1");
+                return ExitCode::FAILURE;
+            };
+            let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+            println!("{port} {wrk_path}");
+            let _ = std::io::stdout().flush();
+            let app = axum::Router::new().fallback(answer).with_state(fixture);
+            match axum::serve(listener, app).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            }
+        })
+    }
+
+    fn answers(api: &Api) -> Vec<Answer> {
+        let mut generator = Generator::new(&api.schemas, Options::default());
+        let mut src = Seeded::new(0);
+        api.operations
+            .iter()
+            .map(|op| {
+                let response = op
+                    .responses
+                    .iter()
+                    .find(|r| matches!(r.status, StatusCode::Exact(200..=299)))
+                    .or_else(|| op.responses.first());
+                let status = match response.map(|r| r.status) {
+                    Some(StatusCode::Exact(s)) => s,
+                    _ => 200,
+                };
+                let media = response.and_then(|r| r.content.first());
+                let body = media
+                    .and_then(|m| m.schema)
+                    .map(|id| generator.positive(id, Direction::Response, &mut src))
+                    .map(|v| serde_json::to_vec(&v).unwrap_or_default())
+                    .unwrap_or_default();
+                Answer {
+                    method: Method::from_bytes(op.method.as_str().as_bytes())
+                        .unwrap_or(Method::GET),
+                    segments: op
+                        .path
+                        .split('/')
+                        .filter(|s| !s.is_empty())
+                        .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
+                        .collect(),
+                    status,
+                    content_type: media.map(|m| m.media_type.clone()),
+                    body: body.into(),
+                }
+            })
+            .collect()
+    }
+
+    async fn answer(State(fixture): State<Arc<Fixture>>, request: Request<Body>) -> Response<Body> {
+        let path = request.uri().path();
+        if path == "/__bench/count" {
+            let n = fixture.served.swap(0, Ordering::Relaxed);
+            return Response::new(Body::from(n.to_string()));
+        }
+        fixture.served.fetch_add(1, Ordering::Relaxed);
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let matches = |a: &&Answer| {
+            a.segments.len() == segments.len()
+                && a.segments
+                    .iter()
+                    .zip(&segments)
+                    .all(|(want, got)| want.as_deref().is_none_or(|w| w == *got))
+        };
+        let mut known_path = false;
+        let first = segments.first().map(|s| (*s).to_owned());
+        let candidates = fixture
+            .by_first
+            .get(&first)
+            .into_iter()
+            .chain(fixture.by_first.get(&None))
+            .flatten()
+            .filter_map(|&i| fixture.answers.get(i));
+        for a in candidates.filter(matches) {
+            known_path = true;
+            if a.method == request.method() {
+                let mut response = Response::new(Body::from(a.body.clone()));
+                *response.status_mut() = Http::from_u16(a.status).unwrap_or(Http::OK);
+                if let Some(ct) = &a.content_type
+                    && let Ok(v) = ct.parse()
+                {
+                    response.headers_mut().insert("content-type", v);
+                }
+                return response;
+            }
+        }
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = if known_path {
+            Http::METHOD_NOT_ALLOWED
+        } else {
+            Http::NOT_FOUND
+        };
+        response
+    }
+}
