@@ -91,8 +91,11 @@ fn run(args: &Args) -> Result<(), String> {
                 std::process::id()
             ));
             let doc = synthetic_spec(args.operations);
-            std::fs::write(&path, serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::write(
+                &path,
+                serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?;
             path
         }
     };
@@ -123,6 +126,10 @@ fn run(args: &Args) -> Result<(), String> {
         apiprobe.peak_rss_kb as f64 / 1024.0,
         apiprobe.cpu_seconds,
         apiprobe.cpu_seconds * 1e6 / apiprobe.requests.max(1) as f64,
+    );
+    println!(
+        "apiprobe: {} probes planned, {} findings",
+        apiprobe.planned, apiprobe.findings
     );
     println!(
         "apiprobe RSS along the scan (MB at % of requests): {}",
@@ -174,6 +181,8 @@ struct Measured {
     peak_rss_kb: u64,
     cpu_seconds: f64,
     rss_samples: Vec<(u64, u64)>,
+    findings: usize,
+    planned: usize,
 }
 
 impl Measured {
@@ -289,6 +298,8 @@ fn scan(api: Api, base: &str, args: &Args) -> Result<Measured, String> {
         peak_rss_kb: rss_kb("VmHWM"),
         cpu_seconds: cpu,
         rss_samples: samples,
+        findings: result.findings.len(),
+        planned: result.stats.planned,
     })
 }
 
@@ -316,7 +327,12 @@ fn cpu_seconds() -> f64 {
         return 0.0;
     };
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of stat; 12 and 13 after ')'
     (tick(11) + tick(12)) / 100.0
 }
@@ -364,8 +380,8 @@ impl ServerProcess {
     /// Requests the server has answered so far (its counter resets on read).
     fn count(&self) -> Result<u64, String> {
         use std::io::Read as _;
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))
-            .map_err(|e| e.to_string())?;
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| e.to_string())?;
         stream
             .write_all(b"GET /__bench/count HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
             .map_err(|e| e.to_string())?;
