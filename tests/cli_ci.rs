@@ -403,3 +403,84 @@ fn completions_and_the_man_page() {
     assert!(page.contains("apiprobe\\-scan") || page.contains("apiprobe-scan"));
     assert!(page.contains("baseline"));
 }
+
+#[test]
+fn ctrl_c_still_writes_every_report() {
+    let demo = Demo::start(false);
+    let dir = fresh_dir("interrupt");
+    let spec = spec();
+    let url = demo.url();
+    let mut args: Vec<String> = [
+        "scan",
+        &spec,
+        "--url",
+        &url,
+        "--no-config",
+        "--quiet",
+        "--seed",
+        "3",
+        // slow enough that the interrupt comes mid-scan
+        "--rate-limit",
+        "40/s",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    for (format, name) in [
+        ("json", "r.json"),
+        ("sarif", "r.sarif"),
+        ("junit", "r.xml"),
+        ("html", "r.html"),
+        ("ndjson", "r.ndjson"),
+        ("har", "r.har"),
+    ] {
+        args.push("--report".into());
+        args.push(format!("{format}:{}", dir.join(name).display()));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"))
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    std::thread::sleep(Duration::from_millis(2000));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("apiprobe did not stop on Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let report = read_report(&dir.join("r.json"));
+    assert_eq!(report.stopped, apiprobe::engine::StopReason::Interrupted);
+    let har: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("r.har")).expect("har"))
+            .expect("a whole HAR file");
+    let entries = har["log"]["entries"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(entries > 0 && (entries as u64) <= report.stats.requests);
+    let ndjson = std::fs::read_to_string(dir.join("r.ndjson")).expect("ndjson");
+    let last: serde_json::Value =
+        serde_json::from_str(ndjson.lines().last().expect("a line")).expect("json");
+    assert_eq!(last["stopped"]["reason"], "interrupted");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("r.sarif")).expect("sarif"))
+            .expect("sarif json");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(report.findings.len())
+    );
+    let xml = std::fs::read_to_string(dir.join("r.xml")).expect("junit");
+    roxmltree::Document::parse(&xml).expect("well-formed JUnit");
+    assert!(
+        std::fs::read_to_string(dir.join("r.html"))
+            .expect("html")
+            .contains("stopped early")
+    );
+}

@@ -91,6 +91,7 @@ server_banner = "info"
 
 [operations.getHealth]
 expected-statuses = [202]
+headers = { X-Op-Header = "op-header-value" }
 
 [operations."POST /comments"]
 skip = true
@@ -163,6 +164,44 @@ fn the_config_file_drives_the_scan() {
         .map(|(_, v)| v.clone())
         .expect("an authorization header");
     assert_eq!(auth, "Basic ***");
+}
+
+#[test]
+fn per_operation_headers_go_to_that_operation_only() {
+    let s = &*SCAN;
+    let har = s.json("out/exchanges.har");
+    let entries = har["log"]["entries"].as_array().expect("entries");
+    let carries = |e: &Value| {
+        e["request"]["headers"].as_array().is_some_and(|h| {
+            h.iter()
+                .any(|h| h["name"] == "X-Op-Header" && h["value"] == "op-header-value")
+        })
+    };
+    let health: Vec<&Value> = entries
+        .iter()
+        .filter(|e| {
+            e["request"]["method"] == "GET"
+                && e["request"]["url"]
+                    .as_str()
+                    .is_some_and(|u| u.split('?').next().unwrap_or("").ends_with("/health"))
+        })
+        .collect();
+    assert!(!health.is_empty());
+    assert!(
+        health.iter().all(|e| carries(e)),
+        "every GET /health request"
+    );
+    // the operation's probes with undeclared methods carry it too: same path
+    let on_health = |e: &Value| {
+        e["request"]["url"]
+            .as_str()
+            .is_some_and(|u| u.split('?').next().unwrap_or("").ends_with("/health"))
+    };
+    assert!(
+        entries.iter().filter(|e| carries(e)).all(on_health),
+        "no request of another operation carries it"
+    );
+    assert!(entries.iter().filter(|e| !on_health(e)).count() > 100);
 }
 
 #[test]

@@ -157,7 +157,11 @@ fn credentials(api: &Api, flags: &ScanFlags) -> Result<Vec<Credential>, String> 
     let mut out = Vec::new();
     for h in &flags.headers {
         let Some((name, value)) = h.split_once(':') else {
-            return Err(format!("-H {h:?}: expected `Name: value`"));
+            // the text may be a credential: not echoed
+            return Err(format!(
+                "-H: expected `Name: value` (a header of {} characters has no colon)",
+                h.chars().count()
+            ));
         };
         let name = name.trim();
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
@@ -189,7 +193,7 @@ fn credentials(api: &Api, flags: &ScanFlags) -> Result<Vec<Credential>, String> 
             _ => (rest, None),
         };
         if name.is_empty() {
-            return Err(format!("--api-key {key:?}: the name is empty"));
+            return Err("--api-key: the name before the first colon is empty".to_owned());
         }
         out.push(Credential::api_key(api, name, value, place));
     }

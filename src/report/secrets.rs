@@ -74,19 +74,22 @@ impl Secrets {
         if value.chars().count() < SHORTEST_MASKED {
             return;
         }
-        let mut forms = vec![value.to_owned()];
-        let encoded =
-            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-        forms.push(encoded);
-        forms.push(base64::engine::general_purpose::STANDARD.encode(value));
-        // `Bearer TOKEN`, `Basic ...`: the credential part on its own too
-        if let Some((scheme, rest)) = value.split_once(' ')
-            && scheme.len() <= 10
-            && scheme.bytes().all(|b| b.is_ascii_alphabetic())
-        {
-            forms.push(rest.trim().to_owned());
+        let mut forms = Vec::new();
+        // `Bearer TOKEN`, `Basic ...`: the credential part is what is hidden,
+        // so text keeps the scheme (`Bearer ***`) as headers do
+        match value.split_once(' ') {
+            Some((scheme, rest))
+                if scheme.len() <= 10 && scheme.bytes().all(|b| b.is_ascii_alphabetic()) =>
+            {
+                forms.push(rest.trim().to_owned());
+            }
+            _ => forms.push(value.to_owned()),
         }
+        forms.push(
+            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        );
+        forms.push(base64::engine::general_purpose::STANDARD.encode(value));
         for form in forms {
             if form.chars().count() >= SHORTEST_MASKED && !self.values.contains(&form) {
                 self.values.push(form);
@@ -339,6 +342,11 @@ mod tests {
         assert_eq!(s.text("abc"), "abc");
         s.add_value("ab"); // too short to hide as text
         assert_eq!(s.text("abc"), "abc");
+        s.add_value("Bearer eyJ.tok3n");
+        assert_eq!(
+            s.text("curl -H 'authorization: Bearer eyJ.tok3n'"),
+            "curl -H 'authorization: Bearer ***'"
+        );
     }
 
     #[test]
