@@ -18,7 +18,7 @@ use super::event::Event;
 use super::exchange::Exchange;
 use super::identity::NamedIdentity;
 use super::login::Account;
-use super::scan::{Shared, send_retrying, send_with};
+use super::scan::{Shared, send_retrying, send_with, with_operation_headers};
 use crate::checks::{Finding, Scope, Verdict, fingerprint};
 use crate::generate::{
     Case, CaseGenerator, Direction, Intent, Options, Request, Seeded, Slot, Source, Values,
@@ -127,6 +127,7 @@ pub struct Session<'a> {
     shared: &'a Shared,
     phase: &'a Phase,
     op: &'a Operation,
+    index: usize,
     probe: &'static ActiveProbe,
     kind: ProbeKind,
     cases: CaseGenerator<'a>,
@@ -146,6 +147,11 @@ impl<'a> Session<'a> {
     /// The operation under test.
     pub fn operation(&self) -> &'a Operation {
         self.op
+    }
+
+    /// The operation's index in `api.operations`.
+    pub fn index(&self) -> usize {
+        self.index
     }
 
     /// The scan's profile.
@@ -370,6 +376,7 @@ impl<'a> Session<'a> {
             Identity::Anonymous => &[],
             Identity::With(c) => c,
         };
+        let request = &with_operation_headers(self.shared, self.index, request);
         let exchange = send_with(self.shared, request, credentials, 0).await?;
         if exchange.response().is_some_and(|r| r.status == 429) {
             self.limited = true;
@@ -395,6 +402,7 @@ impl<'a> Session<'a> {
             Identity::Anonymous => &[],
             Identity::With(c) => c,
         };
+        let request = &with_operation_headers(self.shared, self.index, request);
         let exchange = send_retrying(self.shared, request, credentials, 0).await?;
         self.shared.observer.on_event(&Event::Exchange {
             operation: self.op,
@@ -484,6 +492,7 @@ impl<'a> Session<'a> {
             Identity::Anonymous => &[],
             Identity::With(c) => c,
         };
+        let request = &with_operation_headers(shared, operation, request);
         let exchange = send_with(shared, request, credentials, 0).await?;
         shared.observer.on_event(&Event::Exchange {
             operation: op,
@@ -670,6 +679,7 @@ async fn run_one(shared: &Shared, phase: &Phase, index: usize, probe: &'static A
         shared,
         phase,
         op,
+        index,
         probe,
         kind: ProbeKind::Active(probe.check),
         cases,
