@@ -484,3 +484,67 @@ fn ctrl_c_still_writes_every_report() {
             .contains("stopped early")
     );
 }
+
+#[test]
+fn identities_from_the_config_file_find_bola_and_stay_masked() {
+    let demo = Demo::start(false);
+    let dir = fresh_dir("identities");
+    std::fs::write(
+        dir.join("apiprobe.toml"),
+        "login = \"alice:wonderland\"\n\
+         [identities.alice]\nrole = \"user\"\nlogin = \"alice:wonderland\"\n\
+         [identities.bob]\nrole = \"user\"\nlogin = \"bob:${APIPROBE_TEST_BOB}\"\n",
+    )
+    .expect("config");
+    let report = dir.join("r.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"));
+    child
+        .args([
+            "scan",
+            &spec(),
+            "--url",
+            &demo.url(),
+            "--checks",
+            "bola,use_after_free",
+            "--quiet",
+            "--report",
+            &format!("json:{}", report.display()),
+        ])
+        .current_dir(&dir)
+        .env("APIPROBE_TEST_BOB", "builder")
+        .env("NO_COLOR", "1");
+    let out = child.output().expect("the binary runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let r = read_report(&report);
+    let bola = r
+        .findings
+        .iter()
+        .find(|f| f.check == "bola")
+        .unwrap_or_else(|| panic!("a bola finding: {}", text(&out)));
+    assert_eq!(bola.operation.id, "getNote");
+    assert!(
+        bola.proof
+            .iter()
+            .any(|p| p.name == "intruder" && p.value == "bob")
+    );
+    // the passwords never reach an output
+    let written = std::fs::read_to_string(&report).expect("report");
+    for secret in ["wonderland", "builder"] {
+        assert!(!written.contains(secret), "{secret} in the report");
+        assert!(!text(&out).contains(secret), "{secret} in the output");
+    }
+}
+
+#[test]
+fn a_wrong_identity_table_is_a_usage_error_naming_it() {
+    let dir = fresh_dir("bad-identity");
+    std::fs::write(
+        dir.join("apiprobe.toml"),
+        "[identities.carol]\nbearer = \"x\"\nbasic = \"c:d\"\n",
+    )
+    .expect("config");
+    let out = apiprobe_in(&dir, &["scan", &spec(), "--url", "http://127.0.0.1:9"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("[identities.carol]"), "{}", text(&out));
+    assert!(text(&out).contains("exactly one of"), "{}", text(&out));
+}

@@ -17,6 +17,7 @@ use serde::{Deserialize, Deserializer};
 
 use apiprobe::checks::{Severity, find};
 use apiprobe::model::{Api, Response, StatusCode};
+use apiprobe::probes::active::Profile;
 use apiprobe::report::ReportSpec;
 
 use super::args::{ScanFlags, parse_duration, parse_rate};
@@ -136,6 +137,63 @@ pub struct OperationOverride {
     pub expected_statuses: Vec<u16>,
 }
 
+/// One `[identities.NAME]` table: a role and exactly one way to sign in.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct IdentityConfig {
+    /// A role label (`user`, `admin`).
+    pub role: Option<Text>,
+    /// A bearer token.
+    pub bearer: Option<Text>,
+    /// Basic credentials, `user:password`.
+    pub basic: Option<Text>,
+    /// An API key, `NAME:VALUE[:header|query|cookie]`.
+    pub api_key: Option<Text>,
+    /// A header, `Name: value`.
+    pub header: Option<Text>,
+    /// A cookie, `name=value`.
+    pub cookie: Option<Text>,
+    /// Sign in through the spec's login operation, `user:password`.
+    pub login: Option<Text>,
+}
+
+impl IdentityConfig {
+    /// The identity as `--identity` spells it (`NAME[:ROLE]=KIND:VALUE`).
+    fn as_flag(&self, name: &str) -> Result<String, String> {
+        let ways: Vec<(&str, &Text)> = [
+            ("bearer", &self.bearer),
+            ("basic", &self.basic),
+            ("api-key", &self.api_key),
+            ("header", &self.header),
+            ("cookie", &self.cookie),
+            ("login", &self.login),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+        let [(kind, value)] = ways[..] else {
+            return Err(format!(
+                "[identities.{name}] needs exactly one of bearer, basic, api-key, header, cookie, login (it has {})",
+                ways.len()
+            ));
+        };
+        let value = match kind {
+            // `--identity` spells a header NAME:VALUE without the space
+            "header" => value
+                .0
+                .split_once(':')
+                .map(|(n, v)| format!("{}:{}", n.trim(), v.trim()))
+                .unwrap_or_else(|| value.0.clone()),
+            _ => value.0.clone(),
+        };
+        let who = match &self.role {
+            Some(r) => format!("{name}:{}", r.0),
+            None => name.to_owned(),
+        };
+        Ok(format!("{who}={kind}:{value}"))
+    }
+}
+
 /// The scan options of the file (top level, or a profile). Each is named
 /// like its flag; flags given on the command line win.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -211,8 +269,18 @@ pub struct Options {
     pub severity: Option<BTreeMap<String, Severity>>,
     /// Per-operation overrides, by operationId or `METHOD /path`.
     pub operations: Option<BTreeMap<String, OperationOverride>>,
-    /// Identities for authorization probes: reserved for issue 6 (read, not used yet).
-    pub identities: Option<BTreeMap<String, toml::Table>>,
+    /// `--login`, `USER:PASSWORD`.
+    pub login: Option<Text>,
+    /// `--profile` (quick, standard, aggressive).
+    pub profile: Option<Profile>,
+    /// `--callback-url`.
+    pub callback_url: Option<Text>,
+    /// `--callback-listen`, `ADDR:PORT`.
+    pub callback_listen: Option<Text>,
+    /// `--no-cleanup`.
+    pub no_cleanup: Option<bool>,
+    /// `--identity`: named users for authorization probes, by name.
+    pub identities: Option<BTreeMap<String, IdentityConfig>>,
     /// Named sets of options, chosen with `--config-profile NAME`.
     pub profiles: Option<BTreeMap<String, Options>>,
 }
@@ -269,6 +337,11 @@ fn overlay(base: &mut Options, top: Options) {
         secrets,
         severity,
         operations,
+        login,
+        profile,
+        callback_url,
+        callback_listen,
+        no_cleanup,
         identities,
     );
 }
@@ -408,7 +481,44 @@ impl Config {
             quiet: |v: &bool| *v,
             show_secrets: |v: &bool| *v,
             baseline: |v: &Text| Some(PathBuf::from(&v.0)),
+            login: |v: &Text| Some(v.0.clone()),
+            profile: |v: &Profile| *v,
+            callback_url: |v: &Text| Some(v.0.clone()),
+            no_cleanup: |v: &bool| *v,
         );
+        if !given("callback_listen")
+            && let Some(t) = &o.callback_listen
+        {
+            // checked when the file is read (identity_flags), so it parses here
+            flags.callback_listen = t.0.parse().ok();
+        }
+        if !given("identities")
+            && let Ok(list) = self.identity_flags()
+            && !list.is_empty()
+        {
+            flags.identities = list;
+        }
+    }
+
+    /// The file's `[identities]` as `--identity` values; an error names the
+    /// table that is wrong.
+    pub fn identity_flags(&self) -> Result<Vec<String>, String> {
+        let file = self
+            .path
+            .as_ref()
+            .map(|p| format!("{}: ", p.display()))
+            .unwrap_or_default();
+        if let Some(t) = &self.options.callback_listen
+            && t.0.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(format!("{file}callback-listen {:?} is not ADDR:PORT", t.0));
+        }
+        self.options
+            .identities
+            .iter()
+            .flatten()
+            .map(|(name, i)| i.as_flag(name).map_err(|e| format!("{file}{e}")))
+            .collect()
     }
 
     /// The extra values to mask: the file's `secrets` and every value read

@@ -35,16 +35,9 @@ pub fn configure(flags: &mut ScanFlags, matches: &ArgMatches) -> Result<Config, 
     let profile = flags.config_profile.as_deref().filter(|p| !p.is_empty());
     let config = Config::discover(flags.config.as_deref(), profile)?;
     config.apply(flags, matches);
-    if config.options.identities.is_some() {
-        eprintln!(
-            "warning: {}: [identities] are read but not used yet (several identities come in a later version)",
-            config
-                .path
-                .as_deref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        );
-    }
+    // a wrong [identities] table or callback-listen is a usage error now,
+    // not a silent omission later
+    config.identity_flags()?;
     Ok(config)
 }
 
