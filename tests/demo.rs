@@ -452,6 +452,13 @@ async fn flaw20_simulated_command_injection() {
         let response = fixed.post("/tools/ping", json!({"host": host})).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{host}");
     }
+    // the simulated shell expands arithmetic, as sh does: only a shell writes 42
+    let response = flawed
+        .post("/tools/ping", json!({"host": "localhost; echo ab$((6*7))"}))
+        .await;
+    let body: Value = json_of(response).await;
+    let output = body["output"].as_str().unwrap_or("");
+    assert!(output.lines().any(|l| l == "ab42"), "{output}");
     let start = Instant::now();
     let response = flawed
         .post("/tools/ping", json!({"host": "localhost; sleep 5"}))
@@ -556,6 +563,32 @@ async fn flaw27_template_injection() {
 }
 
 #[tokio::test]
+async fn flaw29_nosql_operator_injection() {
+    let (flawed, fixed) = both().await;
+    let count = |v: Value| v.as_array().map(Vec::len).unwrap_or(usize::MAX);
+    for demo in [&flawed, &fixed] {
+        let one = flawed_or_fixed_search(demo, json!({"name": "Teapot"})).await;
+        assert_eq!(one.0, StatusCode::OK);
+        assert_eq!(count(one.1), 1);
+        let none = flawed_or_fixed_search(demo, json!({"name": "nothing"})).await;
+        assert_eq!(count(none.1), 0);
+    }
+    let all = flawed_or_fixed_search(&flawed, json!({"name": {"$ne": "nothing"}})).await;
+    assert_eq!(all.0, StatusCode::OK);
+    assert_eq!(count(all.1), 3);
+    let some = flawed_or_fixed_search(&flawed, json!({"sku": {"$regex": "^SKU-100[12]$"}})).await;
+    assert_eq!(count(some.1), 2);
+    let refused = flawed_or_fixed_search(&fixed, json!({"name": {"$ne": "nothing"}})).await;
+    assert_eq!(refused.0, StatusCode::BAD_REQUEST);
+}
+
+async fn flawed_or_fixed_search(demo: &Demo, filter: Value) -> (StatusCode, Value) {
+    let response = demo.post("/products/search", filter).await;
+    let status = response.status();
+    (status, json_of(response).await)
+}
+
+#[tokio::test]
 async fn flaw28_no_rate_limit_on_login() {
     let (flawed, fixed) = both().await;
     for _ in 0..15 {
@@ -615,6 +648,7 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
                 Some(json!({"url": "https://hooks.example.com/demo"})),
             ),
             ("GET", "/greet") => ("/greet?name=alice", None),
+            ("POST", "/products/search") => ("/products/search", Some(json!({"name": "Teapot"}))),
             (_, path) if !path.contains('{') => (path, None),
             (m, p) => panic!("no request for {m} {p}"),
         };
@@ -639,7 +673,7 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
         assert!(declared, "{method} {path}: {status} is not declared");
         seen += 1;
     }
-    assert_eq!(seen, 24);
+    assert_eq!(seen, 25);
 }
 
 async fn wrong_login(demo: &Demo) -> reqwest::Response {

@@ -13,7 +13,17 @@ use apiprobe::probes::active::Profile;
 use apiprobe::spec::Loader;
 
 /// The checks of the injection oracles.
-const INJECTION: &[&str] = &["reflected_xss"];
+const INJECTION: &[&str] = &[
+    "reflected_xss",
+    "sql_injection",
+    "command_injection",
+    "path_traversal",
+    "template_injection",
+    "nosql_injection",
+    "ssrf",
+    "resource_consumption",
+    "mass_assignment",
+];
 
 /// A plan with no passive probe: only the active phase sends.
 fn active_only() -> PlanOptions {
@@ -127,6 +137,98 @@ fn reflected_xss_in_the_search_page() {
     assert!(f.request.url.contains(canary), "{}", f.request.url);
     assert_eq!(f.signature, "query q");
     assert_eq!(f.cwe, Some(79));
+}
+
+#[test]
+fn sql_injection_in_the_product_path() {
+    let f = the_finding("sql_injection", "getProduct");
+    assert_eq!(f.confidence, Confidence::Confirmed);
+    assert_eq!(f.signature, "path sku");
+    assert_eq!(proof(f, "technique"), "error-based");
+    assert!(proof(f, "payload").ends_with('\''));
+    assert!(proof(f, "control").ends_with("''"));
+    assert!(proof(f, "database").to_lowercase().contains("sqlite"));
+    let body = &f.response.as_ref().expect("a response").body;
+    assert!(body.contains(proof(f, "error")), "{body}");
+}
+
+#[test]
+fn command_injection_in_ping() {
+    let f = the_finding("command_injection", "ping");
+    assert_eq!(f.signature, "body host");
+    assert_eq!(proof(f, "technique"), "output-based");
+    let expected = proof(f, "expected_output");
+    assert!(expected.starts_with(proof(f, "canary")));
+    assert!(
+        !proof(f, "payload").contains(expected),
+        "the product is computed, not sent"
+    );
+    let body = &f.response.as_ref().expect("a response").body;
+    assert!(body.contains(expected), "{body}");
+}
+
+#[test]
+fn path_traversal_in_files() {
+    let f = the_finding("path_traversal", "getFile");
+    assert_eq!(f.signature, "query name");
+    assert_eq!(proof(f, "file"), "/etc/passwd");
+    assert!(proof(f, "signature").starts_with("root:"));
+    let body = &f.response.as_ref().expect("a response").body;
+    assert!(body.contains("root:x:0:0:"), "{body}");
+}
+
+#[test]
+fn template_injection_in_greet() {
+    let f = the_finding("template_injection", "greet");
+    assert_eq!(f.signature, "query name");
+    let product = proof(f, "product");
+    assert!(!proof(f, "payload").contains(product));
+    let body = &f.response.as_ref().expect("a response").body;
+    assert!(body.contains(product), "{body}");
+}
+
+#[test]
+fn nosql_injection_in_product_search() {
+    let f = the_finding("nosql_injection", "searchProducts");
+    assert_eq!(f.signature, "body name");
+    assert!(proof(f, "payload").contains('$'));
+    assert_ne!(f.response.as_ref().expect("a response").body, "[]");
+}
+
+#[test]
+fn ssrf_through_the_webhook_url() {
+    let f = the_finding("ssrf", "testWebhook");
+    assert_eq!(proof(f, "field"), "url");
+    let token = proof(f, "token");
+    assert!(proof(f, "callback_url").contains(token));
+    assert!(proof(f, "callback_request").contains(token));
+    assert_eq!(f.owasp.map(|o| o.id()), Some("API7:2023"));
+}
+
+#[test]
+fn resource_consumption_in_email_validation() {
+    let f = the_finding("resource_consumption", "validateEmail");
+    assert!(f.signature.starts_with("slow-input"), "{}", f.signature);
+    let slow: Vec<u64> = proof(f, "delayed_ms")
+        .split(", ")
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let fast: Vec<u64> = proof(f, "control_ms")
+        .split(", ")
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    assert_eq!(slow.len(), 2);
+    assert_eq!(fast.len(), 4);
+    assert!(slow.iter().min() > fast.iter().max(), "{slow:?} {fast:?}");
+}
+
+#[test]
+fn mass_assignment_of_the_role() {
+    let f = the_finding("mass_assignment", "register");
+    assert_eq!(f.signature, "property role");
+    assert_eq!(proof(f, "response_value"), "\"admin\"");
+    let body = &f.response.as_ref().expect("a response").body;
+    assert!(body.contains("\"role\":\"admin\""), "{body}");
 }
 
 #[test]

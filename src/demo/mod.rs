@@ -10,6 +10,7 @@ mod account;
 mod auth;
 mod basic;
 mod fakefs;
+mod filter;
 mod injection;
 mod layers;
 mod notes;
@@ -62,6 +63,7 @@ pub fn router(config: DemoConfig) -> Router {
         .route("/feedback", post(basic::feedback))
         .route("/products", get(basic::products))
         .route("/products/{sku}", get(basic::product))
+        .route("/products/search", post(filter::search))
         .route("/comments", post(basic::comment))
         .route("/validate/email", get(basic::validate_email))
         .route("/auth/login", post(account::login))

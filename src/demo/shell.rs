@@ -48,7 +48,10 @@ fn command(line: &str, sleep: &mut Duration) -> (String, bool) {
         return (String::new(), true);
     };
     match name {
-        "echo" => (format!("{}\n", args.join(" ")), true),
+        "echo" => {
+            let words: Vec<String> = args.iter().map(|w| expand_arithmetic(w)).collect();
+            (format!("{}\n", words.join(" ")), true)
+        }
         "sleep" => {
             let seconds: f64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(0.0);
             if seconds.is_finite() && seconds > 0.0 {
@@ -81,6 +84,38 @@ fn command(line: &str, sleep: &mut Duration) -> (String, bool) {
         "false" => (String::new(), false),
         other => (format!("sh: 1: {other}: not found\n"), false),
     }
+}
+
+/// A word with each `$((A*B))` (also `+`, `-`) replaced by its value, as a
+/// POSIX shell's arithmetic expansion does; anything else is kept as written.
+fn expand_arithmetic(word: &str) -> String {
+    let mut out = String::new();
+    let mut rest = word;
+    while let Some(start) = rest.find("$((") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 3..];
+        let Some(end) = after.find("))") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let expression = &after[..end];
+        let value = ['*', '+', '-'].iter().find_map(|op| {
+            let (a, b) = expression.split_once(*op)?;
+            let (a, b): (i64, i64) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+            match op {
+                '*' => a.checked_mul(b),
+                '+' => a.checked_add(b),
+                _ => a.checked_sub(b),
+            }
+        });
+        match value {
+            Some(v) => out.push_str(&v.to_string()),
+            None => out.push_str(&rest[start..start + 3 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Simulates `ping -c 1 HOST` run through a shell.

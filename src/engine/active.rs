@@ -17,7 +17,7 @@ use super::callback::CallbackServer;
 use super::event::Event;
 use super::exchange::Exchange;
 use super::login::Account;
-use super::scan::{Shared, send_retrying, send_with};
+use super::scan::{Shared, send_with};
 use crate::checks::{Finding, Scope, Verdict, fingerprint};
 use crate::generate::{
     Case, CaseGenerator, Direction, Intent, Options, Request, Seeded, Slot, Source, Values,
@@ -119,6 +119,7 @@ pub struct Session<'a> {
     rng: Seeded,
     sent: u32,
     reported: u32,
+    limited: bool,
 }
 
 impl<'a> Session<'a> {
@@ -270,6 +271,13 @@ impl<'a> Session<'a> {
         serialise(&self.shared.api, self.op, values).ok()
     }
 
+    /// Another valid set of values for the operation (every parameter
+    /// filled, a body), e.g. for a second create that must not collide with
+    /// the base case.
+    pub fn fresh_values(&mut self) -> Option<Values> {
+        base_case(&mut self.cases, &self.shared.api, self.op, &mut self.rng).map(|c| c.values)
+    }
+
     /// Another valid value for `slot` (for a control request), different
     /// from its base value where the schema allows.
     pub fn benign(&mut self, slot: &ValueSlot) -> Value {
@@ -332,10 +340,12 @@ impl<'a> Session<'a> {
     }
 
     /// Sends `request` as `identity`, through the scan's sending path; the
-    /// exchange is an event of the scan. `None` when the scan is stopping
-    /// or the session has sent its share.
+    /// exchange is an event of the scan. `None` when the scan is stopping,
+    /// the session has sent its share, or the target answered 429 before
+    /// (a session does not wait out rate limits: the 429 exchange itself is
+    /// returned once, and the session ends).
     pub async fn send_as(&mut self, request: &Request, identity: &Identity) -> Option<Exchange> {
-        if self.sent >= SESSION_REQUESTS || self.shared.stop.is_set() {
+        if self.sent >= SESSION_REQUESTS || self.limited || self.shared.stop.is_set() {
             return None;
         }
         self.sent += 1;
@@ -345,29 +355,10 @@ impl<'a> Session<'a> {
             Identity::Anonymous => &[],
             Identity::With(c) => c,
         };
-        let exchange = send_with(self.shared, request, credentials).await?;
-        self.shared.observer.on_event(&Event::Exchange {
-            operation: self.op,
-            probe: &self.kind,
-            exchange: &exchange,
-        });
-        Some(exchange)
-    }
-
-    /// [`send_as`](Self::send_as), but a 429 is the answer (no pause, no
-    /// retry): for probes that look for rate limits.
-    pub async fn send_once(&mut self, request: &Request, identity: &Identity) -> Option<Exchange> {
-        if self.sent >= SESSION_REQUESTS || self.shared.stop.is_set() {
-            return None;
+        let exchange = send_with(self.shared, request, credentials, 0).await?;
+        if exchange.response().is_some_and(|r| r.status == 429) {
+            self.limited = true;
         }
-        self.sent += 1;
-        self.phase.requests.fetch_add(1, Ordering::Relaxed);
-        let credentials: &[Credential] = match identity {
-            Identity::Scan => &self.shared.options.credentials,
-            Identity::Anonymous => &[],
-            Identity::With(c) => c,
-        };
-        let exchange = send_retrying(self.shared, request, credentials, 0).await?;
         self.shared.observer.on_event(&Event::Exchange {
             operation: self.op,
             probe: &self.kind,
@@ -376,9 +367,10 @@ impl<'a> Session<'a> {
         Some(exchange)
     }
 
-    /// Whether the scan is stopping (Ctrl-C, a budget): probes should return.
+    /// Whether the scan is stopping (Ctrl-C, a budget) or the session was
+    /// rate limited: probes should return.
     pub fn stopping(&self) -> bool {
-        self.shared.stop.is_set()
+        self.limited || self.shared.stop.is_set()
     }
 
     /// Records a finding of this probe's check with `exchange` as the
@@ -578,6 +570,7 @@ async fn run_one(shared: &Shared, phase: &Phase, index: usize, probe: &'static A
         rng,
         sent: 0,
         reported: 0,
+        limited: false,
     };
     (probe.run)(&mut session).await;
 }

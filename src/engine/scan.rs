@@ -353,21 +353,18 @@ async fn work(shared: &Shared) {
 /// Sends one request with the scan's credentials, within the budgets and the
 /// pace, sending it again after a 429. `None` when the scan is stopping.
 pub(crate) async fn send(shared: &Shared, request: &Request) -> Option<Exchange> {
-    send_with(shared, request, &shared.options.credentials).await
+    send_with(
+        shared,
+        request,
+        &shared.options.credentials,
+        shared.options.retries_on_429,
+    )
+    .await
 }
 
-/// [`send`] with these credentials instead of the scan's.
+/// [`send`] with these credentials instead of the scan's, sent again at
+/// most `retries_on_429` times after a 429 (0: the 429 is the answer).
 pub(crate) async fn send_with(
-    shared: &Shared,
-    request: &Request,
-    credentials: &[Credential],
-) -> Option<Exchange> {
-    send_retrying(shared, request, credentials, shared.options.retries_on_429).await
-}
-
-/// [`send_with`], sending again at most `retries_on_429` times after a 429
-/// (0: a 429 is the answer, with no pause; for probes that look for it).
-pub(crate) async fn send_retrying(
     shared: &Shared,
     request: &Request,
     credentials: &[Credential],

@@ -21,12 +21,22 @@ use futures_util::future::BoxFuture;
 use crate::engine::Session;
 use crate::model::{Api, Operation};
 
+mod command;
+mod compare;
 mod cors;
 mod credentials;
 mod ignored_auth;
 mod jwt_forgery;
 mod login_rate_limit;
+mod mass_assignment;
+mod nosql;
 mod profile;
+mod resource;
+mod sqli;
+mod ssrf;
+mod template;
+mod timing;
+mod traversal;
 mod user_enumeration;
 mod xss;
 
@@ -50,11 +60,53 @@ pub struct ActiveProbe {
 }
 
 /// The injection probes, in the order they run on an operation.
-pub static INJECTION: &[ActiveProbe] = &[ActiveProbe {
-    check: "reflected_xss",
-    applies: xss::applies,
-    run: xss::run,
-}];
+pub static INJECTION: &[ActiveProbe] = &[
+    ActiveProbe {
+        check: "reflected_xss",
+        applies: xss::applies,
+        run: xss::run,
+    },
+    ActiveProbe {
+        check: "sql_injection",
+        applies: sqli::applies,
+        run: sqli::run,
+    },
+    ActiveProbe {
+        check: "command_injection",
+        applies: command::applies,
+        run: command::run,
+    },
+    ActiveProbe {
+        check: "path_traversal",
+        applies: traversal::applies,
+        run: traversal::run,
+    },
+    ActiveProbe {
+        check: "template_injection",
+        applies: template::applies,
+        run: template::run,
+    },
+    ActiveProbe {
+        check: "nosql_injection",
+        applies: nosql::applies,
+        run: nosql::run,
+    },
+    ActiveProbe {
+        check: "ssrf",
+        applies: ssrf::applies,
+        run: ssrf::run,
+    },
+    ActiveProbe {
+        check: "resource_consumption",
+        applies: resource::applies,
+        run: resource::run,
+    },
+    ActiveProbe {
+        check: "mass_assignment",
+        applies: mass_assignment::applies,
+        run: mass_assignment::run,
+    },
+];
 
 /// The authentication probes (CORS with credentials among them), in the
 /// order they run on an operation.

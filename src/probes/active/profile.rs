@@ -51,8 +51,18 @@ impl Profile {
     pub fn time_based_limit(self) -> u32 {
         match self {
             Profile::Quick => 0,
-            Profile::Standard => 12,
-            Profile::Aggressive => 200,
+            Profile::Standard => 256,
+            Profile::Aggressive => 4096,
+        }
+    }
+
+    /// The most slots of one operation a time-based oracle tries (each
+    /// trial is a few fast requests, a few seconds when the delay shows).
+    pub fn time_slots_per_operation(self) -> usize {
+        match self {
+            Profile::Quick => 0,
+            Profile::Standard => 3,
+            Profile::Aggressive => usize::MAX,
         }
     }
 

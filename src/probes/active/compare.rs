@@ -1,0 +1,111 @@
+//! Whether two responses differ materially: the differential oracles
+//! (boolean SQL injection, NoSQL operators) compare a true and a false
+//! condition, and two benign values, with it.
+
+use crate::engine::Exchange;
+
+/// What a comparison looks at: the status and the body with the values
+/// the request carried taken out (an echo of the input is not a difference).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Shape {
+    /// The status, or `None` for a transport failure.
+    pub(super) status: Option<u16>,
+    /// The body without the stripped values.
+    pub(super) body: String,
+}
+
+/// The shape of an exchange, with every text of `strip` (and its JSON- and
+/// HTML-escaped forms) removed from the body.
+pub(super) fn shape(exchange: &Exchange, strip: &[&str]) -> Shape {
+    let Some(r) = exchange.response() else {
+        return Shape {
+            status: None,
+            body: String::new(),
+        };
+    };
+    let mut body = r.text().into_owned();
+    let mut needles: Vec<String> = Vec::new();
+    for s in strip.iter().filter(|s| s.len() >= 2) {
+        needles.push((*s).to_owned());
+        if let Ok(json) = serde_json::to_string(s) {
+            needles.push(json.trim_matches('"').to_owned());
+        }
+        needles.push(
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#x27;"),
+        );
+        needles.push(s.replace('\'', "&#39;"));
+    }
+    needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    for n in &needles {
+        if !n.is_empty() {
+            body = body.replace(n.as_str(), "");
+        }
+    }
+    Shape {
+        status: Some(r.status),
+        body,
+    }
+}
+
+/// Whether two shapes differ materially: another status, or bodies whose
+/// lengths differ by more than 10% (and 16 bytes), or equal-length bodies
+/// that share less than 80% of their bytes position by position.
+pub(super) fn differs(a: &Shape, b: &Shape) -> bool {
+    if a.status != b.status {
+        return true;
+    }
+    let (la, lb) = (a.body.len(), b.body.len());
+    let longer = la.max(lb);
+    let gap = la.abs_diff(lb);
+    if gap > 16 && gap * 10 > longer {
+        return true;
+    }
+    if longer == 0 {
+        return false;
+    }
+    let same = a
+        .body
+        .bytes()
+        .zip(b.body.bytes())
+        .filter(|(x, y)| x == y)
+        .count();
+    // dynamic parts (times, ids) change a few bytes; another answer changes most
+    gap == 0 && longer > 32 && same * 10 < longer * 8
+}
+
+/// How far apart two shapes are, in bytes: the length difference, plus the
+/// bytes that differ position by position; `usize::MAX` for another status.
+pub(super) fn distance(a: &Shape, b: &Shape) -> usize {
+    if a.status != b.status {
+        return usize::MAX;
+    }
+    let mismatched = a
+        .body
+        .bytes()
+        .zip(b.body.bytes())
+        .filter(|(x, y)| x != y)
+        .count();
+    a.body.len().abs_diff(b.body.len()) + mismatched
+}
+
+/// Whether a true and a false condition stand apart from the noise: they
+/// differ materially, and by far more than the answers that should agree
+/// (two benign values, each condition repeated) differ among themselves.
+pub(super) fn stands_out(t: &Shape, f: &Shape, agreeing: &[(&Shape, &Shape)]) -> bool {
+    if !differs(t, f) {
+        return false;
+    }
+    let mut noise = 0usize;
+    for (a, b) in agreeing {
+        if differs(a, b) {
+            return false;
+        }
+        noise = noise.max(distance(a, b));
+    }
+    let gap = distance(t, f);
+    gap == usize::MAX || gap > noise.saturating_mul(4).saturating_add(16)
+}

@@ -1,0 +1,162 @@
+//! nosql_injection: operator objects ($ne, $regex, $gt) in place of a
+//! JSON body value (or `name[$ne]=` in a query), as a differential: a
+//! condition true for every record and one true for none must answer
+//! materially differently, each the same when repeated, while two benign
+//! values agree with each other.
+//!
+//! Operators from the MongoDB query language documentation.
+
+use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
+
+use super::Profile;
+use super::compare::{Shape, differs, shape, stands_out};
+use crate::checks::{Confidence, ProofItem, Verdict};
+use crate::engine::{Exchange, Session, ValueSlot};
+use crate::generate::Request;
+use crate::model::{Api, Operation};
+
+pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
+    !op.parameters.is_empty() || op.body.is_some()
+}
+
+/// A true-for-all and a true-for-none operator object.
+fn pairs(canary: &str, more: bool) -> Vec<(Value, Value)> {
+    let mut out = vec![
+        (json!({"$ne": canary}), json!({"$eq": canary})),
+        (
+            json!({"$regex": ".*"}),
+            json!({"$regex": format!("^{canary}$")}),
+        ),
+    ];
+    if more {
+        out.push((json!({"$gt": ""}), json!({"$gt": "\u{10ffff}"})));
+        out.push((json!({"$exists": true}), json!({"$exists": false})));
+    }
+    out
+}
+
+/// A request for an operator object in `slot`: the value itself in a JSON
+/// body, `name[$op]=value` in a query.
+fn request_for(s: &Session<'_>, slot: &ValueSlot, operator: &Value) -> Option<Request> {
+    match slot.parameter {
+        None => s.request_with(slot, operator.clone()),
+        Some(_) if slot.slot.location == "query" => {
+            let (op, v) = operator.as_object()?.iter().next()?;
+            let text = match v {
+                Value::String(t) => t.clone(),
+                other => other.to_string(),
+            };
+            let mut request = s.request_with(slot, Value::String(String::new()))?;
+            let enc = |t: &str| {
+                percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+            };
+            let name = enc(&slot.slot.name);
+            let kept: Vec<&str> = request
+                .query
+                .split('&')
+                .filter(|p| !p.is_empty() && p.split('=').next() != Some(name.as_str()))
+                .collect();
+            let mut query = kept.join("&");
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&format!("{name}%5B{}%5D={}", enc(op), enc(&text)));
+            request.query = query;
+            Some(request)
+        }
+        Some(_) => None,
+    }
+}
+
+pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
+    Box::pin(async move {
+        let slots: Vec<ValueSlot> = s
+            .string_slots()
+            .into_iter()
+            .filter(|slot| slot.parameter.is_none() || slot.slot.location == "query")
+            .collect();
+        for slot in slots {
+            if s.stopping() {
+                return;
+            }
+            if probe_slot(s, &slot).await.is_none() {
+                continue;
+            }
+        }
+    })
+}
+
+async fn send_shape(
+    s: &mut Session<'_>,
+    request: &Request,
+    strip: &[&str],
+) -> Option<(Exchange, Shape)> {
+    let e = s.send(request).await?;
+    let sh = shape(&e, strip);
+    Some((e, sh))
+}
+
+async fn probe_slot(s: &mut Session<'_>, slot: &ValueSlot) -> Option<()> {
+    let v = slot.value.as_str().unwrap_or("").to_owned();
+    let other = match s.benign(slot) {
+        Value::String(t) => t,
+        x => x.to_string(),
+    };
+    let base_req = s.request_with(slot, Value::String(v.clone()))?;
+    let other_req = s.request_with(slot, Value::String(other.clone()))?;
+    let (_, b1) = send_shape(s, &base_req, &[&v]).await?;
+    let (_, b2) = send_shape(s, &other_req, &[&other]).await?;
+    if b1.status.is_none() || differs(&b1, &b2) {
+        return None;
+    }
+    let canary = s.canary(12);
+    for (t, f) in pairs(&canary, s.profile().more_payloads()) {
+        let (Some(tr), Some(fr)) = (request_for(s, slot, &t), request_for(s, slot, &f)) else {
+            continue;
+        };
+        let (te, ts) = send_shape(s, &tr, &[&canary]).await?;
+        let (_, fs) = send_shape(s, &fr, &[&canary]).await?;
+        if ts.status.is_none() || fs.status.is_none() || !differs(&ts, &fs) {
+            continue;
+        }
+        // the always-true operator must not answer like a rejection of odd input
+        if ts.status.is_some_and(|c| c >= 400) {
+            continue;
+        }
+        let (_, ts2) = send_shape(s, &tr, &[&canary]).await?;
+        let (_, fs2) = send_shape(s, &fr, &[&canary]).await?;
+        if !stands_out(&ts, &fs, &[(&b1, &b2), (&ts, &ts2), (&fs, &fs2)]) {
+            continue;
+        }
+        // the true-for-none condition answers like a benign value that matches nothing
+        if differs(&fs, &b1) && differs(&fs, &b2) {
+            continue;
+        }
+        let code = |x: &Shape| x.status.map(|c| c.to_string()).unwrap_or_default();
+        let verdict = Verdict {
+            title: format!("NoSQL operator injection in {}", slot.label()),
+            evidence: format!(
+                "{t} answers {} ({} bytes), {f} answers {} ({} bytes), twice each; two benign values agree",
+                code(&ts),
+                ts.body.len(),
+                code(&fs),
+                fs.body.len()
+            ),
+            signature: format!("{} {}", slot.slot.location, slot.name()),
+            confidence: Confidence::Confirmed,
+            proof: vec![
+                ProofItem::new("slot", slot.label()),
+                ProofItem::new("payload", t.to_string()),
+                ProofItem::new("true_status", code(&ts)),
+                ProofItem::new("false_payload", f.to_string()),
+                ProofItem::new("false_status", code(&fs)),
+                ProofItem::new("benign_values", format!("{v:?}, {other:?}")),
+            ],
+        };
+        s.report(verdict, &te);
+        return Some(());
+    }
+    None
+}
