@@ -87,6 +87,17 @@ fn scan_demo(fixed: bool, profile: Profile) -> ScanResult {
 
 static FLAWED: LazyLock<ScanResult> = LazyLock::new(|| scan_demo(false, Profile::Standard));
 static FIXED: LazyLock<ScanResult> = LazyLock::new(|| scan_demo(true, Profile::Standard));
+static QUICK: LazyLock<ScanResult> = LazyLock::new(|| scan_demo(false, Profile::Quick));
+static AGGRESSIVE: LazyLock<ScanResult> = LazyLock::new(|| scan_demo(false, Profile::Aggressive));
+
+/// The (check, operation) pairs a scan found.
+fn found(result: &ScanResult) -> std::collections::BTreeSet<(String, String)> {
+    result
+        .findings
+        .iter()
+        .map(|f| (f.check.clone(), f.operation.id.clone()))
+        .collect()
+}
 
 fn listing(result: &ScanResult) -> Vec<String> {
     result
@@ -235,4 +246,54 @@ fn mass_assignment_of_the_role() {
 fn the_fixed_demo_gives_no_injection_finding() {
     assert!(FIXED.findings.is_empty(), "{:#?}", listing(&FIXED));
     assert!(FIXED.stats.active_requests > 0, "{:?}", FIXED.stats);
+}
+
+#[test]
+fn the_quick_profile_sends_no_time_based_probe() {
+    let quick = &*QUICK;
+    for f in &quick.findings {
+        let technique = f.proof.iter().find(|p| p.name == "technique");
+        assert!(
+            technique.is_none_or(|t| t.value != "time-based"),
+            "{}: {:?}",
+            f.check,
+            f.proof
+        );
+        assert!(!f.signature.starts_with("slow-input"), "{}", f.signature);
+    }
+    // the cheap oracles still find their flaws
+    let pairs = found(quick);
+    for (check, op) in [
+        ("sql_injection", "getProduct"),
+        ("command_injection", "ping"),
+        ("reflected_xss", "searchPage"),
+        ("ssrf", "testWebhook"),
+    ] {
+        assert!(
+            pairs.contains(&(check.to_owned(), op.to_owned())),
+            "{check} {op}: {pairs:?}"
+        );
+    }
+    assert!(
+        quick.stats.active_requests < FLAWED.stats.active_requests,
+        "quick {} vs standard {}",
+        quick.stats.active_requests,
+        FLAWED.stats.active_requests
+    );
+}
+
+#[test]
+fn the_aggressive_profile_finds_all_standard_finds_with_more_requests() {
+    let aggressive = &*AGGRESSIVE;
+    let (more, standard) = (found(aggressive), found(&FLAWED));
+    assert!(
+        standard.is_subset(&more),
+        "standard {standard:?}, aggressive {more:?}"
+    );
+    assert!(
+        aggressive.stats.active_requests > FLAWED.stats.active_requests,
+        "aggressive {} vs standard {}",
+        aggressive.stats.active_requests,
+        FLAWED.stats.active_requests
+    );
 }

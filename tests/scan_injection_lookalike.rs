@@ -3,7 +3,9 @@
 //! payload, an error page quoting SQL errors in prose, a slow but constant
 //! endpoint, a body that changes on every call, a webhook that only queues,
 //! a sign-up that ignores extra fields) give no finding; blind flaws that
-//! only timing shows (a PostgreSQL sleep, a shell sleep) are found.
+//! only timing or a differential shows (a PostgreSQL sleep, a shell sleep,
+//! a real SQLite query that answers rows or none, and one whose answer never
+//! changes) are found.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,6 +104,30 @@ paths:
       operationId: blindSql
       parameters: [{ name: q, in: query, required: true, schema: { type: string } }]
       responses: { '200': { description: ok } }
+  /lookup:
+    get:
+      operationId: lookup
+      parameters: [{ name: name, in: query, required: true, schema: { type: string } }]
+      responses: { '200': { description: ok } }
+  /exists:
+    get:
+      operationId: exists
+      parameters: [{ name: name, in: query, required: true, schema: { type: string } }]
+      responses: { '200': { description: ok } }
+  /accounts:
+    post:
+      operationId: createAccount
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { type: object, required: [name], properties: { name: { type: string } } }
+      responses: { '201': { description: created } }
+  /accounts/{id}:
+    get:
+      operationId: getAccount
+      parameters: [{ name: id, in: path, required: true, schema: { type: integer } }]
+      responses: { '200': { description: ok } }
   /blindping:
     post:
       operationId: blindPing
@@ -113,10 +139,39 @@ paths:
       responses: { '200': { description: ok } }
 "#;
 
-#[derive(Default)]
 struct Counts {
     by_route: std::sync::Mutex<HashMap<&'static str, u64>>,
     calls: AtomicU64,
+    /// Accounts as posted, every field kept (the mass assignment flaw).
+    accounts: std::sync::Mutex<Vec<Value>>,
+    /// A real SQLite database queried with string-built SQL.
+    db: std::sync::Mutex<rusqlite::Connection>,
+}
+
+impl Counts {
+    fn new() -> Counts {
+        let db = rusqlite::Connection::open_in_memory().expect("an in-memory database");
+        db.execute_batch(
+            "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ann'), ('ben'), ('cid');",
+        )
+        .expect("seeded");
+        Counts {
+            by_route: Default::default(),
+            calls: AtomicU64::new(0),
+            accounts: Default::default(),
+            db: std::sync::Mutex::new(db),
+        }
+    }
+
+    /// The names a string-built query returns; none when it fails (errors are never shown).
+    fn names(&self, sql: &str) -> Vec<String> {
+        let Ok(db) = self.db.lock() else {
+            return Vec::new();
+        };
+        db.prepare(sql)
+            .and_then(|mut st| st.query_map([], |row| row.get::<_, String>(0))?.collect())
+            .unwrap_or_default()
+    }
 }
 
 impl Counts {
@@ -276,6 +331,56 @@ fn router(counts: Arc<Counts>) -> Router {
                 axum::Json(json!({"ok": true})).into_response()
             }),
         )
+        .route(
+            "/lookup",
+            get(|State(c): Shared, Query(p): Params| async move {
+                c.hit("lookup");
+                let sql = format!("SELECT name FROM users WHERE name = '{}'", q(&p, "name"));
+                let names = tokio::task::spawn_blocking(move || c.names(&sql)).await.unwrap_or_default();
+                axum::Json(json!({"users": names})).into_response()
+            }),
+        )
+        .route(
+            "/exists",
+            get(|State(c): Shared, Query(p): Params| async move {
+                c.hit("exists");
+                let sql = format!("SELECT name FROM users WHERE name = '{}'", q(&p, "name"));
+                // the answer never depends on the query: only its time can
+                let _ = tokio::task::spawn_blocking(move || c.names(&sql)).await;
+                axum::Json(json!({"ok": true})).into_response()
+            }),
+        )
+        .route(
+            "/accounts",
+            post(|State(c): Shared, body: Bytes| async move {
+                c.hit("accounts");
+                let Ok(mut account @ Value::Object(_)) = serde_json::from_slice::<Value>(&body) else {
+                    return StatusCode::BAD_REQUEST.into_response();
+                };
+                let Ok(mut list) = c.accounts.lock() else {
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                };
+                let id = list.len() + 1;
+                if account.get("role").is_none() {
+                    account["role"] = json!("user");
+                }
+                account["id"] = json!(id);
+                list.push(account);
+                // only the id comes back: the role shows in a later read
+                (StatusCode::CREATED, axum::Json(json!({"id": id}))).into_response()
+            }),
+        )
+        .route(
+            "/accounts/{id}",
+            get(|State(c): Shared, Path(id): Path<usize>| async move {
+                c.hit("account");
+                let found = c.accounts.lock().ok().and_then(|l| l.get(id.wrapping_sub(1)).cloned());
+                match found {
+                    Some(a) => axum::Json(a).into_response(),
+                    None => StatusCode::NOT_FOUND.into_response(),
+                }
+            }),
+        )
         .with_state(counts)
 }
 
@@ -290,7 +395,7 @@ fn scan() -> Outcome {
         .build()
         .expect("a runtime");
     runtime.block_on(async {
-        let counts = Arc::new(Counts::default());
+        let counts = Arc::new(Counts::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -478,4 +583,67 @@ fn a_blind_shell_sleep_is_found_by_timing() {
         .filter_map(|t| t.parse().ok())
         .collect();
     assert!(delayed.iter().all(|&ms| ms >= 1800), "{delayed:?}");
+}
+
+#[test]
+fn a_blind_sqlite_query_is_found_by_true_and_false_conditions() {
+    let hits = findings_on("lookup");
+    let f = hits
+        .iter()
+        .find(|f| f.check == "sql_injection")
+        .unwrap_or_else(|| panic!("no sql_injection on /lookup: {:?}", OUTCOME.result.findings));
+    assert_eq!(proof(f, "technique"), "boolean-based");
+    assert!(proof(f, "payload").contains(" OR "), "{:?}", f.proof);
+    let body = &f.response.as_ref().expect("a response").body;
+    assert!(body.contains("ann") && body.contains("cid"), "{body}");
+}
+
+#[test]
+fn a_sqlite_query_whose_answer_never_changes_is_found_by_a_heavy_expression() {
+    let hits = findings_on("exists");
+    let f = hits
+        .iter()
+        .find(|f| f.check == "sql_injection")
+        .unwrap_or_else(|| panic!("no sql_injection on /exists: {:?}", OUTCOME.result.findings));
+    assert_eq!(proof(f, "technique"), "time-based");
+    assert_eq!(proof(f, "database"), "SQLite");
+    assert!(proof(f, "payload").contains("RANDOMBLOB("));
+}
+
+#[test]
+fn a_role_stored_and_shown_only_by_a_later_read_is_mass_assignment() {
+    let hits = findings_on("createAccount");
+    let f = hits
+        .iter()
+        .find(|f| f.check == "mass_assignment")
+        .unwrap_or_else(|| {
+            panic!(
+                "no mass_assignment on /accounts: {:?}",
+                OUTCOME.result.findings
+            )
+        });
+    assert!(
+        proof(f, "seen_in").starts_with("a later read"),
+        "{:?}",
+        f.proof
+    );
+    assert!(
+        proof(f, "property").split(", ").any(|p| p == "role"),
+        "{:?}",
+        f.proof
+    );
+    assert!(
+        proof(f, "without_it").contains("role: \"user\""),
+        "{:?}",
+        f.proof
+    );
+    assert_eq!(hits.len(), 1, "one finding for all the properties");
+    assert_eq!(f.request.method, "GET");
+    assert!(
+        f.response
+            .as_ref()
+            .expect("a response")
+            .body
+            .contains("\"role\":\"admin\"")
+    );
 }

@@ -98,9 +98,16 @@ impl Observer for Progress {
             Event::OperationStarted { .. } => {
                 self.operations_started.fetch_add(1, Ordering::Relaxed);
             }
-            Event::Exchange { .. } => {
+            Event::Exchange { probe, .. } => {
                 let n = self.exchanges.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(bar) = &self.bar {
+                    // the active phase follows the planned probes, which the bar counts
+                    if let apiprobe::probes::ProbeKind::Active(check) = probe {
+                        if n.is_multiple_of(16) {
+                            bar.set_message(format!("active probes: {check}"));
+                        }
+                        return;
+                    }
                     bar.inc(1);
                     if n.is_multiple_of(64) {
                         bar.set_message(self.message());

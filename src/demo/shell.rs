@@ -163,3 +163,18 @@ pub(crate) fn run(host: &str) -> Outcome {
     }
     Outcome { output, sleep }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echo_expands_arithmetic_like_sh() {
+        let out = run("localhost; echo ab$((6*7)) $((2+3)) $((x*y))");
+        assert!(
+            out.output.lines().any(|l| l == "ab42 5 $((x*y))"),
+            "{}",
+            out.output
+        );
+    }
+}

@@ -109,3 +109,43 @@ pub(super) fn stands_out(t: &Shape, f: &Shape, agreeing: &[(&Shape, &Shape)]) ->
     let gap = distance(t, f);
     gap == usize::MAX || gap > noise.saturating_mul(4).saturating_add(16)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(status: u16, body: &str) -> Shape {
+        Shape {
+            status: Some(status),
+            body: body.to_owned(),
+        }
+    }
+
+    #[test]
+    fn another_status_or_a_much_longer_body_differs() {
+        assert!(differs(&sh(200, "[]"), &sh(404, "[]")));
+        assert!(differs(&sh(200, "[]"), &sh(200, &"x".repeat(200))));
+        // a timestamp that changes a few bytes does not
+        let a = r#"{"items":[1,2,3],"at":"2024-05-01T09:00:00Z"}"#;
+        let b = r#"{"items":[1,2,3],"at":"2024-05-01T09:00:07Z"}"#;
+        assert!(!differs(&sh(200, a), &sh(200, b)));
+    }
+
+    #[test]
+    fn a_gap_must_stand_out_from_the_noise() {
+        let (t, f) = (sh(200, &"row,".repeat(50)), sh(200, "[]"));
+        let quiet = sh(200, "[]");
+        assert!(stands_out(&t, &f, &[(&quiet, &quiet), (&t, &t), (&f, &f)]));
+        // repeats that wander by nearly as much as the gap prove nothing
+        // (80 bytes apart in 1,000: close enough to agree, too far to trust a 200-byte gap)
+        let (wander_a, wander_b) = (sh(200, &"row,".repeat(250)), sh(200, &"row,".repeat(270)));
+        assert!(!differs(&wander_a, &wander_b));
+        assert!(!stands_out(
+            &t,
+            &f,
+            &[(&wander_a, &wander_b), (&t, &t), (&f, &f)]
+        ));
+        // benign values that disagree prove nothing
+        assert!(!stands_out(&t, &f, &[(&quiet, &sh(500, "")), (&t, &t)]));
+    }
+}

@@ -1,16 +1,19 @@
 //! mass_assignment: privileged properties the request schema does not
 //! declare (role, is_admin, permissions, verified, balance, owner ids,
 //! price) are added to a write operation's JSON object body; a finding when
-//! the server accepts the request and answers with the injected value,
-//! while the same request without it answers with another value (or none).
+//! the server accepts the request and answers with the injected value (in
+//! its response, or in a later read of the created resource through
+//! `GET {path}/{id}`), while the same request without it shows another
+//! value (or none).
 
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value, json};
 
 use super::Profile;
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::Session;
-use crate::model::{Api, Method, Operation};
+use crate::engine::{Exchange, Session};
+use crate::generate::Request;
+use crate::model::{Api, Method, Operation, ParameterLocation};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     matches!(op.method, Method::Post | Method::Put | Method::Patch)
@@ -112,36 +115,138 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
             .response()
             .and_then(|c| serde_json::from_slice::<Value>(&c.body).ok())
             .unwrap_or(Value::Null);
-        let Some(answer) = described(&body) else {
-            return;
+        let answer = described(&body).cloned().unwrap_or_default();
+        let before = described(&control_body).cloned();
+        let mut read = None;
+        let mut control_read = None;
+        if extras.iter().all(|(k, v)| answer.get(*k) != Some(v)) {
+            // not in the response: read the created resource back, when the API has a read
+            let Some(reader) = read_path(s.api(), op) else {
+                return;
+            };
+            let Some(exchange) = read_back(s, &reader, &answer).await else {
+                return;
+            };
+            if let Some(c) = &before {
+                control_read = read_back(s, &reader, c).await;
+            }
+            read = Some(exchange);
+        }
+        let read_body = read
+            .as_ref()
+            .and_then(|e| e.response())
+            .filter(|r| (200..300).contains(&r.status))
+            .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok());
+        let shown = match &read_body {
+            Some(b) => described(b).cloned().unwrap_or_default(),
+            None => answer.clone(),
         };
-        let before = described(&control_body);
+        let before = match &control_read {
+            Some(e) => e
+                .response()
+                .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok())
+                .and_then(|b| described(&b).cloned()),
+            None => before,
+        };
+        let mut accepted: Vec<(&str, &Value, String)> = Vec::new();
         for (k, v) in &extras {
-            if answer.get(*k) != Some(v) {
+            if shown.get(*k) != Some(v) {
                 continue;
             }
-            let was = before.and_then(|m| m.get(*k));
+            let was = before.as_ref().and_then(|m| m.get(*k));
             if was == Some(v) {
                 continue;
             }
             let was_text = was
                 .map(Value::to_string)
                 .unwrap_or_else(|| "nothing".into());
-            let verdict = Verdict {
-                title: format!("Mass assignment: the undeclared property {k:?} is accepted"),
-                evidence: format!(
-                    "sent {k}={v}, the response has {k}={v}; without it the response had {was_text}"
-                ),
-                signature: format!("property {k}"),
-                confidence: Confidence::Confirmed,
-                proof: vec![
-                    ProofItem::new("property", *k),
-                    ProofItem::new("payload", format!("{k}={v}")),
-                    ProofItem::new("response_value", v.to_string()),
-                    ProofItem::new("without_it", was_text),
-                ],
-            };
-            s.report(verdict, &exchange);
+            accepted.push((k, v, was_text));
         }
+        if accepted.is_empty() {
+            return;
+        }
+        let (place, proof_exchange) = match &read {
+            Some(e) if read_body.is_some() => (format!("a later read ({})", e.request.url), e),
+            _ => ("the response".to_owned(), &exchange),
+        };
+        let names: Vec<&str> = accepted.iter().map(|(k, _, _)| *k).collect();
+        let sent: Vec<String> = accepted
+            .iter()
+            .map(|(k, v, _)| format!("{k}={v}"))
+            .collect();
+        let without: Vec<String> = accepted
+            .iter()
+            .map(|(k, _, w)| format!("{k}: {w}"))
+            .collect();
+        let mut proof = vec![
+            ProofItem::new("property", names.join(", ")),
+            ProofItem::new("payload", sent.join(", ")),
+            ProofItem::new("seen_in", place.clone()),
+            ProofItem::new("without_it", without.join(", ")),
+        ];
+        if let [(_, v, _)] = accepted.as_slice() {
+            proof.push(ProofItem::new("response_value", v.to_string()));
+        }
+        let verdict = Verdict {
+            title: format!(
+                "Mass assignment: undeclared privileged properties are accepted ({})",
+                names.join(", ")
+            ),
+            evidence: format!(
+                "sent {}; {place} shows them; without them: {}",
+                sent.join(", "),
+                without.join(", ")
+            ),
+            signature: format!("property {}", names.join(",")),
+            confidence: Confidence::Confirmed,
+            proof,
+        };
+        s.report(verdict, proof_exchange);
     })
+}
+
+/// The path of a read of what `op` creates: a GET on `{op.path}/{param}`
+/// with that one path parameter, and the parameter's name.
+fn read_path(api: &Api, op: &Operation) -> Option<(String, String)> {
+    let prefix = format!("{}/", op.path.trim_end_matches('/'));
+    api.operations.iter().find_map(|o| {
+        if o.method != Method::Get {
+            return None;
+        }
+        let rest = o.path.strip_prefix(&prefix)?;
+        let name = rest.strip_prefix('{')?.strip_suffix('}')?;
+        if name.contains(['/', '{', '}']) {
+            return None;
+        }
+        let declared = o
+            .parameters
+            .iter()
+            .any(|p| p.location == ParameterLocation::Path && p.name == name);
+        declared.then(|| (prefix.clone(), name.to_owned()))
+    })
+}
+
+/// Reads back the resource an answer describes (by its `id`, or the read's
+/// parameter name).
+async fn read_back(
+    s: &mut Session<'_>,
+    (prefix, name): &(String, String),
+    answer: &Map<String, Value>,
+) -> Option<Exchange> {
+    let id = answer.get(name.as_str()).or_else(|| answer.get("id"))?;
+    let id = match id {
+        Value::String(t) => t.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let encoded =
+        percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let request = Request {
+        method: Method::Get,
+        path: format!("{prefix}{encoded}"),
+        query: String::new(),
+        headers: Vec::new(),
+        body: None,
+    };
+    s.send(&request).await
 }

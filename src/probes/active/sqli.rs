@@ -6,7 +6,10 @@
 //!   differently, each the same when repeated, while two benign values agree;
 //! - time-based: a sleep (MySQL, PostgreSQL, SQL Server) or a heavy
 //!   expression (SQLite) delays the answer, confirmed by repetition against
-//!   a zero-delay control.
+//!   a zero-delay control. The delay sits in an uncorrelated subquery
+//!   behind OR (run once, whatever the rows; never short-circuited by a
+//!   value that matches nothing) and the condition stays false, so the
+//!   query's answer does not change.
 //!
 //! Payloads written for apiprobe from the engines' documented functions
 //! (SLEEP, pg_sleep, WAITFOR DELAY, randomblob).
@@ -156,18 +159,22 @@ async fn boolean_based(s: &mut Session<'_>, slot: &ValueSlot) -> bool {
     let v = text_of(&slot.value);
     let a = s.number(100, 999);
     let b = a + 1;
-    let mut pairs = vec![
-        (
-            format!("{v}' AND '{a}'='{a}"),
-            format!("{v}' AND '{a}'='{b}"),
-        ),
-        (format!("{v}' OR '{a}'='{a}"), format!("{v}' OR '{a}'='{b}")),
-    ];
+    // an always-true OR selects every row: never on an operation that writes or deletes
+    let reads = crate::probes::is_read_only(s.operation().method);
+    let mut pairs = vec![(
+        format!("{v}' AND '{a}'='{a}"),
+        format!("{v}' AND '{a}'='{b}"),
+    )];
+    if reads {
+        pairs.push((format!("{v}' OR '{a}'='{a}"), format!("{v}' OR '{a}'='{b}")));
+    }
     if slot.value.is_number() || s.profile().more_payloads() {
         pairs.push((format!("{v} AND {a}={a}"), format!("{v} AND {a}={b}")));
-        pairs.push((format!("{v} OR {a}={a}"), format!("{v} OR {a}={b}")));
+        if reads {
+            pairs.push((format!("{v} OR {a}={a}"), format!("{v} OR {a}={b}")));
+        }
     }
-    if s.profile().more_payloads() {
+    if reads && s.profile().more_payloads() {
         pairs.push((
             format!("{v}\" OR \"{a}\"=\"{a}"),
             format!("{v}\" OR \"{a}\"=\"{b}"),
@@ -269,8 +276,8 @@ fn timed_payloads(v: &str, delay: Duration, more: bool) -> Vec<Timed> {
     let mut out = vec![
         Timed {
             engine: "MySQL",
-            delayed: format!("{v}' AND SLEEP({secs}) AND '1'='1"),
-            control: format!("{v}' AND SLEEP(0) AND '1'='1"),
+            delayed: format!("{v}' OR (SELECT 0 FROM (SELECT SLEEP({secs}))x)=1 OR '1'='2"),
+            control: format!("{v}' OR (SELECT 0 FROM (SELECT SLEEP(0))x)=1 OR '1'='2"),
             expect: sleep,
         },
         Timed {
@@ -289,9 +296,11 @@ fn timed_payloads(v: &str, delay: Duration, more: bool) -> Vec<Timed> {
             // no sleep in SQLite: a large random blob turned to hex and matched
             engine: "SQLite",
             delayed: format!(
-                "{v}' AND 1=LIKE('ABCDEFG',UPPER(HEX(RANDOMBLOB(60000000)))) AND '1'='1"
+                "{v}' OR 1=(SELECT LIKE('ABCDEFG',UPPER(HEX(RANDOMBLOB(60000000))))) OR '1'='2"
             ),
-            control: format!("{v}' AND 1=LIKE('ABCDEFG',UPPER(HEX(RANDOMBLOB(1)))) AND '1'='1"),
+            control: format!(
+                "{v}' OR 1=(SELECT LIKE('ABCDEFG',UPPER(HEX(RANDOMBLOB(1))))) OR '1'='2"
+            ),
             expect: Expect {
                 at_least: Duration::from_millis(300),
                 gap: Duration::from_millis(250),
@@ -302,8 +311,8 @@ fn timed_payloads(v: &str, delay: Duration, more: bool) -> Vec<Timed> {
     if more {
         out.push(Timed {
             engine: "MySQL",
-            delayed: format!("{v} AND SLEEP({secs})"),
-            control: format!("{v} AND SLEEP(0)"),
+            delayed: format!("{v} OR (SELECT 0 FROM (SELECT SLEEP({secs}))x)=1"),
+            control: format!("{v} OR (SELECT 0 FROM (SELECT SLEEP(0))x)=1"),
             expect: sleep,
         });
         out.push(Timed {
