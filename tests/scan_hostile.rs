@@ -438,8 +438,10 @@ async fn scan(url: String, client: ClientOptions, positive: u32, stop: Stop) -> 
         .load_str(SPEC, "hostile.yaml")
         .expect("the spec loads");
     assert_eq!(api.operations.len(), 1, "the spec has one operation");
+    // every check but the CORS probe, whose two extra requests an operation
+    // would blur the request counts these tests assert
     let judge = Arc::new(Judge::new(
-        select(&[], &[]).expect("every check"),
+        select(&[], &["cors_misconfiguration".to_owned()]).expect("every check"),
         Settings::default(),
     ));
     let scan = Scan {

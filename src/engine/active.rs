@@ -18,7 +18,7 @@ use super::event::Event;
 use super::exchange::Exchange;
 use super::identity::NamedIdentity;
 use super::login::Account;
-use super::scan::{Shared, send_retrying, send_with, with_operation_headers};
+use super::scan::{Shared, send_with, with_operation_headers};
 use crate::checks::{Finding, Scope, Verdict, fingerprint};
 use crate::generate::{
     Case, CaseGenerator, Direction, Intent, Options, Request, Seeded, Slot, Source, Values,
@@ -381,29 +381,6 @@ impl<'a> Session<'a> {
         if exchange.response().is_some_and(|r| r.status == 429) {
             self.limited = true;
         }
-        self.shared.observer.on_event(&Event::Exchange {
-            operation: self.op,
-            probe: &self.kind,
-            exchange: &exchange,
-        });
-        Some(exchange)
-    }
-
-    /// [`send_as`](Self::send_as), but a 429 is the answer (no pause, no
-    /// retry): for probes that look for rate limits.
-    pub async fn send_once(&mut self, request: &Request, identity: &Identity) -> Option<Exchange> {
-        if self.sent >= SESSION_REQUESTS || self.shared.stop.is_set() {
-            return None;
-        }
-        self.sent += 1;
-        self.phase.requests.fetch_add(1, Ordering::Relaxed);
-        let credentials: &[Credential] = match identity {
-            Identity::Scan => &self.shared.options.credentials,
-            Identity::Anonymous => &[],
-            Identity::With(c) => c,
-        };
-        let request = &with_operation_headers(self.shared, self.index, request);
-        let exchange = send_retrying(self.shared, request, credentials, 0).await?;
         self.shared.observer.on_event(&Event::Exchange {
             operation: self.op,
             probe: &self.kind,

@@ -407,17 +407,6 @@ pub(crate) async fn send_with(
     credentials: &[Credential],
     retries_on_429: u32,
 ) -> Option<Exchange> {
-    send_retrying(shared, request, credentials, retries_on_429).await
-}
-
-/// [`send_with`], sending again at most `retries_on_429` times after a 429
-/// (0: a 429 is the answer, with no pause; for probes that look for it).
-pub(crate) async fn send_retrying(
-    shared: &Shared,
-    request: &Request,
-    credentials: &[Credential],
-    retries_on_429: u32,
-) -> Option<Exchange> {
     let mut request = request.clone();
     auth::apply(credentials, &mut request);
     let url = join(&shared.options.base_url, &request);

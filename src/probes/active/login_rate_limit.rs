@@ -53,7 +53,7 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
             };
             request.path.clone_from(&base.path);
             request.query.clone_from(&base.query);
-            let Some(exchange) = s.send_once(&request, &Identity::Scan).await else {
+            let Some(exchange) = s.send_as(&request, &Identity::Scan).await else {
                 return;
             };
             let Some(response) = exchange.response() else {
