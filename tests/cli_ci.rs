@@ -548,3 +548,41 @@ fn a_wrong_identity_table_is_a_usage_error_naming_it() {
     assert!(text(&out).contains("[identities.carol]"), "{}", text(&out));
     assert!(text(&out).contains("exactly one of"), "{}", text(&out));
 }
+
+#[test]
+fn an_operation_the_config_marks_privileged_is_judged_by_bfla() {
+    // GET /users is not an admin operation in the spec; the file says it is,
+    // and every signed-in user may read it: bfla for bob
+    let demo = Demo::start(false);
+    let dir = fresh_dir("privileged");
+    std::fs::write(
+        dir.join("apiprobe.toml"),
+        "[identities.bob]\nrole = \"user\"\nlogin = \"bob:builder\"\n\
+         [operations.listUsers]\nprivileged = true\n",
+    )
+    .expect("config");
+    let report = dir.join("r.json");
+    let out = apiprobe_in(
+        &dir,
+        &[
+            "scan",
+            &spec(),
+            "--url",
+            &demo.url(),
+            "--checks",
+            "bfla",
+            "--quiet",
+            "--report",
+            &format!("json:{}", report.display()),
+        ],
+    );
+    let r = read_report(&report);
+    let ops: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.check == "bfla")
+        .map(|f| f.operation.id.as_str())
+        .collect();
+    assert!(ops.contains(&"listUsers"), "{ops:?}: {}", text(&out));
+    assert!(ops.contains(&"getAuditLog"), "{ops:?}");
+}

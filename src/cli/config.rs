@@ -135,6 +135,10 @@ pub struct OperationOverride {
     /// Statuses the operation may answer although the spec does not list them.
     #[serde(default)]
     pub expected_statuses: Vec<u16>,
+    /// The operation is reserved to a privileged role (for `bfla`), as if
+    /// the spec marked it `x-admin-only`.
+    #[serde(default)]
+    pub privileged: bool,
 }
 
 /// One `[identities.NAME]` table: a role and exactly one way to sign in.
@@ -594,6 +598,19 @@ impl Config {
     pub fn declare_expected_statuses(&self, api: &mut Api) {
         if self.options.operations.is_none() {
             return;
+        }
+        // `privileged = true` marks the operation as the spec's x-admin-only would
+        let privileged: Vec<usize> = (0..api.operations.len())
+            .filter(|&i| {
+                let op = &api.operations[i];
+                self.override_for(&op.id, op.method.as_str(), &op.path)
+                    .is_some_and(|o| o.privileged)
+            })
+            .collect();
+        for i in privileged {
+            api.operations[i]
+                .extensions
+                .insert("x-admin-only".to_owned(), serde_json::Value::Bool(true));
         }
         let wanted: Vec<(usize, Vec<u16>)> = api
             .operations
