@@ -366,27 +366,53 @@ impl<'a> Session<'a> {
     /// (a session does not wait out rate limits: the 429 exchange itself is
     /// returned once, and the session ends).
     pub async fn send_as(&mut self, request: &Request, identity: &Identity) -> Option<Exchange> {
-        if self.sent >= SESSION_REQUESTS || self.limited || self.shared.stop.is_set() {
+        if self.limited {
+            return None;
+        }
+        let exchange = self.dispatch(self.index, request, identity).await?;
+        if exchange.response().is_some_and(|r| r.status == 429) {
+            self.limited = true;
+        }
+        Some(exchange)
+    }
+
+    /// The one sending step of a session: the session's cap, the per-operation
+    /// headers, the scan's sending path, and the exchange as an event of
+    /// `operation`.
+    async fn dispatch(
+        &mut self,
+        operation: usize,
+        request: &Request,
+        identity: &Identity,
+    ) -> Option<Exchange> {
+        let shared = self.shared;
+        let op = shared.api.operations.get(operation)?;
+        if self.sent >= SESSION_REQUESTS || shared.stop.is_set() {
             return None;
         }
         self.sent += 1;
         self.phase.requests.fetch_add(1, Ordering::Relaxed);
-        let credentials: &[Credential] = match identity {
-            Identity::Scan => &self.shared.options.credentials,
-            Identity::Anonymous => &[],
-            Identity::With(c) => c,
-        };
-        let request = &with_operation_headers(self.shared, self.index, request);
-        let exchange = send_with(self.shared, request, credentials, 0).await?;
-        if exchange.response().is_some_and(|r| r.status == 429) {
-            self.limited = true;
-        }
-        self.shared.observer.on_event(&Event::Exchange {
-            operation: self.op,
+        let request = &with_operation_headers(shared, operation, request);
+        let exchange = send_with(shared, request, self.credentials_of(identity), 0).await?;
+        shared.observer.on_event(&Event::Exchange {
+            operation: op,
             probe: &self.kind,
             exchange: &exchange,
         });
         Some(exchange)
+    }
+
+    /// The credentials `identity` stands for.
+    fn credentials_of<'i>(&self, identity: &'i Identity) -> &'i [Credential]
+    where
+        'a: 'i,
+    {
+        let shared: &'a Shared = self.shared;
+        match identity {
+            Identity::Scan => &shared.options.credentials,
+            Identity::Anonymous => &[],
+            Identity::With(c) => c,
+        }
     }
 
     /// Whether the scan is stopping (Ctrl-C, a budget) or the session was
@@ -457,36 +483,13 @@ impl<'a> Session<'a> {
         request: &Request,
         identity: &Identity,
     ) -> Option<Exchange> {
-        let shared = self.shared;
-        let op = shared.api.operations.get(operation)?;
-        if self.sent >= SESSION_REQUESTS || shared.stop.is_set() {
-            return None;
-        }
-        self.sent += 1;
-        self.phase.requests.fetch_add(1, Ordering::Relaxed);
-        let credentials: &[Credential] = match identity {
-            Identity::Scan => &shared.options.credentials,
-            Identity::Anonymous => &[],
-            Identity::With(c) => c,
-        };
-        let request = &with_operation_headers(shared, operation, request);
-        let exchange = send_with(shared, request, credentials, 0).await?;
-        shared.observer.on_event(&Event::Exchange {
-            operation: op,
-            probe: &self.kind,
-            exchange: &exchange,
-        });
-        Some(exchange)
+        self.dispatch(operation, request, identity).await
     }
 
     /// Remembers a resource the session created: `delete` (sent as
     /// `identity`) removes it when the scan ends, unless `--no-cleanup`.
     pub fn created(&self, delete: Request, identity: &Identity) {
-        let credentials = match identity {
-            Identity::Scan => self.shared.options.credentials.clone(),
-            Identity::Anonymous => Vec::new(),
-            Identity::With(c) => c.clone(),
-        };
+        let credentials = self.credentials_of(identity).to_vec();
         if let Ok(mut list) = self.phase.created.lock() {
             list.push(Created {
                 delete,

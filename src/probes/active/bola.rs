@@ -7,9 +7,7 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use super::Profile;
-use super::sequence::{
-    self, ok, others, own_index, owner, provision, reader, request_on, status, step,
-};
+use super::sequence::{self, ok, others, owner, provision, reader, request_on, status, step};
 use crate::checks::{Confidence, ProofItem, Verdict};
 use crate::engine::Session;
 use crate::model::{Api, Method, Operation};
@@ -24,7 +22,7 @@ pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
 
 pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
     Box::pin(async move {
-        let Some(me) = own_index(s) else { return };
+        let me = s.index();
         let Some((owner_id, owner_name)) = owner(s) else {
             return;
         };

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::Profile;
 use super::bfla::is_privileged_operation;
-use super::sequence::{ok, own_index, status, step};
+use super::sequence::{ok, status, step};
 use crate::checks::{ProofItem, Verdict};
 use crate::engine::{Account, Credential, Identity, Session, is_privileged_role, login_request};
 use crate::model::{Api, Method, Operation};
@@ -88,7 +88,7 @@ pub(super) fn applies(api: &Api, op: &Operation, _: Profile) -> bool {
 pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
     Box::pin(async move {
         let api = s.api();
-        let Some(me) = own_index(s) else { return };
+        let me = s.index();
         let Some((user_field, password_field)) = registration_fields(api, s.operation()) else {
             return;
         };

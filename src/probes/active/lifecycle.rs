@@ -7,7 +7,7 @@
 use futures_util::future::BoxFuture;
 
 use super::Profile;
-use super::sequence::{self, ok, own_index, owner, provision, reader, request_on, status, step};
+use super::sequence::{self, ok, owner, provision, reader, request_on, status, step};
 use crate::checks::{ProofItem, Verdict};
 use crate::engine::Session;
 use crate::model::{Api, Method, Operation};
@@ -21,7 +21,7 @@ pub(super) fn applies_availability(_: &Api, op: &Operation, _: Profile) -> bool 
 
 pub(super) fn availability<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
     Box::pin(async move {
-        let Some(me) = own_index(s) else { return };
+        let me = s.index();
         if !sequence::creatable(s, me) {
             return;
         }
@@ -88,7 +88,7 @@ pub(super) fn applies_use_after_free(api: &Api, op: &Operation, _: Profile) -> b
 
 pub(super) fn use_after_free<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
     Box::pin(async move {
-        let Some(me) = own_index(s) else { return };
+        let me = s.index();
         let Some(read_op) = reader(s.api(), s.operation()) else {
             return;
         };

@@ -78,11 +78,6 @@ fn creators<'a>(
         })
 }
 
-/// The index of the session's own operation.
-pub(super) fn own_index(s: &Session<'_>) -> Option<usize> {
-    Some(s.index())
-}
-
 /// Creates, as `identity`, a resource for every path parameter of
 /// operation `consumer`, and returns its values with the ids in place.
 /// `None` when a producer fails or its answer holds no id.
