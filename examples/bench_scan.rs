@@ -38,6 +38,10 @@ use apiprobe::spec::Loader;
 use clap::Parser;
 use serde_json::{Value, json};
 
+/// The allocator the apiprobe binary uses, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Scan throughput against a loopback server, beside wrk.
 #[derive(Debug, Parser)]
 struct Args {

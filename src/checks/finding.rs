@@ -121,7 +121,7 @@ pub fn fingerprint(operation: &str, check: &str, signature: &str) -> String {
         h.update([0]);
     }
     let digest = h.finalize();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..8])
 }
 
 fn excerpt(bytes: &[u8]) -> (String, bool) {

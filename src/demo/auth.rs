@@ -18,7 +18,7 @@ const TOKEN_LIFETIME: u64 = 3600;
 /// The stored form of a password: salted SHA-256, as a leaky list shows it.
 pub(crate) fn hash_password(username: &str, password: &str) -> String {
     let digest = Sha256::digest(format!("{username}:{password}").as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(digest);
     format!("$sha256${username}${hex}")
 }
 

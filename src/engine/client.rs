@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::EngineError;
 use super::exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
+use super::plain::Plain;
 use crate::generate::Request;
 use crate::model::Method;
 
@@ -46,10 +47,27 @@ impl Default for ClientOptions {
     }
 }
 
-/// An HTTP client for one scan (HTTP/1.1 and HTTP/2 over rustls, pooled connections).
+/// The `user-agent` every request carries unless it sets its own.
+pub(crate) const USER_AGENT: &str = concat!("apiprobe/", env!("CARGO_PKG_VERSION"));
+
+/// Proxy variables reqwest reads from the environment; with any of them set
+/// (and `env_proxy` on) every request goes through reqwest.
+const PROXY_VARIABLES: [&str; 6] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// An HTTP client for one scan (HTTP/1.1 and HTTP/2 over rustls, pooled
+/// connections). Plain `http://` requests take hyper's client directly
+/// ([`super::plain`]) unless redirects are followed or a proxy is configured.
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: reqwest::Client,
+    plain: Option<Plain>,
     options: ClientOptions,
 }
 
@@ -80,7 +98,7 @@ impl Client {
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(options.max_idle_per_host)
             .tcp_nodelay(true)
-            .user_agent(concat!("apiprobe/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .tls_danger_accept_invalid_certs(options.insecure);
         if !options.env_proxy {
             builder = builder.no_proxy();
@@ -98,7 +116,21 @@ impl Client {
         let inner = builder
             .build()
             .map_err(|e| EngineError::Client(chain(&e)))?;
-        Ok(Client { inner, options })
+        let proxied = options.env_proxy
+            && PROXY_VARIABLES
+                .iter()
+                .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+        let plain = (!options.follow_redirects && !proxied).then(|| {
+            Plain::new(
+                options.max_idle_per_host,
+                options.timeout.min(Duration::from_secs(10)),
+            )
+        });
+        Ok(Client {
+            inner,
+            plain,
+            options,
+        })
     }
 
     /// The options it was built with.
@@ -111,17 +143,26 @@ impl Client {
     /// is the exchange's outcome.
     pub async fn send(&self, url: String, request: Request) -> Exchange {
         let started = Instant::now();
-        let outcome =
-            match tokio::time::timeout(self.options.timeout, self.fetch(&url, &request)).await {
-                Ok(outcome) => outcome,
-                Err(_) => Outcome::Failed(Failure {
-                    kind: FailureKind::Timeout,
-                    message: format!(
-                        "no complete response within {} ms",
-                        self.options.timeout.as_millis()
-                    ),
-                }),
-            };
+        let fetch = async {
+            match (&self.plain, Plain::uri(&url)) {
+                (Some(plain), Some(uri)) => {
+                    plain
+                        .fetch(uri, &request, self.options.max_response_bytes)
+                        .await
+                }
+                _ => self.fetch(&url, &request).await,
+            }
+        };
+        let outcome = match tokio::time::timeout(self.options.timeout, fetch).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::Failed(Failure {
+                kind: FailureKind::Timeout,
+                message: format!(
+                    "no complete response within {} ms",
+                    self.options.timeout.as_millis()
+                ),
+            }),
+        };
         Exchange {
             request: SentRequest { url, request },
             outcome,
@@ -182,25 +223,20 @@ impl Client {
                 )
             })
             .collect();
-        let cap = self.options.max_response_bytes;
-        let mut body = Vec::new();
-        let mut truncated = false;
+        let mut read = Read::new(self.options.max_response_bytes);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    let room = cap - body.len();
-                    if chunk.len() > room {
-                        body.extend_from_slice(&chunk[..room]);
-                        truncated = true;
+                    if read.push(&chunk) {
                         // dropping the response closes the connection unread
                         break;
                     }
-                    body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
                 Err(e) => return Outcome::Failed(classify(&e, true)),
             }
         }
+        let (body, truncated) = read.finish();
         Outcome::Response(Response {
             status,
             version,
@@ -211,7 +247,42 @@ impl Client {
     }
 }
 
-fn failed(kind: FailureKind, message: String) -> Outcome {
+/// A response body read up to a cap.
+pub(crate) struct Read {
+    body: Vec<u8>,
+    cap: usize,
+    truncated: bool,
+}
+
+impl Read {
+    /// Nothing read yet; at most `cap` bytes will be kept.
+    pub(crate) fn new(cap: usize) -> Read {
+        Read {
+            body: Vec::new(),
+            cap,
+            truncated: false,
+        }
+    }
+
+    /// Adds a chunk; true when the cap is reached and the rest must not be read.
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> bool {
+        let room = self.cap.saturating_sub(self.body.len());
+        if chunk.len() > room {
+            self.body.extend_from_slice(&chunk[..room]);
+            self.truncated = true;
+            return true;
+        }
+        self.body.extend_from_slice(chunk);
+        false
+    }
+
+    /// The body and whether it was cut at the cap.
+    pub(crate) fn finish(self) -> (Vec<u8>, bool) {
+        (self.body, self.truncated)
+    }
+}
+
+pub(crate) fn failed(kind: FailureKind, message: String) -> Outcome {
     Outcome::Failed(Failure { kind, message })
 }
 
@@ -233,28 +304,49 @@ fn chain(e: &dyn StdError) -> String {
 /// Names a reqwest error by walking its causes: hyper's and the OS's errors
 /// say what the server did.
 fn classify(e: &reqwest::Error, in_body: bool) -> Failure {
+    if e.is_timeout() {
+        return Failure {
+            kind: FailureKind::Timeout,
+            message: chain(e),
+        };
+    }
+    if e.is_redirect() {
+        return Failure {
+            kind: FailureKind::Redirect,
+            message: chain(e),
+        };
+    }
+    if in_body {
+        read_error(e)
+    } else {
+        send_error(e, e.is_connect())
+    }
+}
+
+/// Names an error before any response: `connect` when no connection was made.
+pub(crate) fn send_error(e: &(dyn StdError + 'static), connect: bool) -> Failure {
     let message = chain(e);
-    let kind = if e.is_timeout() {
-        FailureKind::Timeout
-    } else if e.is_redirect() {
-        FailureKind::Redirect
-    } else if e.is_connect() {
+    let kind = if connect {
         if message.contains("certificate") || message.to_ascii_lowercase().contains("tls") {
             FailureKind::Tls
+        } else if cause_kind(e) == Some(FailureKind::Timeout) {
+            FailureKind::Timeout
         } else {
             FailureKind::Connect
         }
     } else {
-        cause_kind(e).unwrap_or(if in_body {
-            FailureKind::BodyAborted
-        } else {
-            FailureKind::Other
-        })
+        cause_kind(e).unwrap_or(FailureKind::Other)
     };
-    let kind = match kind {
-        // a body cut short is its own kind, whatever closed it
-        FailureKind::Closed | FailureKind::Reset if in_body => FailureKind::BodyAborted,
-        k => k,
+    Failure { kind, message }
+}
+
+/// Names an error while reading a response body: a body cut short is its
+/// own kind, whatever closed it.
+pub(crate) fn read_error(e: &(dyn StdError + 'static)) -> Failure {
+    let message = chain(e);
+    let kind = match cause_kind(e) {
+        None | Some(FailureKind::Closed | FailureKind::Reset) => FailureKind::BodyAborted,
+        Some(k) => k,
     };
     Failure { kind, message }
 }

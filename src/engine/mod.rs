@@ -25,6 +25,7 @@ mod exchange;
 mod filter;
 mod identity;
 mod login;
+mod plain;
 mod rate;
 mod scan;
 mod shrink;

@@ -140,7 +140,7 @@ pub(crate) struct Shared {
     pub(crate) options: ScanOptions,
     pub(crate) observer: Arc<dyn Observer>,
     pub(crate) stop: Stop,
-    probes: Vec<Probe>,
+    probes: Plan,
     next: AtomicUsize,
     started: Vec<AtomicBool>,
     pub(crate) requests: AtomicU64,
@@ -186,7 +186,7 @@ impl Scan {
             judge: self.judge,
             observer,
             stop,
-            probes: plan.probes,
+            probes: plan,
             next: AtomicUsize::new(0),
             requests: AtomicU64::new(0),
             responses: AtomicU64::new(0),
@@ -200,7 +200,7 @@ impl Scan {
             options: self.options,
         });
         shared.observer.on_event(&Event::Started {
-            operations: plan.operations,
+            operations: shared.probes.operations,
             probes: shared.probes.len(),
             base_url: &shared.options.base_url,
             seed: shared.options.seed,
@@ -255,7 +255,7 @@ impl Scan {
             t.abort();
         }
         let stats = Stats {
-            operations: plan.operations,
+            operations: shared.probes.operations,
             planned: shared.probes.len(),
             requests: shared.requests.load(Ordering::Relaxed),
             responses: shared.responses.load(Ordering::Relaxed),
@@ -308,6 +308,7 @@ async fn work(shared: &Shared) {
         let Some(probe) = shared.probes.get(i) else {
             return;
         };
+        let probe = &probe;
         let Some(op) = shared.api.operations.get(probe.operation) else {
             continue;
         };
@@ -355,7 +356,10 @@ async fn work(shared: &Shared) {
                 let finding = Finding::new(check, verdict, op, &probe.kind, &exchange);
                 set.insert(finding.clone());
                 let index = set.len() - 1;
-                if let Ok(mut w) = shared.witnesses.lock() {
+                // a witness is only for shrinking: with it off, none is kept
+                if shared.options.shrink
+                    && let Ok(mut w) = shared.witnesses.lock()
+                {
                     w.push(Witness {
                         finding: index,
                         probe: probe.clone(),

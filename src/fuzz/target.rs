@@ -156,7 +156,7 @@ impl FuzzTarget {
         let probes: Vec<(usize, Vec<ProbeKind>)> = (0..api.operations.len())
             .filter_map(|i| {
                 let plan = Plan::new(&api, &[i], &options.payloads, &counts);
-                let kinds: Vec<ProbeKind> = plan.probes.into_iter().map(|p| p.kind).collect();
+                let kinds: Vec<ProbeKind> = plan.iter().map(|p| p.kind).collect();
                 (!kinds.is_empty()).then_some((i, kinds))
             })
             .collect();

@@ -1,10 +1,10 @@
 //! The probes of a scan, in the order they are sent.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::generate::{Intent, PayloadFamily, Payloads};
+use crate::generate::{Intent, Payloads};
 use crate::model::{Api, Method, ParameterLocation};
 
 /// What one probe tries.
@@ -96,13 +96,54 @@ impl Default for PlanOptions {
     }
 }
 
-/// The probes of a whole scan, operation by operation.
+/// The probes of a whole scan, operation by operation, computed when asked
+/// for: a plan holds a few words per operation, not one entry per probe, so
+/// a spec of any size plans in microseconds and in flat memory.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// The probes, in sending order (all of one operation, then the next).
-    pub probes: Vec<Probe>,
+    /// One entry per planned operation, in sending order.
+    entries: Vec<Entry>,
+    /// The payload families' names, in the order attacks are planned.
+    families: Vec<String>,
+    /// The per-operation counts.
+    counts: Counts,
+    /// How many probes in all.
+    len: usize,
     /// How many operations the plan covers.
     pub operations: usize,
+}
+
+/// The per-kind counts every operation gets.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    positive: u32,
+    boundary: u32,
+    negative: u32,
+    attacks_per_family: u32,
+}
+
+/// One planned operation: where its probes start and what it adds to the
+/// counts every operation gets.
+#[derive(Debug, Clone)]
+struct Entry {
+    operation: usize,
+    /// The index of its first probe in the plan.
+    start: usize,
+    /// Required header parameters, each left out once.
+    headers: Vec<String>,
+    /// Undeclared methods of its path, tried once (on the path's first operation).
+    methods: Vec<Method>,
+}
+
+impl Entry {
+    fn len(&self, counts: &Counts, families: usize) -> usize {
+        counts.positive as usize
+            + counts.boundary as usize
+            + counts.negative as usize
+            + families * counts.attacks_per_family as usize
+            + self.headers.len()
+            + self.methods.len()
+    }
 }
 
 /// Methods tried on a path that does not declare them.
@@ -123,10 +164,26 @@ impl Plan {
     /// Plans the probes for the operations of `api` whose indices are in
     /// `selected` (in that order).
     pub fn new(api: &Api, selected: &[usize], payloads: &Payloads, options: &PlanOptions) -> Plan {
-        let mut probes = Vec::new();
+        let families: Vec<String> = payloads.families().map(|f| f.name().to_owned()).collect();
+        let counts = Counts {
+            positive: options.positive,
+            boundary: options.positive.div_ceil(2),
+            negative: options.negative,
+            attacks_per_family: options.attacks_per_family,
+        };
+        // the methods each path declares, for the undeclared-method probes
+        let mut declared: HashMap<&str, Vec<Method>> = HashMap::new();
+        if options.unsupported_methods && !options.read_only {
+            for op in &api.operations {
+                declared
+                    .entry(op.path.as_str())
+                    .or_default()
+                    .push(op.method);
+            }
+        }
         let mut paths_done: HashSet<&str> = HashSet::new();
-        let families: Vec<&PayloadFamily> = payloads.families().collect();
-        let mut operations = 0;
+        let mut entries = Vec::with_capacity(selected.len());
+        let mut len = 0;
         for &index in selected {
             let Some(op) = api.operations.get(index) else {
                 continue;
@@ -134,47 +191,97 @@ impl Plan {
             if options.read_only && !is_read_only(op.method) {
                 continue;
             }
-            operations += 1;
-            let mut push = |kind: ProbeKind, count: u32| {
-                for round in 0..count {
-                    probes.push(Probe {
-                        operation: index,
-                        kind: kind.clone(),
-                        round,
-                    });
-                }
+            let headers = if options.missing_headers {
+                op.parameters_in(ParameterLocation::Header)
+                    .filter(|p| p.required)
+                    .map(|p| p.name.clone())
+                    .collect()
+            } else {
+                Vec::new()
             };
-            push(ProbeKind::Positive, options.positive);
-            push(ProbeKind::Boundary, options.positive.div_ceil(2));
-            push(ProbeKind::Negative, options.negative);
-            for family in &families {
-                push(
-                    ProbeKind::Attack(family.name().to_owned()),
-                    options.attacks_per_family,
-                );
-            }
-            if options.missing_headers {
-                for p in op.parameters_in(ParameterLocation::Header) {
-                    if p.required {
-                        push(ProbeKind::MissingRequiredHeader(p.name.clone()), 1);
-                    }
-                }
-            }
-            if options.unsupported_methods && !options.read_only && paths_done.insert(&op.path) {
-                let declared: Vec<Method> = api
-                    .operations
-                    .iter()
-                    .filter(|o| o.path == op.path)
-                    .map(|o| o.method)
-                    .collect();
-                for m in UNDECLARED {
-                    if !declared.contains(&m) {
-                        push(ProbeKind::UnsupportedMethod(m.as_str()), 1);
-                    }
-                }
-            }
+            let methods = match declared.get(op.path.as_str()) {
+                Some(declared) if paths_done.insert(&op.path) => UNDECLARED
+                    .into_iter()
+                    .filter(|m| !declared.contains(m))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let entry = Entry {
+                operation: index,
+                start: len,
+                headers,
+                methods,
+            };
+            len += entry.len(&counts, families.len());
+            entries.push(entry);
         }
-        Plan { probes, operations }
+        Plan {
+            operations: entries.len(),
+            entries,
+            families,
+            counts,
+            len,
+        }
+    }
+
+    /// How many probes the plan holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the plan holds no probe.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`-th probe in sending order, `None` past the end.
+    pub fn get(&self, i: usize) -> Option<Probe> {
+        if i >= self.len {
+            return None;
+        }
+        // the last entry starting at or before i
+        let at = self
+            .entries
+            .partition_point(|e| e.start <= i)
+            .checked_sub(1)?;
+        let entry = self.entries.get(at)?;
+        let mut k = i - entry.start;
+        let probe = |kind: ProbeKind, round: usize| {
+            Some(Probe {
+                operation: entry.operation,
+                kind,
+                round: u32::try_from(round).unwrap_or(u32::MAX),
+            })
+        };
+        let c = &self.counts;
+        for (kind, count) in [
+            (ProbeKind::Positive, c.positive),
+            (ProbeKind::Boundary, c.boundary),
+            (ProbeKind::Negative, c.negative),
+        ] {
+            if k < count as usize {
+                return probe(kind, k);
+            }
+            k -= count as usize;
+        }
+        let per_family = c.attacks_per_family as usize;
+        let attacks = self.families.len() * per_family;
+        if k < attacks {
+            let family = self.families.get(k / per_family)?;
+            return probe(ProbeKind::Attack(family.clone()), k % per_family);
+        }
+        k -= attacks;
+        if let Some(header) = entry.headers.get(k) {
+            return probe(ProbeKind::MissingRequiredHeader(header.clone()), 0);
+        }
+        k -= entry.headers.len();
+        let method = entry.methods.get(k)?;
+        probe(ProbeKind::UnsupportedMethod(method.as_str()), 0)
+    }
+
+    /// Every probe in sending order.
+    pub fn iter(&self) -> impl Iterator<Item = Probe> + '_ {
+        (0..self.len).filter_map(|i| self.get(i))
     }
 }
 
@@ -199,8 +306,7 @@ mod tests {
         assert_eq!(plan.operations, api.operations.len());
         for i in all {
             let count = |k: &ProbeKind| {
-                plan.probes
-                    .iter()
+                plan.iter()
                     .filter(|p| p.operation == i && &p.kind == k)
                     .count()
             };
@@ -216,8 +322,7 @@ mod tests {
         let api = demo();
         let all: Vec<usize> = (0..api.operations.len()).collect();
         let plan = Plan::new(&api, &all, &Payloads::new(), &PlanOptions::default());
-        let version: Vec<&Probe> = plan
-            .probes
+        let version: Vec<Probe> = plan
             .iter()
             .filter(|p| matches!(p.kind, ProbeKind::UnsupportedMethod(_)))
             .filter(|p| api.operations[p.operation].path == "/version")
@@ -229,7 +334,6 @@ mod tests {
         );
         // /notes declares GET and POST: the others only, once for the path
         let notes: Vec<String> = plan
-            .probes
             .iter()
             .filter(|p| matches!(p.kind, ProbeKind::UnsupportedMethod(_)))
             .filter(|p| api.operations[p.operation].path == "/notes")
@@ -248,9 +352,48 @@ mod tests {
         };
         let plan = Plan::new(&api, &all, &Payloads::builtin(), &options);
         assert!(plan.operations > 0 && plan.operations < api.operations.len());
-        for p in &plan.probes {
+        for p in plan.iter() {
             assert!(is_read_only(api.operations[p.operation].method));
             assert!(!matches!(p.kind, ProbeKind::UnsupportedMethod(_)));
+        }
+    }
+
+    #[test]
+    fn probes_come_operation_by_operation_in_kind_order() {
+        let api = demo();
+        let all: Vec<usize> = (0..api.operations.len()).collect();
+        let payloads = Payloads::builtin();
+        let options = PlanOptions::default();
+        let plan = Plan::new(&api, &all, &payloads, &options);
+        let probes: Vec<Probe> = plan.iter().collect();
+        assert_eq!(probes.len(), plan.len());
+        assert!(plan.get(plan.len()).is_none());
+        // each operation's probes are one run, in the order the operations were selected
+        let mut order: Vec<usize> = probes.iter().map(|p| p.operation).collect();
+        order.dedup();
+        assert_eq!(order, all);
+        // within an operation: positive rounds 0..n, boundary, negative, then attacks
+        let first: Vec<String> = probes
+            .iter()
+            .filter(|p| p.operation == 0)
+            .take(27)
+            .map(|p| format!("{}#{}", p.kind.label(), p.round))
+            .collect();
+        assert_eq!(first[0], "positive#0");
+        assert_eq!(first[9], "positive#9");
+        assert_eq!(first[10], "boundary#0");
+        assert_eq!(first[15], "negative#0");
+        assert_eq!(
+            first[25],
+            format!("attack:{}#0", payloads.families().next().unwrap().name())
+        );
+        assert_eq!(
+            first[26],
+            format!("attack:{}#1", payloads.families().next().unwrap().name())
+        );
+        // random access agrees with the walk
+        for i in [0, 1, 26, plan.len() / 2, plan.len() - 1] {
+            assert_eq!(plan.get(i).as_ref(), probes.get(i));
         }
     }
 }

@@ -1,0 +1,132 @@
+//! The client's two request paths put the same request on the wire: hyper's
+//! client directly for plain `http://` (the fast path), reqwest for the rest
+//! (here forced by following redirects). A raw TCP server on 127.0.0.1
+//! records each request head and body; the two recordings must match, header
+//! for header.
+
+use std::time::Duration;
+
+use apiprobe::engine::{Client, ClientOptions, Outcome};
+use apiprobe::generate::{Request, RequestBody};
+use apiprobe::model::Method;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpListener;
+
+/// Accepts one connection, reads one request (head and `content-length`
+/// body), answers 200 and returns what it read: the request line, the
+/// headers (lower-cased names, sorted) and the body.
+async fn record_one(listener: &TcpListener) -> (String, Vec<String>, Vec<u8>) {
+    let (mut socket, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+        .await
+        .expect("a connection within 10 s")
+        .expect("accept");
+    let mut buf = Vec::new();
+    let head_end = loop {
+        let mut chunk = [0u8; 4096];
+        let n = socket.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "the client closed before a whole head");
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        assert!(buf.len() < 1 << 20, "head too long");
+    };
+    let head = String::from_utf8(buf[..head_end].to_vec()).expect("an ASCII head");
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default().to_owned();
+    let mut headers: Vec<String> = lines
+        .map(|l| {
+            let (n, v) = l.split_once(':').expect("name: value");
+            format!("{}: {}", n.to_ascii_lowercase(), v.trim())
+        })
+        .collect();
+    headers.sort();
+    let length: usize = headers
+        .iter()
+        .find_map(|h| h.strip_prefix("content-length: "))
+        .map_or(0, |v| v.parse().expect("a number"));
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let mut chunk = [0u8; 4096];
+        let n = socket.read(&mut chunk).await.expect("read body");
+        assert!(n > 0, "the client closed inside the body");
+        body.extend_from_slice(&chunk[..n]);
+    }
+    socket
+        .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+        .await
+        .expect("answer");
+    (request_line, headers, body)
+}
+
+fn request() -> Request {
+    Request {
+        method: Method::Post,
+        path: "/items/42%2F7".into(),
+        query: "q=a%20b&n=1".into(),
+        headers: vec![
+            ("x-request-id".into(), "abc".into()),
+            ("authorization".into(), "Bearer t0k3n".into()),
+        ],
+        body: Some(RequestBody {
+            content_type: "application/json".into(),
+            bytes: br#"{"name":"n\u00e9"}"#.to_vec(),
+        }),
+    }
+}
+
+#[test]
+fn both_paths_send_the_same_request() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!(
+            "http://{}/items/42%2F7?q=a%20b&n=1",
+            listener.local_addr().expect("addr")
+        );
+        let mut seen = Vec::new();
+        for follow_redirects in [false, true] {
+            let client = Client::new(ClientOptions {
+                env_proxy: false,
+                follow_redirects,
+                ..ClientOptions::default()
+            })
+            .expect("a client");
+            let (recorded, exchange) =
+                tokio::join!(record_one(&listener), client.send(url.clone(), request()));
+            match exchange.outcome {
+                Outcome::Response(r) => {
+                    assert_eq!((r.status, r.body.as_slice()), (200, &b"{}"[..]))
+                }
+                Outcome::Failed(f) => panic!("no response: {f:?}"),
+            }
+            seen.push(recorded);
+        }
+        let (fast, reqwest) = (&seen[0], &seen[1]);
+        assert_eq!(fast.0, "POST /items/42%2F7?q=a%20b&n=1 HTTP/1.1");
+        assert_eq!(fast, reqwest, "the fast path and reqwest differ");
+        // the defaults both paths add
+        for header in [
+            "accept: */*",
+            "content-type: application/json",
+            "content-length: 18",
+            "authorization: Bearer t0k3n",
+        ] {
+            assert!(
+                fast.1.iter().any(|h| h == header),
+                "{header} missing from {:?}",
+                fast.1
+            );
+        }
+        assert!(
+            fast.1
+                .iter()
+                .any(|h| h.starts_with("user-agent: apiprobe/"))
+        );
+        assert!(fast.1.iter().any(|h| h.starts_with("host: 127.0.0.1:")));
+    });
+}
