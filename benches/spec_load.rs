@@ -91,6 +91,27 @@ fn largest_spec(bencher: Bencher) {
     }
 }
 
+/// The largest spec loaded and planned (default plan options, builtin
+/// payloads), and every probe of the plan walked: what a scan does before
+/// its first request. The aim is under 5 s.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn largest_spec_plan(bencher: Bencher) {
+    let payloads = apiprobe::generate::Payloads::builtin();
+    if let Some((path, _)) = largest() {
+        bencher.bench(|| {
+            let api = apiprobe::spec::load_path(black_box(path)).ok()?;
+            let all: Vec<usize> = (0..api.operations.len()).collect();
+            let plan = apiprobe::probes::Plan::new(
+                &api,
+                &all,
+                &payloads,
+                &apiprobe::probes::PlanOptions::default(),
+            );
+            Some(plan.iter().filter(|p| p.round == 0).count())
+        });
+    }
+}
+
 #[divan::bench(args = corpus::FOLDERS, sample_count = 20)]
 fn median_spec(bencher: Bencher, format: &str) {
     let median = CORPUS

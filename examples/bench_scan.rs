@@ -18,6 +18,10 @@
 //! runs `schemathesis run` (`pip install schemathesis`) against the same
 //! server and prints both tools' requests/s, counted by the server.
 //!
+//! With `--demo` it scans the bundled demo API instead (a full default scan)
+//! and, with `--schemathesis`, runs Schemathesis against a fresh demo API,
+//! printing both tools' requests/s as the server counted them.
+//!
 //! Without `--spec`, the spec is a synthetic one with `--operations`
 //! operations (half GET with path and query parameters, half POST with a
 //! JSON body), written to a temporary file.
@@ -66,9 +70,16 @@ struct Args {
     /// Schemathesis's examples per operation.
     #[arg(long, default_value_t = 20)]
     schemathesis_examples: u32,
+    /// Scan the bundled demo API instead (a full default scan, no request
+    /// budget); with --schemathesis, Schemathesis scans it too.
+    #[arg(long)]
+    demo: bool,
     /// Internal: serve SPEC on 127.0.0.1 and print the port.
     #[arg(long, hide = true)]
     serve: Option<PathBuf>,
+    /// Internal: serve the demo API on 127.0.0.1 and print the port.
+    #[arg(long, hide = true)]
+    serve_demo: bool,
 }
 
 fn main() -> ExitCode {
@@ -76,7 +87,15 @@ fn main() -> ExitCode {
     if let Some(spec) = &args.serve {
         return serve::main(spec);
     }
-    match run(&args) {
+    if args.serve_demo {
+        return serve::demo();
+    }
+    let outcome = if args.demo {
+        run_demo(&args)
+    } else {
+        run(&args)
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench_scan: {e}");
@@ -174,6 +193,97 @@ fn run(args: &Args) -> Result<(), String> {
         let _ = std::fs::remove_file(&spec);
     }
     Ok(())
+}
+
+/// `--demo`: scans of the demo API, each on a fresh demo server and counted
+/// by it: a full default scan (every default check, the active probes'
+/// deliberate sleeps included), then one without the active probes (one
+/// request per finding, as Schemathesis works), then, with `--schemathesis`,
+/// Schemathesis.
+fn run_demo(args: &Args) -> Result<(), String> {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/demo.yaml");
+    let api = Arc::new(
+        Loader::new()
+            .load_path(&spec)
+            .map_err(|e| format!("{}: {e}", spec.display()))?,
+    );
+    println!("demo API: {} operations", api.operations.len());
+    let active: Vec<String> = apiprobe::probes::active::all()
+        .map(|p| p.check.to_owned())
+        .collect();
+    let mut single = 0.0;
+    for (label, exclude) in [
+        ("full default scan", Vec::new()),
+        ("without active probes", active),
+    ] {
+        let server = ServerProcess::start_demo()?;
+        let (served, seconds, cpu, findings) = demo_scan(&api, &server, args, &exclude)?;
+        let rate = served as f64 / seconds.max(1e-9);
+        single = rate;
+        println!(
+            "apiprobe ({label}): {served} requests in {seconds:.2} s = {rate:.0} requests/s; {findings} findings; CPU {cpu:.2} s; peak RSS so far {:.1} MB",
+            rss_kb("VmHWM") as f64 / 1024.0
+        );
+    }
+    if args.schemathesis {
+        let server = ServerProcess::start_demo()?;
+        let base = server.base_url();
+        match schemathesis(&spec, &base, &server, args) {
+            Ok((requests, seconds, peak_kb)) => {
+                let theirs = requests as f64 / seconds;
+                println!(
+                    "schemathesis: {requests} requests in {seconds:.1} s = {theirs:.0} requests/s, peak RSS {:.0} MB; apiprobe without active probes sends {:.0}x as many requests a second",
+                    peak_kb as f64 / 1024.0,
+                    single / theirs
+                );
+            }
+            Err(e) => println!("schemathesis: not run ({e})"),
+        }
+    }
+    Ok(())
+}
+
+/// One default scan of the demo API at `server`, leaving out the checks in
+/// `exclude`: requests the server counted, seconds, CPU seconds, findings.
+fn demo_scan(
+    api: &Arc<Api>,
+    server: &ServerProcess,
+    args: &Args,
+    exclude: &[String],
+) -> Result<(u64, f64, f64, usize), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let client = Client::new(ClientOptions {
+        env_proxy: false,
+        max_idle_per_host: args.concurrency,
+        ..ClientOptions::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let scan = Scan {
+        operations: (0..api.operations.len()).collect(),
+        api: Arc::clone(api),
+        payloads: Arc::new(Payloads::builtin()),
+        client,
+        judge: Arc::new(Judge::new(
+            select(&[], exclude).map_err(|e| e.to_string())?,
+            Settings::default(),
+        )),
+        options: ScanOptions {
+            base_url: server.base_url(),
+            concurrency: args.concurrency,
+            seed: 1,
+            ..ScanOptions::default()
+        },
+    };
+    server.count()?;
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let result = runtime.block_on(scan.run(Arc::new(apiprobe::engine::Silent), Stop::new()));
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    Ok((server.count()?, seconds, cpu, result.findings.len()))
 }
 
 /// What the apiprobe scan measured.
@@ -349,11 +459,20 @@ struct ServerProcess {
 }
 
 impl ServerProcess {
+    /// The fixture server for `spec`.
     fn start(spec: &Path) -> Result<ServerProcess, String> {
+        ServerProcess::spawn(&["--serve".as_ref(), spec.as_os_str()])
+    }
+
+    /// The demo API.
+    fn start_demo() -> Result<ServerProcess, String> {
+        ServerProcess::spawn(&["--serve-demo".as_ref()])
+    }
+
+    fn spawn(args: &[&std::ffi::OsStr]) -> Result<ServerProcess, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
-            .arg("--serve")
-            .arg(spec)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -583,6 +702,47 @@ mod serve {
             println!("{port} {wrk_path}");
             let _ = std::io::stdout().flush();
             let app = axum::Router::new().fallback(answer).with_state(fixture);
+            match axum::serve(listener, app).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            }
+        })
+    }
+
+    /// The demo API on one tokio thread, with a request counter at
+    /// `/__bench/count` (read and reset).
+    pub fn demo() -> ExitCode {
+        let served = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&served);
+        let app = axum::Router::new()
+            .route(
+                "/__bench/count",
+                axum::routing::get(move || {
+                    let n = counter.swap(0, Ordering::Relaxed);
+                    async move { n.saturating_sub(1).to_string() }
+                }),
+            )
+            .merge(apiprobe::demo::router(apiprobe::demo::DemoConfig::default()))
+            .layer(tower::util::MapRequestLayer::new(
+                move |r: Request<Body>| {
+                    served.fetch_add(1, Ordering::Relaxed);
+                    r
+                },
+            ));
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return ExitCode::FAILURE;
+        };
+        runtime.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else {
+                eprintln!("bench_scan demo: cannot bind 127.0.0.1");
+                return ExitCode::FAILURE;
+            };
+            let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+            println!("{port} /version");
+            let _ = std::io::stdout().flush();
             match axum::serve(listener, app).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(_) => ExitCode::FAILURE,

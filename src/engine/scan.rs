@@ -2,6 +2,7 @@
 //! send them (paced, within budgets), judge the exchanges and collect
 //! findings; then findings are shrunk.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -373,22 +374,26 @@ async fn work(shared: &Shared) {
     }
 }
 
-/// `request` with the extra headers configured for operation `operation`.
-pub(crate) fn with_operation_headers(
+/// `request` with the extra headers configured for operation `operation`
+/// (borrowed as it is when there are none).
+pub(crate) fn with_operation_headers<'r>(
     shared: &Shared,
     operation: usize,
-    request: &Request,
-) -> Request {
-    let mut request = request.clone();
-    if let Some((_, extra)) = shared
+    request: &'r Request,
+) -> Cow<'r, Request> {
+    match shared
         .options
         .operation_headers
         .iter()
         .find(|(i, _)| *i == operation)
     {
-        auth::apply(extra, &mut request);
+        Some((_, extra)) => {
+            let mut request = request.clone();
+            auth::apply(extra, &mut request);
+            Cow::Owned(request)
+        }
+        None => Cow::Borrowed(request),
     }
-    request
 }
 
 /// Sends one request with the scan's credentials, within the budgets and the
@@ -437,8 +442,21 @@ pub(crate) async fn send_with(
             return None;
         }
         shared.requests.fetch_add(1, Ordering::Relaxed);
+        // the last try gives the request away: no copy but the exchange's
+        let outgoing = if attempt < retries_on_429 {
+            request.clone()
+        } else {
+            let emptied = Request {
+                method: request.method,
+                path: String::new(),
+                query: String::new(),
+                headers: Vec::new(),
+                body: None,
+            };
+            std::mem::replace(&mut request, emptied)
+        };
         let exchange = tokio::select! {
-            exchange = shared.client.send(url.clone(), request.clone()) => exchange,
+            exchange = shared.client.send(url.clone(), outgoing) => exchange,
             _ = shared.stop.wait() => return None,
         };
         match &exchange.outcome {
