@@ -266,3 +266,29 @@ fn ctrl_c_stops_the_scan_and_the_report_is_still_written() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("interrupted"));
 }
+
+#[test]
+fn a_callback_listener_that_cannot_bind_is_a_warning_not_silence() {
+    // the address is taken: the ssrf check cannot get its listener
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let out = apiprobe(&[
+        "demo",
+        "--seed",
+        "1",
+        "--quiet",
+        "--max-requests",
+        "40",
+        "--callback-listen",
+        &addr,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: the SSRF callback listener cannot listen on {addr}"
+        )) && stderr.contains("the ssrf check is skipped"),
+        "{stderr}"
+    );
+    drop(taken);
+}

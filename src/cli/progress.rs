@@ -128,6 +128,13 @@ impl Observer for Progress {
                     ));
                 }
             }
+            Event::Warning { message } => {
+                if let Some(bar) = &self.bar {
+                    bar.println(format!("warning: {message}"));
+                } else {
+                    eprintln!("warning: {message}");
+                }
+            }
             Event::Shrinking { findings } => {
                 if let Some(bar) = &self.bar {
                     bar.set_message(format!("shrinking {findings} findings"));

@@ -104,6 +104,13 @@ pub enum Event<'a> {
     },
     /// A new finding (its first occurrence).
     Finding(&'a Finding),
+    /// Something the scan could not do, which the user should hear of: it
+    /// goes on without it (e.g. the SSRF callback listener could not bind, so
+    /// the ssrf check is skipped).
+    Warning {
+        /// What happened and what it means for the scan.
+        message: &'a str,
+    },
     /// Findings are being shrunk (after the probes).
     Shrinking {
         /// How many findings.

@@ -226,12 +226,27 @@ impl Scan {
         }
         // the active phase: probes that need several requests per finding
         let callback = if shared.judge.checks().iter().any(|c| c.name == "ssrf") {
-            CallbackServer::start(
+            match CallbackServer::start(
                 shared.options.callback_listen,
                 shared.options.callback_url.as_deref(),
             )
             .await
-            .ok()
+            {
+                Ok(server) => Some(server),
+                Err(e) => {
+                    let listen = shared
+                        .options
+                        .callback_listen
+                        .map_or_else(|| "127.0.0.1:0".to_owned(), |a| a.to_string());
+                    let message = format!(
+                        "the SSRF callback listener cannot listen on {listen} ({e}); the ssrf check is skipped (--callback-listen picks another address)"
+                    );
+                    shared
+                        .observer
+                        .on_event(&Event::Warning { message: &message });
+                    None
+                }
+            }
         } else {
             None
         };

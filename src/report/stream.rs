@@ -193,6 +193,9 @@ impl Streams {
                 self.secrets.finding(&mut f);
                 json!({ "event": "finding", "time": time, "finding": f })
             }
+            Event::Warning { message } => {
+                json!({ "event": "warning", "time": time, "message": self.secrets.text(message) })
+            }
             Event::Shrinking { findings } => {
                 json!({ "event": "shrinking", "time": time, "findings": findings })
             }
