@@ -5,8 +5,14 @@
 //!
 //! - Single flight: concurrent 401s of one login wait for one sign-in and
 //!   all resend with its result.
-//! - Bounded: at most [`MAX_RELOGINS`] sign-ins per login per scan, so a
-//!   target that answers 401 to everything causes no login storm.
+//! - Bounded: a sign-in is fruitless until a request resent with its
+//!   credential gets an answer other than 401; a login signs in again at
+//!   most [`MAX_FRUITLESS`] times to no avail and [`MAX_RELOGINS`] times in
+//!   all per scan. A target that answers 401 to everything (or an operation
+//!   that answers 401 whatever the token) causes no login storm, and one
+//!   whose tokens expire every few minutes keeps being scanned.
+//! - The login operation's own 401s (a wrong password in a probe's body)
+//!   never sign in again.
 //! - Only the login's *current* credential triggers it. A request that
 //!   carried an older one is resent with the current one without a
 //!   sign-in; requests with other credentials (none, forged, tampered, as
@@ -16,7 +22,7 @@
 //!   credentials keep the first values).
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use super::auth::Credential;
@@ -24,9 +30,14 @@ use super::identity::NamedIdentity;
 use super::login::{Account, SignedIn, login_with};
 use super::scan::Shared;
 use super::token::TokenUse;
+use crate::generate::Request;
+use crate::model::Api;
+use crate::probes::login::find_login;
 
 /// Sign-ins after a 401, at most, per login and scan.
-pub(crate) const MAX_RELOGINS: u32 = 3;
+pub(crate) const MAX_RELOGINS: u32 = 20;
+/// Sign-ins, at most, after which no resent request had an answer but 401.
+pub(crate) const MAX_FRUITLESS: u32 = 3;
 
 /// One login's credentials: the current one and those it replaced.
 struct Generations {
@@ -41,6 +52,10 @@ struct Signer {
     /// Held while signing in: one sign-in at a time per login.
     gate: tokio::sync::Mutex<()>,
     logins: AtomicU32,
+    /// Sign-ins no resent request has proved useful.
+    fruitless: AtomicU32,
+    /// The last sign-in is not proved useful yet.
+    pending: AtomicBool,
 }
 
 impl Signer {
@@ -72,13 +87,19 @@ impl Signer {
 #[derive(Default)]
 pub(crate) struct Signers {
     list: Vec<Signer>,
+    /// The login operation's path (its 401s are about the body).
+    login_path: Option<String>,
     /// Sign-ins made after a 401, in all.
     pub(crate) logins: AtomicU64,
 }
 
 impl Signers {
     /// The scan's own login and every login identity.
-    pub(crate) fn new(own: Option<&SignedIn>, identities: &[NamedIdentity]) -> Signers {
+    pub(crate) fn new(
+        api: &Api,
+        own: Option<&SignedIn>,
+        identities: &[NamedIdentity],
+    ) -> Signers {
         let mut list = Vec::new();
         let mut add = |account: &Account, token: &TokenUse, credential: &Credential| {
             if list.iter().any(|s: &Signer| s.current() == *credential) {
@@ -93,6 +114,8 @@ impl Signers {
                 }),
                 gate: tokio::sync::Mutex::new(()),
                 logins: AtomicU32::new(0),
+                fruitless: AtomicU32::new(0),
+                pending: AtomicBool::new(false),
             });
         };
         if let Some(s) = own {
@@ -104,6 +127,7 @@ impl Signers {
             }
         }
         Signers {
+            login_path: find_login(api).and_then(|i| api.operations.get(i).map(|o| o.path.clone())),
             list,
             logins: AtomicU64::new(0),
         }
@@ -123,6 +147,23 @@ impl Signers {
         out
     }
 
+    /// A request resent with `sent` after a sign-in was answered: `useful`
+    /// when not with 401 (the fresh credential works where the old did not).
+    pub(crate) fn resent(&self, sent: &[Credential], useful: bool) {
+        if !useful {
+            return;
+        }
+        for s in &self.list {
+            if sent.iter().any(|c| s.knows(c) == Some(true))
+                && s.pending.swap(false, Ordering::Relaxed)
+            {
+                let _ = s
+                    .fruitless
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            }
+        }
+    }
+
     /// After a 401 to a request sent with `sent`: the credential to put in
     /// place of which one, signing in again when `sent` held a login's
     /// current credential (once for all concurrent callers, within the
@@ -130,8 +171,12 @@ impl Signers {
     pub(crate) async fn refresh(
         &self,
         shared: &Shared,
+        request: &Request,
         sent: &[Credential],
     ) -> Option<(Credential, Credential)> {
+        if self.list.is_empty() || self.login_path.as_deref() == Some(request.path.as_str()) {
+            return None;
+        }
         let (signer, old) = sent
             .iter()
             .find_map(|c| self.list.iter().find(|s| s.knows(c).is_some()).map(|s| (s, c)))?;
@@ -144,10 +189,15 @@ impl Signers {
             // signed in again meanwhile (or an older credential was sent)
             return Some((old.clone(), now));
         }
-        if signer.logins.load(Ordering::Relaxed) >= MAX_RELOGINS || shared.stop.is_set() {
+        if signer.logins.load(Ordering::Relaxed) >= MAX_RELOGINS
+            || signer.fruitless.load(Ordering::Relaxed) >= MAX_FRUITLESS
+            || shared.stop.is_set()
+        {
             return None;
         }
         signer.logins.fetch_add(1, Ordering::Relaxed);
+        signer.fruitless.fetch_add(1, Ordering::Relaxed);
+        signer.pending.store(true, Ordering::Relaxed);
         self.logins.fetch_add(1, Ordering::Relaxed);
         let fresh = tokio::select! {
             r = login_with(

@@ -182,6 +182,11 @@ impl Scan {
                 })
             })
             .collect();
+        let signers = super::relogin::Signers::new(
+            &self.api,
+            self.options.signed_in.as_ref(),
+            &self.options.identities,
+        );
         let shared = Arc::new(Shared {
             started: (0..self.api.operations.len())
                 .map(|_| AtomicBool::new(false))
@@ -203,10 +208,7 @@ impl Scan {
             pause: Pause::default(),
             findings: Mutex::new(FindingSet::new()),
             witnesses: Mutex::new(Vec::new()),
-            signers: super::relogin::Signers::new(
-                self.options.signed_in.as_ref(),
-                &self.options.identities,
-            ),
+            signers,
             pool: super::pool::Pool::default(),
             options: self.options,
         });
@@ -476,9 +478,11 @@ pub(crate) async fn send_with(
                     attempt += 1;
                     continue;
                 }
-                if r.status == 401
-                    && !signed_in_again
-                    && let Some((old, new)) = shared.signers.refresh(shared, &credentials).await
+                if signed_in_again {
+                    shared.signers.resent(&credentials, r.status != 401);
+                } else if r.status == 401
+                    && let Some((old, new)) =
+                        shared.signers.refresh(shared, &request, &credentials).await
                 {
                     // sent once more, with the login's fresh credential
                     signed_in_again = true;
