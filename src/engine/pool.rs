@@ -346,3 +346,106 @@ fn request_on(
     serialise(api, op, &values).ok()
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{Intent, Payloads, Slot, Violation, ViolationKind};
+    use crate::spec::Loader;
+
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a/{x}/b/{y}:
+    get:
+      parameters:
+        - {name: x, in: path, required: true, schema: {type: string, pattern: '^[a-z]{3}$'}}
+        - {name: y, in: path, required: true, schema: {type: string, pattern: '^[a-z]{3}$'}}
+      responses: {'200': {description: ok}}
+    delete:
+      parameters:
+        - {name: x, in: path, required: true, schema: {type: string, pattern: '^[a-z]{3}$'}}
+        - {name: y, in: path, required: true, schema: {type: string, pattern: '^[a-z]{3}$'}}
+      responses: {'204': {description: gone}}
+"#;
+
+    fn pool(api: &Api, op: usize) -> Pool {
+        let live = |v: &str, parents: Vec<(String, Value)>| Live {
+            value: Value::String(v.into()),
+            parents,
+            creator: Vec::new(),
+        };
+        let mut entries = Entries::new();
+        for op in [op, op + 1] {
+            entries.insert((op, "x".into()), vec![live("X-1", vec![])]);
+            entries.insert(
+                (op, "y".into()),
+                vec![live("Y-1", vec![("x".into(), Value::String("X-2".into()))])],
+            );
+        }
+        assert_eq!(api.operations[op + 1].method, Method::Delete);
+        let pool = Pool::default();
+        let _ = pool.entries.set(entries);
+        pool
+    }
+
+    #[test]
+    fn live_ids_go_where_the_probe_allows() {
+        let api = Loader::new().load_str(SPEC, "t.yaml").expect("loads");
+        let get = api
+            .operations
+            .iter()
+            .position(|o| o.method == Method::Get)
+            .expect("a GET");
+        let pool = pool(&api, get);
+        let payloads = Payloads::builtin();
+        let mut cases = CaseGenerator::new(&api, Options::default(), &payloads);
+        let mut rng = Seeded::new(1);
+        let fresh = |cases: &mut CaseGenerator<'_>, rng: &mut Seeded| {
+            cases
+                .case(&api.operations[get], Intent::Positive, rng)
+                .expect("sendable")
+                .expect("a case")
+        };
+        let probe = |kind: ProbeKind| Probe {
+            operation: get,
+            kind,
+            round: 0,
+        };
+        // a valid probe: the inner id and the parent it was made under
+        let mut case = fresh(&mut cases, &mut rng);
+        assert!(pool.apply(&api, &probe(ProbeKind::Positive), &mut case));
+        assert_eq!(case.request.path, "/a/X-2/b/Y-1");
+        assert_eq!(case.values.parameters[1], Some(Value::String("Y-1".into())));
+        // a negative probe breaking y keeps y, the other takes its own id
+        let mut case = fresh(&mut cases, &mut rng);
+        let generated = case.request.path.rsplit('/').next().unwrap().to_owned();
+        case.violation = Some((
+            Slot {
+                location: "path",
+                name: "y".into(),
+                pointer: String::new(),
+            },
+            Violation {
+                kind: ViolationKind::WrongType,
+                keyword: "type",
+                pointer: String::new(),
+            },
+        ));
+        assert!(pool.apply(&api, &probe(ProbeKind::Negative), &mut case));
+        assert_eq!(case.request.path, format!("/a/X-1/b/{generated}"));
+        // boundary probes and DELETE operations keep their generated ids
+        let mut case = fresh(&mut cases, &mut rng);
+        let before = case.request.path.clone();
+        assert!(!pool.apply(&api, &probe(ProbeKind::Boundary), &mut case));
+        assert_eq!(case.request.path, before);
+        let delete = Probe {
+            operation: get + 1,
+            kind: ProbeKind::Positive,
+            round: 0,
+        };
+        assert!(!pool.apply(&api, &delete, &mut case));
+        assert_eq!(pool.used.load(Ordering::Relaxed), 2);
+    }
+}
