@@ -233,7 +233,6 @@ async fn scan(api: Api, base: String, read_only: bool) -> (ScanResult, Arc<Seen>
                 unsupported_methods: false,
                 missing_headers: false,
                 read_only,
-                ..PlanOptions::default()
             },
             shrink: false,
             ..ScanOptions::default()

@@ -166,8 +166,12 @@ async fn login(State(s): State<Arc<Server>>, body: String) -> Response {
     let token = format!("tok{n}x{}", n * 7919);
     s.tokens.lock().unwrap().insert(token.clone(), s.uses);
     match s.issue {
-        Issue::Pointer => axum::Json(json!({"data": {"session": {"secret": token}}})).into_response(),
-        Issue::Header => ([("x-auth-token", token)], axum::Json(json!({"ok": true}))).into_response(),
+        Issue::Pointer => {
+            axum::Json(json!({"data": {"session": {"secret": token}}})).into_response()
+        }
+        Issue::Header => {
+            ([("x-auth-token", token)], axum::Json(json!({"ok": true}))).into_response()
+        }
         Issue::Cookie => (
             [("set-cookie", format!("sid={token}; HttpOnly; Path=/"))],
             axum::Json(json!({"ok": true})),
@@ -186,7 +190,11 @@ async fn create(State(s): State<Arc<Server>>, headers: HeaderMap) -> Response {
     (StatusCode::CREATED, axum::Json(json!({"id": id}))).into_response()
 }
 
-async fn read(State(s): State<Arc<Server>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn read(
+    State(s): State<Arc<Server>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if !s.signed_in(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
@@ -316,9 +324,15 @@ fn the_token_is_taken_where_the_locator_says() {
         // a cookie, sent back as that cookie (also found by `auto`)
         let base = start(Arc::new(Server::new(Issue::Cookie, 100))).await;
         for from in [TokenFrom::Cookie("sid".into()), TokenFrom::Auto] {
-            let c = login_with(&spec, &client(), &base, &alice(), &TokenUse { from, send: None })
-                .await
-                .expect("the cookie holds it");
+            let c = login_with(
+                &spec,
+                &client(),
+                &base,
+                &alice(),
+                &TokenUse { from, send: None },
+            )
+            .await
+            .expect("the cookie holds it");
             assert_eq!((c.place, c.name.as_str()), (Place::Cookie, "sid"));
             assert!(c.value.starts_with("tok"), "{c:?}");
         }
@@ -363,8 +377,14 @@ fn concurrent_401s_sign_in_once() {
         let result = scan(api(SPEC), base, pointer(), 40, 16).await;
         let logins = server.logins.load(Ordering::SeqCst);
         let authorised = server.authorised.load(Ordering::SeqCst);
-        assert!(server.revoked.load(Ordering::SeqCst), "the tokens were revoked");
-        assert_eq!(logins, 2, "one sign-in before the scan, one after the revocation");
+        assert!(
+            server.revoked.load(Ordering::SeqCst),
+            "the tokens were revoked"
+        );
+        assert_eq!(
+            logins, 2,
+            "one sign-in before the scan, one after the revocation"
+        );
         assert_eq!(result.stats.relogins, 1);
         // the scan went on with the new token
         assert!(authorised > 40, "{authorised} signed-in requests");
@@ -387,4 +407,100 @@ fn a_server_that_always_answers_401_causes_no_login_storm() {
         assert!(logins >= 2, "it did try again ({logins})");
         assert_eq!(result.stats.relogins, logins - 1);
     });
+}
+
+/// Runs the apiprobe binary with `args`; its exit code and stderr.
+fn apiprobe(args: &[&str]) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apiprobe"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("apiprobe runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_cli_refuses_a_bad_locator_and_signs_in_with_a_cookie_masked() {
+    let dir = std::env::temp_dir().join(format!("apiprobe-sessions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let spec = dir.join("spec.yaml");
+    std::fs::write(&spec, SPEC).expect("the spec is written");
+    let spec = spec.to_string_lossy().into_owned();
+    // a bad locator is a usage error before any request
+    for (flag, value) in [("--token-from", "body"), ("--token-as", "basic")] {
+        let (code, err) = apiprobe(&[
+            "scan",
+            &spec,
+            "--no-config",
+            "--url",
+            "http://127.0.0.1:9",
+            "--login",
+            "alice:pw",
+            flag,
+            value,
+        ]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains(flag), "{err}");
+    }
+    runtime().block_on(async {
+        let server = Arc::new(Server::new(Issue::Cookie, 5));
+        let base = start(Arc::clone(&server)).await;
+        let report = dir.join("report.json");
+        let report_arg = format!("json:{}", report.display());
+        let har = dir.join("exchanges.har");
+        let har_arg = format!("har:{}", har.display());
+        let args: Vec<String> = [
+            "scan",
+            &spec,
+            "--no-config",
+            "--url",
+            &base,
+            "--login",
+            "alice:pw",
+            "--token-from",
+            "cookie:sid",
+            "--cases",
+            "8",
+            "--attacks",
+            "0",
+            "--checks",
+            "not_a_server_error",
+            "--quiet",
+            "--report",
+            &report_arg,
+            "--report",
+            &har_arg,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let (code, err) = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            apiprobe(&args)
+        })
+        .await
+        .expect("the run ends");
+        assert_eq!(code, Some(0), "{err}");
+        let text = std::fs::read_to_string(&report).expect("the report");
+        let json: Value = serde_json::from_str(&text).expect("JSON");
+        let logins = server.logins.load(Ordering::SeqCst);
+        assert!(logins >= 2, "signed in {logins} times");
+        assert_eq!(json["stats"]["relogins"], logins - 1, "{}", json["stats"]);
+        // every exchange is in the HAR, its cookie masked: no token the
+        // server handed out appears in either file
+        let har = std::fs::read_to_string(&har).expect("the HAR");
+        assert!(
+            har.contains("sid=***"),
+            "the session cookie is sent, masked"
+        );
+        for n in 1..=logins {
+            let token = format!("tok{n}x{}", n * 7919);
+            assert!(!text.contains(&token), "{token} is in the report");
+            assert!(!har.contains(&token), "{token} is in the HAR");
+        }
+    });
+    let _ = std::fs::remove_dir_all(&dir);
 }

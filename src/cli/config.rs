@@ -723,6 +723,23 @@ mod tests {
     }
 
     #[test]
+    fn login_identities_carry_their_token_options() {
+        let c = parse(
+            "[identities.alice]\nlogin = \"alice:pw\"\ntoken-from = \"cookie:sid\"\ntoken-as = \"header:X-Session\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.identity_flags().unwrap(),
+            vec!["alice=login[from=cookie:sid,as=header:X-Session]:alice:pw".to_owned()]
+        );
+        let c = parse("[identities.bob]\nbearer = \"t\"\ntoken-from = \"/data/token\"\n").unwrap();
+        let e = c.identity_flags().unwrap_err();
+        assert!(e.contains("apply to login only"), "{e}");
+        let c = parse("token-from = \"header:X-Auth\"\n").unwrap();
+        assert_eq!(c.options.token_from, Some(Text("header:X-Auth".into())));
+    }
+
+    #[test]
     fn profiles_lay_over_the_top_level() {
         let text = "concurrency = 4\ncases = 3\n[profiles.nightly]\ncases = 50\n";
         let c = Config::parse(text, Path::new("a.toml"), Some("nightly")).unwrap();

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 use super::auth::Credential;
 use super::client::Client;
 use super::exchange::{Outcome, Response};
-use super::token::TokenUse;
 use super::scan::join;
+use super::token::TokenUse;
 use crate::generate::{Request, RequestBody};
 use crate::model::{Api, Method, Operation};
 use crate::probes::login::{find_login, login_fields, token_in};
@@ -180,11 +180,13 @@ pub async fn login_with(
     token: &TokenUse,
 ) -> Result<Credential, LoginError> {
     let (name, response) = sign_in(api, client, base_url, account).await?;
-    token.credential(&response).ok_or_else(|| LoginError::NotAt {
-        operation: name,
-        status: response.status,
-        place: token.from.describe(),
-    })
+    token
+        .credential(&response)
+        .ok_or_else(|| LoginError::NotAt {
+            operation: name,
+            status: response.status,
+            place: token.from.describe(),
+        })
 }
 
 /// Posts `account` to the login operation; its id and the 2xx answer.

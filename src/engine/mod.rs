@@ -46,11 +46,11 @@ pub use filter::{Filter, FilterError, Matcher};
 pub use identity::{IdentityAuth, IdentityError, IdentitySpec, NamedIdentity, is_privileged_role};
 pub(crate) use login::login_request;
 pub use login::{Account, LoginError, SignedIn, login, login_with};
-pub use token::{TokenAs, TokenError, TokenFrom, TokenUse};
 pub use rate::retry_after;
 pub(crate) use scan::join as join_url;
 pub use scan::{Scan, ScanOptions, ScanResult};
 pub use stop::Stop;
+pub use token::{TokenAs, TokenError, TokenFrom, TokenUse};
 
 /// What can stop a scan from starting.
 #[derive(Debug, thiserror::Error)]

@@ -152,7 +152,11 @@ fn live_values(
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone())
-                .or_else(|| lookup(name).and_then(|l| l.first()).map(|l| l.value.clone()))
+                .or_else(|| {
+                    lookup(name)
+                        .and_then(|l| l.first())
+                        .map(|l| l.value.clone())
+                })
         };
         if let Some(v) = v {
             out.parameters[i] = Some(v);
@@ -173,7 +177,11 @@ pub(crate) async fn fill(shared: &Shared, operations: &[usize]) -> Vec<Created> 
     let mut queue: Vec<usize> = operations
         .iter()
         .copied()
-        .filter(|&i| api.operations.get(i).is_some_and(|o| o.method != Method::Delete))
+        .filter(|&i| {
+            api.operations
+                .get(i)
+                .is_some_and(|o| o.method != Method::Delete)
+        })
         .collect();
     let mut seen: BTreeSet<usize> = queue.iter().copied().collect();
     while let Some(consumer) = queue.pop() {
@@ -223,7 +231,10 @@ pub(crate) async fn fill(shared: &Shared, operations: &[usize]) -> Vec<Created> 
                 if p.location != ParameterLocation::Path {
                     continue;
                 }
-                match entries.get(&(producer, p.name.clone())).and_then(|l| l.first()) {
+                match entries
+                    .get(&(producer, p.name.clone()))
+                    .and_then(|l| l.first())
+                {
                     Some(live) => {
                         for (n, v) in &live.parents {
                             if !parents.iter().any(|(m, _): &(String, Value)| m == n) {
@@ -271,7 +282,9 @@ pub(crate) async fn fill(shared: &Shared, operations: &[usize]) -> Vec<Created> 
                 let Some(id) = id_from(&b.source, &exchange) else {
                     continue;
                 };
-                let list = entries.entry((b.consumer, b.parameter.clone())).or_default();
+                let list = entries
+                    .entry((b.consumer, b.parameter.clone()))
+                    .or_default();
                 if list.iter().any(|l| l.value == id) {
                     continue;
                 }
@@ -285,8 +298,15 @@ pub(crate) async fn fill(shared: &Shared, operations: &[usize]) -> Vec<Created> 
                     && matches!(op.method, Method::Post | Method::Put)
                     && let Some(delete) = api.operations.get(b.consumer)
                     && delete.method == Method::Delete
-                    && let Some(request) =
-                        request_on(&mut cases, &mut rng, api, b.consumer, &parents, b, &live.value)
+                    && let Some(request) = request_on(
+                        &mut cases,
+                        &mut rng,
+                        api,
+                        b.consumer,
+                        &parents,
+                        b,
+                        &live.value,
+                    )
                 {
                     created.push(Created {
                         delete: request,
@@ -345,7 +365,6 @@ fn request_on(
     }
     serialise(api, op, &values).ok()
 }
-
 
 #[cfg(test)]
 mod tests {

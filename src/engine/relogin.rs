@@ -22,8 +22,8 @@
 //!   credentials keep the first values).
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use super::auth::Credential;
 use super::identity::NamedIdentity;
@@ -95,11 +95,7 @@ pub(crate) struct Signers {
 
 impl Signers {
     /// The scan's own login and every login identity.
-    pub(crate) fn new(
-        api: &Api,
-        own: Option<&SignedIn>,
-        identities: &[NamedIdentity],
-    ) -> Signers {
+    pub(crate) fn new(api: &Api, own: Option<&SignedIn>, identities: &[NamedIdentity]) -> Signers {
         let mut list = Vec::new();
         let mut add = |account: &Account, token: &TokenUse, credential: &Credential| {
             if list.iter().any(|s: &Signer| s.current() == *credential) {
@@ -177,9 +173,12 @@ impl Signers {
         if self.list.is_empty() || self.login_path.as_deref() == Some(request.path.as_str()) {
             return None;
         }
-        let (signer, old) = sent
-            .iter()
-            .find_map(|c| self.list.iter().find(|s| s.knows(c).is_some()).map(|s| (s, c)))?;
+        let (signer, old) = sent.iter().find_map(|c| {
+            self.list
+                .iter()
+                .find(|s| s.knows(c).is_some())
+                .map(|s| (s, c))
+        })?;
         let _gate = tokio::select! {
             g = signer.gate.lock() => g,
             _ = shared.stop.wait() => return None,
