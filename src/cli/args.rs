@@ -292,7 +292,8 @@ pub struct ScanFlags {
     /// Another user for authorization probes (BOLA, BFLA), `NAME[:ROLE]=HOW`
     /// with HOW one of `bearer:TOKEN`, `basic:USER:PASSWORD`,
     /// `api-key:NAME:VALUE[:WHERE]`, `header:NAME:VALUE`, `cookie:NAME=VALUE`,
-    /// `login:USER:PASSWORD`; repeatable.
+    /// `login:USER:PASSWORD` (or `login[from=LOCATOR,as=HOW]:USER:PASSWORD`,
+    /// see `--token-from`/`--token-as`); repeatable.
     #[arg(
         long = "identity",
         value_name = "NAME[:ROLE]=HOW",

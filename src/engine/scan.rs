@@ -227,7 +227,11 @@ impl Scan {
             })
         });
         // live resources for the plan's path parameters (pool.rs)
-        let pooled = super::pool::fill(&shared, &self.operations).await;
+        let pooled = if shared.probes.is_empty() {
+            Vec::new()
+        } else {
+            super::pool::fill(&shared, &self.operations).await
+        };
         let workers: Vec<_> = (0..shared.options.concurrency.max(1))
             .map(|_| {
                 let shared = Arc::clone(&shared);
