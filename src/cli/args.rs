@@ -292,13 +292,23 @@ pub struct ScanFlags {
     /// Another user for authorization probes (BOLA, BFLA), `NAME[:ROLE]=HOW`
     /// with HOW one of `bearer:TOKEN`, `basic:USER:PASSWORD`,
     /// `api-key:NAME:VALUE[:WHERE]`, `header:NAME:VALUE`, `cookie:NAME=VALUE`,
-    /// `login:USER:PASSWORD`; repeatable.
+    /// `login:USER:PASSWORD` (or `login[from=LOCATOR,as=HOW]:USER:PASSWORD`,
+    /// see `--token-from`/`--token-as`); repeatable.
     #[arg(
         long = "identity",
         value_name = "NAME[:ROLE]=HOW",
         help_heading = "Authentication"
     )]
     pub identities: Vec<String>,
+    /// Where login answers hold the token (for `--login` and `login:`
+    /// identities without their own): `auto` (a token-like JSON key, else a
+    /// session cookie), a JSON pointer `/data/token`, `header:NAME` or `cookie:NAME`.
+    #[arg(long, value_name = "LOCATOR", help_heading = "Authentication")]
+    pub token_from: Option<String>,
+    /// How a login's token is sent: `bearer`, `header:NAME` or
+    /// `cookie:NAME` (default: a cookie as that cookie, else bearer).
+    #[arg(long, value_name = "HOW", help_heading = "Authentication")]
+    pub token_as: Option<String>,
     /// Leave the resources the probes created in place (default: delete them at the end).
     #[arg(long, help_heading = "Sending")]
     pub no_cleanup: bool,

@@ -159,6 +159,10 @@ pub struct IdentityConfig {
     pub cookie: Option<Text>,
     /// Sign in through the spec's login operation, `user:password`.
     pub login: Option<Text>,
+    /// For `login`: where its answer holds the token (as `--token-from`).
+    pub token_from: Option<Text>,
+    /// For `login`: how the token is sent (as `--token-as`).
+    pub token_as: Option<Text>,
 }
 
 impl IdentityConfig {
@@ -181,7 +185,26 @@ impl IdentityConfig {
                 ways.len()
             ));
         };
-        let value = match kind {
+        let options: Vec<String> = [("from", &self.token_from), ("as", &self.token_as)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", v.0.trim())))
+            .collect();
+        if !options.is_empty() && kind != "login" {
+            return Err(format!(
+                "[identities.{name}]: token-from and token-as apply to login only"
+            ));
+        }
+        if let Some(bad) = options.iter().find(|o| o.contains([',', ']'])) {
+            return Err(format!(
+                "[identities.{name}]: {bad:?} may not hold ',' or ']'"
+            ));
+        }
+        let kind = if options.is_empty() {
+            kind.to_owned()
+        } else {
+            format!("login[{}]", options.join(","))
+        };
+        let value = match kind.as_str() {
             // `--identity` spells a header NAME:VALUE without the space
             "header" => value
                 .0
@@ -275,6 +298,10 @@ pub struct Options {
     pub operations: Option<BTreeMap<String, OperationOverride>>,
     /// `--login`, `USER:PASSWORD`.
     pub login: Option<Text>,
+    /// `--token-from`: where login answers hold the token.
+    pub token_from: Option<Text>,
+    /// `--token-as`: how a login's token is sent.
+    pub token_as: Option<Text>,
     /// `--profile` (quick, standard, aggressive).
     pub profile: Option<Profile>,
     /// `--callback-url`.
@@ -342,6 +369,8 @@ fn overlay(base: &mut Options, top: Options) {
         severity,
         operations,
         login,
+        token_from,
+        token_as,
         profile,
         callback_url,
         callback_listen,
@@ -486,6 +515,8 @@ impl Config {
             show_secrets: |v: &bool| *v,
             baseline: |v: &Text| Some(PathBuf::from(&v.0)),
             login: |v: &Text| Some(v.0.clone()),
+            token_from: |v: &Text| Some(v.0.clone()),
+            token_as: |v: &Text| Some(v.0.clone()),
             profile: |v: &Profile| *v,
             callback_url: |v: &Text| Some(v.0.clone()),
             no_cleanup: |v: &bool| *v,
@@ -689,6 +720,23 @@ mod tests {
         let e = parse("bearer = \"${APIPROBE_UNSET_VARIABLE_7}\"\n").unwrap_err();
         assert!(e.contains("APIPROBE_UNSET_VARIABLE_7 is not set"), "{e}");
         assert!(e.starts_with("apiprobe.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn login_identities_carry_their_token_options() {
+        let c = parse(
+            "[identities.alice]\nlogin = \"alice:pw\"\ntoken-from = \"cookie:sid\"\ntoken-as = \"header:X-Session\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.identity_flags().unwrap(),
+            vec!["alice=login[from=cookie:sid,as=header:X-Session]:alice:pw".to_owned()]
+        );
+        let c = parse("[identities.bob]\nbearer = \"t\"\ntoken-from = \"/data/token\"\n").unwrap();
+        let e = c.identity_flags().unwrap_err();
+        assert!(e.contains("apply to login only"), "{e}");
+        let c = parse("token-from = \"header:X-Auth\"\n").unwrap();
+        assert_eq!(c.options.token_from, Some(Text("header:X-Auth".into())));
     }
 
     #[test]

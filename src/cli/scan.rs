@@ -7,7 +7,7 @@ use std::sync::Arc;
 use apiprobe::checks::{Judge, Settings, select};
 use apiprobe::engine::{
     Account, Client, ClientOptions, Credential, Filter, IdentitySpec, NamedIdentity, Place, Scan,
-    ScanOptions, Stop, StopReason,
+    ScanOptions, SignedIn, Stop, StopReason, TokenAs, TokenFrom, TokenUse,
 };
 use apiprobe::generate::Payloads;
 use apiprobe::model::Api;
@@ -193,6 +193,18 @@ fn credentials(api: &Api, flags: &ScanFlags) -> Result<Vec<Credential>, String> 
     Ok(out)
 }
 
+/// `--token-from` and `--token-as` (the defaults of every login).
+fn token_use(flags: &ScanFlags) -> Result<TokenUse, String> {
+    let mut token = TokenUse::default();
+    if let Some(t) = &flags.token_from {
+        token.from = TokenFrom::parse(t).map_err(|e| format!("--token-from: {e}"))?;
+    }
+    if let Some(t) = &flags.token_as {
+        token.send = Some(TokenAs::parse(t).map_err(|e| format!("--token-as: {e}"))?);
+    }
+    Ok(token)
+}
+
 /// Header names that suggest a secret value, for `-H` headers.
 fn looks_secret(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -217,6 +229,7 @@ fn secrets(
     flags: &ScanFlags,
     credentials: &[Credential],
     identities: &[NamedIdentity],
+    signed_in: Option<&SignedIn>,
     config: &Config,
 ) -> Secrets {
     if flags.show_secrets {
@@ -224,9 +237,17 @@ fn secrets(
     }
     let mut s = Secrets::new();
     let of_identities = identities.iter().flat_map(|i| &i.credentials);
+    // a login's credential is masked by name too: signing in again after a
+    // 401 gives it a value no list knew
+    let of_logins: Vec<&Credential> = identities
+        .iter()
+        .filter(|i| i.account.is_some())
+        .flat_map(|i| &i.credentials)
+        .chain(signed_in.map(|s| &s.credential))
+        .collect();
     for c in credentials.iter().chain(of_identities) {
         match c.place {
-            Place::Header if looks_secret(&c.name) => {
+            Place::Header if looks_secret(&c.name) || of_logins.contains(&c) => {
                 s.add_header(&c.name);
                 s.add_value(&c.value);
             }
@@ -330,6 +351,14 @@ pub async fn scan(
             return exit::USAGE;
         }
     };
+    let token = match token_use(flags) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut signed_in = None;
     let account = match &flags.login {
         None => None,
         Some(text) => {
@@ -337,8 +366,15 @@ pub async fn scan(
                 eprintln!("error: --login: expected user:password");
                 return exit::USAGE;
             };
-            match apiprobe::engine::login(&api, &client, &base_url, &account).await {
-                Ok(token) => credentials.push(Credential::bearer(&token)),
+            match apiprobe::engine::login_with(&api, &client, &base_url, &account, &token).await {
+                Ok(credential) => {
+                    credentials.push(credential.clone());
+                    signed_in = Some(SignedIn {
+                        account: account.clone(),
+                        token: token.clone(),
+                        credential,
+                    });
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     return exit::USAGE;
@@ -363,7 +399,7 @@ pub async fn scan(
             eprintln!("error: --identity {:?}: the name is given twice", spec.name);
             return exit::USAGE;
         }
-        match spec.resolve(&api, &client, &base_url).await {
+        match spec.resolve_with(&api, &client, &base_url, &token).await {
             Ok(identity) => identities.push(identity),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -381,7 +417,14 @@ pub async fn scan(
         },
         None => None,
     };
-    let secrets = secrets(&api, flags, &credentials, &identities, config);
+    let secrets = secrets(
+        &api,
+        flags,
+        &credentials,
+        &identities,
+        signed_in.as_ref(),
+        config,
+    );
     let operations: Vec<usize> = filter
         .select(&api)
         .into_iter()
@@ -449,6 +492,7 @@ pub async fn scan(
             identities,
             cleanup: !flags.no_cleanup,
             operation_headers,
+            signed_in,
         },
     };
     let stop = Stop::new();

@@ -563,7 +563,7 @@ fn session_seed(seed: u64, operation: usize, check: &str) -> u64 {
 /// The valid case a session starts from: a positive case with every
 /// parameter filled and the body present, or `None` when the operation
 /// cannot be given one.
-fn base_case(
+pub(crate) fn base_case(
     cases: &mut CaseGenerator<'_>,
     api: &Api,
     op: &Operation,

@@ -28,7 +28,8 @@ pub(crate) async fn delete_created(shared: &Shared, phase: &Phase) -> u64 {
     let work = async {
         for c in created.iter().rev().take(MAX_DELETIONS) {
             let mut request = c.delete.clone();
-            auth::apply(&c.credentials, &mut request);
+            // a login's current credential, if it signed in again meanwhile
+            auth::apply(&shared.signers.current(&c.credentials), &mut request);
             let url = join(&shared.options.base_url, &request);
             // straight to the client: the scan's stop signal and budgets no
             // longer apply once it has ended

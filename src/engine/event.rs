@@ -58,6 +58,12 @@ pub struct Stats {
     /// Requests sent to delete what the probes created (not counted in `requests`).
     #[serde(default)]
     pub cleanup_requests: u64,
+    /// Sign-ins made again after a 401 (an expired token), not counted in `requests`.
+    #[serde(default)]
+    pub relogins: u64,
+    /// Plan requests whose path parameters named live resources (the pool).
+    #[serde(default)]
+    pub live_ids: u64,
     /// Wall time of the scan, in milliseconds.
     pub elapsed_ms: u64,
 }

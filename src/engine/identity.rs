@@ -6,11 +6,15 @@
 //! On the command line, `--identity NAME[:ROLE]=HOW`, where HOW is one of
 //! `bearer:TOKEN`, `basic:USER:PASSWORD`, `api-key:NAME:VALUE[:header|query|cookie]`,
 //! `header:NAME:VALUE`, `cookie:NAME=VALUE` or `login:USER:PASSWORD` (signs
-//! in through the spec's login operation before the scan).
+//! in through the spec's login operation before the scan). A login may say
+//! where its token is and how it is sent, in brackets before the colon:
+//! `login[from=header:X-Auth-Token,as=cookie:sid]:USER:PASSWORD` (see
+//! [`token`](super::token) for the locators; a bracketed value holds no `,` or `]`).
 
 use super::auth::{Credential, Place};
 use super::client::Client;
-use super::login::{Account, LoginError, login};
+use super::login::{Account, LoginError, login_with};
+use super::token::{TokenAs, TokenFrom, TokenUse};
 use crate::model::Api;
 
 /// Role labels that mean "may do more than a normal user".
@@ -42,6 +46,9 @@ pub struct IdentitySpec {
     pub role: Option<String>,
     /// How it authenticates.
     pub auth: IdentityAuth,
+    /// For a login: where the token is and how it is sent, when the text
+    /// says so (`login[from=...,as=...]`); `None` leaves it to the scan's default.
+    pub token: Option<TokenUse>,
 }
 
 /// An identity ready to send with: its credentials are known.
@@ -55,6 +62,9 @@ pub struct NamedIdentity {
     pub credentials: Vec<Credential>,
     /// The account it signed in with, for a login identity (a 401 signs in again).
     pub account: Option<Account>,
+    /// For a login identity, where its login answers hold the token and
+    /// how it is sent (signing in again after a 401 does the same).
+    pub token: TokenUse,
 }
 
 impl NamedIdentity {
@@ -118,6 +128,17 @@ impl IdentitySpec {
         if role.is_some_and(str::is_empty) {
             return Err(bad("the role after ':' is empty"));
         }
+        let mut token = None;
+        let rewritten;
+        let mut how = how;
+        if let Some(inner) = how.strip_prefix("login[") {
+            let (options, rest) = inner
+                .split_once("]:")
+                .ok_or_else(|| bad("expected login[OPTIONS]:USER:PASSWORD"))?;
+            token = Some(token_options(options).map_err(|e| bad(&e))?);
+            rewritten = format!("login:{rest}");
+            how = &rewritten;
+        }
         let (kind, rest) = how.split_once(':').ok_or_else(|| {
             bad("expected KIND:VALUE after '=' (bearer, basic, api-key, header, cookie, login)")
         })?;
@@ -174,11 +195,13 @@ impl IdentitySpec {
             name: name.to_owned(),
             role: role.map(str::to_owned),
             auth,
+            token,
         })
     }
 
     /// The identity ready to send with: a login identity signs in through
-    /// the spec's login operation at `base_url`.
+    /// the spec's login operation at `base_url` (its token found and sent
+    /// as its own `token` options say, else by default).
     ///
     /// # Errors
     /// A login that fails (no login operation, refused, no token).
@@ -188,16 +211,34 @@ impl IdentitySpec {
         client: &Client,
         base_url: &str,
     ) -> Result<NamedIdentity, IdentityError> {
+        self.resolve_with(api, client, base_url, &TokenUse::default())
+            .await
+    }
+
+    /// [`resolve`](Self::resolve), a login identity without token options
+    /// of its own taking and sending its token as `default_token` says
+    /// (`--token-from`, `--token-as`).
+    ///
+    /// # Errors
+    /// A login that fails (no login operation, refused, no token).
+    pub async fn resolve_with(
+        self,
+        api: &Api,
+        client: &Client,
+        base_url: &str,
+        default_token: &TokenUse,
+    ) -> Result<NamedIdentity, IdentityError> {
+        let token = self.token.unwrap_or_else(|| default_token.clone());
         let (credentials, account) = match self.auth {
             IdentityAuth::Credentials(c) => (c, None),
             IdentityAuth::Login(account) => {
-                let token = login(api, client, base_url, &account)
+                let credential = login_with(api, client, base_url, &account, &token)
                     .await
                     .map_err(|source| IdentityError::Login {
                         name: self.name.clone(),
                         source,
                     })?;
-                (vec![Credential::bearer(&token)], Some(account))
+                (vec![credential], Some(account))
             }
         };
         Ok(NamedIdentity {
@@ -205,8 +246,26 @@ impl IdentitySpec {
             role: self.role,
             credentials,
             account,
+            token,
         })
     }
+}
+
+/// `from=LOCATOR,as=HOW` (either may be left out) as a [`TokenUse`].
+fn token_options(text: &str) -> Result<TokenUse, String> {
+    let mut token = TokenUse::default();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some(("from", v)) => token.from = TokenFrom::parse(v).map_err(|e| e.to_string())?,
+            Some(("as", v)) => token.send = Some(TokenAs::parse(v).map_err(|e| e.to_string())?),
+            _ => {
+                return Err(format!(
+                    "login option {part:?}: expected from=LOCATOR or as=HOW"
+                ));
+            }
+        }
+    }
+    Ok(token)
 }
 
 #[cfg(test)]
@@ -261,6 +320,48 @@ mod tests {
     }
 
     #[test]
+    fn logins_may_say_where_the_token_is() {
+        let api = api();
+        let a = IdentitySpec::parse(
+            &api,
+            "alice=login[from=header:X-Auth-Token,as=cookie:sid]:alice:pa:ss]",
+        )
+        .unwrap();
+        assert_eq!(
+            a.auth,
+            IdentityAuth::Login(Account {
+                user: "alice".into(),
+                password: "pa:ss]".into()
+            })
+        );
+        assert_eq!(
+            a.token,
+            Some(TokenUse {
+                from: TokenFrom::Header("X-Auth-Token".into()),
+                send: Some(TokenAs::Cookie("sid".into())),
+            })
+        );
+        let p = IdentitySpec::parse(&api, "bob=login[from=/data/token]:bob:x").unwrap();
+        assert_eq!(
+            p.token.map(|t| t.from),
+            Some(TokenFrom::Pointer("/data/token".into()))
+        );
+        assert_eq!(
+            IdentitySpec::parse(&api, "bob=login:bob:x").unwrap().token,
+            None
+        );
+        for (text, says) in [
+            ("bob=login[from=body]:bob:x", "token locator"),
+            ("bob=login[as=basic]:bob:x", "token sending"),
+            ("bob=login[where=x]:bob:x", "expected from=LOCATOR"),
+            ("bob=login[from=/x:bob:x", "login[OPTIONS]"),
+        ] {
+            let e = IdentitySpec::parse(&api, text).unwrap_err().to_string();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+
+    #[test]
     fn bad_identities_say_what_is_wrong() {
         let api = api();
         for (text, says) in [
@@ -287,6 +388,7 @@ mod tests {
             role: None,
             credentials: vec![],
             account: None,
+            token: TokenUse::default(),
         };
         assert!(!n.is_privileged());
     }

@@ -4,9 +4,11 @@
 
 use serde_json::{Map, Value};
 
+use super::auth::Credential;
 use super::client::Client;
-use super::exchange::Outcome;
+use super::exchange::{Outcome, Response};
 use super::scan::join;
+use super::token::TokenUse;
 use crate::generate::{Request, RequestBody};
 use crate::model::{Api, Method, Operation};
 use crate::probes::login::{find_login, login_fields, token_in};
@@ -41,6 +43,18 @@ impl Account {
             password: password.to_owned(),
         })
     }
+}
+
+/// A sign-in the scan made before it started (`--login`), which it makes
+/// again when a request carrying its credential is answered 401.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// The account.
+    pub account: Account,
+    /// Where the login answer holds the token, and how it is sent.
+    pub token: TokenUse,
+    /// The credential the login gave (also one of the scan's credentials).
+    pub credential: Credential,
 }
 
 /// Why signing in failed.
@@ -84,6 +98,16 @@ pub enum LoginError {
         /// The status code.
         status: u16,
     },
+    /// The answer holds no token where the locator says.
+    #[error("--login: {operation} answered {status} but holds no token at {place}")]
+    NotAt {
+        /// The login operation.
+        operation: String,
+        /// The status code.
+        status: u16,
+        /// Where it looked, in words.
+        place: String,
+    },
 }
 
 /// The login request for `account` at the login-like operation `op`.
@@ -120,7 +144,8 @@ pub(crate) fn login_request(api: &Api, op: &Operation, account: &Account) -> Opt
 }
 
 /// Signs in as `account` through the spec's login operation at `base_url`
-/// and returns the token it answers with.
+/// and returns the token it answers with (the first token-like key of its
+/// JSON body).
 ///
 /// # Errors
 /// No login operation, a transport failure, a refusal, or no token in the answer.
@@ -130,6 +155,47 @@ pub async fn login(
     base_url: &str,
     account: &Account,
 ) -> Result<String, LoginError> {
+    let (name, response) = sign_in(api, client, base_url, account).await?;
+    serde_json::from_slice::<Value>(&response.body)
+        .ok()
+        .as_ref()
+        .and_then(token_in)
+        .ok_or(LoginError::NoToken {
+            operation: name,
+            status: response.status,
+        })
+}
+
+/// Signs in as `account` like [`login`], takes the token where `token`
+/// says and returns the credential that sends it.
+///
+/// # Errors
+/// No login operation, a transport failure, a refusal, or no token where
+/// the locator looks (the error says where that was).
+pub async fn login_with(
+    api: &Api,
+    client: &Client,
+    base_url: &str,
+    account: &Account,
+    token: &TokenUse,
+) -> Result<Credential, LoginError> {
+    let (name, response) = sign_in(api, client, base_url, account).await?;
+    token
+        .credential(&response)
+        .ok_or_else(|| LoginError::NotAt {
+            operation: name,
+            status: response.status,
+            place: token.from.describe(),
+        })
+}
+
+/// Posts `account` to the login operation; its id and the 2xx answer.
+async fn sign_in(
+    api: &Api,
+    client: &Client,
+    base_url: &str,
+    account: &Account,
+) -> Result<(String, Response), LoginError> {
     let index = find_login(api).ok_or(LoginError::NoOperation)?;
     let op = &api.operations[index];
     let name = op.id.clone();
@@ -156,14 +222,7 @@ pub async fn login(
             excerpt,
         });
     }
-    serde_json::from_slice::<Value>(&response.body)
-        .ok()
-        .as_ref()
-        .and_then(token_in)
-        .ok_or(LoginError::NoToken {
-            operation: name,
-            status: response.status,
-        })
+    Ok((name, response))
 }
 
 #[cfg(test)]

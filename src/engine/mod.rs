@@ -10,6 +10,9 @@
 //! - `scan`: [`Scan`], the loop: plan, realise, send, judge, collect.
 //! - `shrink`: smaller requests that still show each finding.
 //! - `login`: `--login`, signing in through the spec's login operation.
+//! - `token`: [`TokenUse`], where a login answer holds its token and how it is sent.
+//! - `relogin`: signing in again, once for many, when a signed-in request gets 401.
+//! - `pool`: live resources created before the plan, whose ids fill plan probes' path parameters.
 //! - `active`: the active phase: a [`Session`] per operation and active probe.
 //! - `identity`: [`NamedIdentity`], the users a scan acts as (`--identity`).
 //! - `cleanup`: deleting what the probes created, when the scan ends.
@@ -26,10 +29,13 @@ mod filter;
 mod identity;
 mod login;
 mod plain;
+mod pool;
 mod rate;
+mod relogin;
 mod scan;
 mod shrink;
 mod stop;
+mod token;
 
 pub use active::{Identity, Session, ValueSlot};
 pub use auth::{Credential, Place, apply as apply_credentials};
@@ -40,11 +46,12 @@ pub use exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentReques
 pub use filter::{Filter, FilterError, Matcher};
 pub use identity::{IdentityAuth, IdentityError, IdentitySpec, NamedIdentity, is_privileged_role};
 pub(crate) use login::login_request;
-pub use login::{Account, LoginError, login};
+pub use login::{Account, LoginError, SignedIn, login, login_with};
 pub use rate::retry_after;
 pub(crate) use scan::join as join_url;
 pub use scan::{Scan, ScanOptions, ScanResult};
 pub use stop::Stop;
+pub use token::{TokenAs, TokenError, TokenFrom, TokenUse};
 
 /// What can stop a scan from starting.
 #[derive(Debug, thiserror::Error)]

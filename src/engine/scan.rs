@@ -64,6 +64,9 @@ pub struct ScanOptions {
     /// Extra headers for some operations only (by operation index), from
     /// apiprobe.toml's `[operations]`; a scan credential of the same name wins.
     pub operation_headers: Vec<(usize, Vec<Credential>)>,
+    /// The `--login` sign-in, when the scan made one: a 401 to a request
+    /// carrying its credential signs in again (login identities too).
+    pub signed_in: Option<super::login::SignedIn>,
 }
 
 impl Default for ScanOptions {
@@ -86,6 +89,7 @@ impl Default for ScanOptions {
             identities: Vec::new(),
             cleanup: true,
             operation_headers: Vec::new(),
+            signed_in: None,
         }
     }
 }
@@ -153,6 +157,8 @@ pub(crate) struct Shared {
     pause: Pause,
     pub(crate) findings: Mutex<FindingSet>,
     pub(crate) witnesses: Mutex<Vec<Witness>>,
+    pub(crate) signers: super::relogin::Signers,
+    pub(crate) pool: super::pool::Pool,
 }
 
 impl Scan {
@@ -177,6 +183,11 @@ impl Scan {
                 })
             })
             .collect();
+        let signers = super::relogin::Signers::new(
+            &self.api,
+            self.options.signed_in.as_ref(),
+            &self.options.identities,
+        );
         let shared = Arc::new(Shared {
             started: (0..self.api.operations.len())
                 .map(|_| AtomicBool::new(false))
@@ -198,6 +209,8 @@ impl Scan {
             pause: Pause::default(),
             findings: Mutex::new(FindingSet::new()),
             witnesses: Mutex::new(Vec::new()),
+            signers,
+            pool: super::pool::Pool::default(),
             options: self.options,
         });
         shared.observer.on_event(&Event::Started {
@@ -214,6 +227,12 @@ impl Scan {
                 stop.request(StopReason::TimeBudget);
             })
         });
+        // live resources for the plan's path parameters (pool.rs)
+        let pooled = if shared.probes.is_empty() {
+            Vec::new()
+        } else {
+            super::pool::fill(&shared, &self.operations).await
+        };
         let workers: Vec<_> = (0..shared.options.concurrency.max(1))
             .map(|_| {
                 let shared = Arc::clone(&shared);
@@ -251,6 +270,9 @@ impl Scan {
             None
         };
         let phase = Arc::new(Phase::new(&shared.api, shared.options.profile, callback));
+        if let Ok(mut created) = phase.created.lock() {
+            created.extend(pooled);
+        }
         if !shared.stop.is_set() {
             active::run(&shared, active_operations, Arc::clone(&phase)).await;
         }
@@ -280,6 +302,8 @@ impl Scan {
             shrink_requests,
             active_requests: phase.requests.load(Ordering::Relaxed),
             cleanup_requests,
+            relogins: shared.signers.logins.load(Ordering::Relaxed),
+            live_ids: shared.pool.used.load(Ordering::Relaxed),
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         shared.observer.on_event(&Event::Finished {
@@ -337,7 +361,11 @@ async fn work(shared: &Shared) {
         }
         let mut src = Seeded::new(probe_seed(shared.options.seed, probe));
         let case = match realise(&shared.api, &mut cases, probe, &mut src) {
-            Ok(Some(case)) => case,
+            Ok(Some(mut case)) => {
+                // a live resource's id in the path, where the probe allows (pool.rs)
+                shared.pool.apply(&shared.api, probe, &mut case);
+                case
+            }
             Ok(None) | Err(_) => {
                 shared.skipped.fetch_add(1, Ordering::Relaxed);
                 continue;
@@ -432,9 +460,12 @@ pub(crate) async fn send_with(
     retries_on_429: u32,
 ) -> Option<Exchange> {
     let mut request = request.clone();
-    auth::apply(credentials, &mut request);
-    let url = join(&shared.options.base_url, &request);
+    // a login's older credential goes out as its current one (relogin.rs)
+    let mut credentials = shared.signers.current(credentials);
+    auth::apply(&credentials, &mut request);
+    let mut url = join(&shared.options.base_url, &request);
     let mut attempt = 0;
+    let mut signed_in_again = false;
     loop {
         if let Some(max) = shared.options.max_requests
             && shared.requests.load(Ordering::Relaxed) >= max
@@ -486,6 +517,26 @@ pub(crate) async fn send_with(
                         .min(MAX_PAUSE);
                     shared.pause.extend(Instant::now() + wait);
                     attempt += 1;
+                    continue;
+                }
+                if signed_in_again {
+                    shared.signers.resent(&credentials, r.status != 401);
+                } else if r.status == 401
+                    && let Some((old, new)) = shared
+                        .signers
+                        .refresh(shared, &exchange.request.request, &credentials)
+                        .await
+                {
+                    // sent once more, with the login's fresh credential (the
+                    // request itself went into the exchange: take it back)
+                    signed_in_again = true;
+                    request = exchange.request.request.clone();
+                    let mut fresh = credentials.into_owned();
+                    fresh.retain(|c| *c != old);
+                    fresh.push(new);
+                    auth::apply(&fresh, &mut request);
+                    url = join(&shared.options.base_url, &request);
+                    credentials = std::borrow::Cow::Owned(fresh);
                     continue;
                 }
             }

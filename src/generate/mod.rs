@@ -19,6 +19,6 @@ pub use case::{Attack, Case, CaseGenerator, Intent, Slot};
 pub use negative::{Negative, Violation, ViolationKind};
 pub use payloads::{Payload, PayloadError, PayloadFamily, Payloads};
 pub use request::{Request, RequestBody, Unsendable};
-pub use serialise::{Values, curl, curl_at, serialise};
+pub use serialise::{Values, curl, curl_at, serialise, serialise_path};
 pub use source::{Fuzzed, Seeded, Source};
 pub use value::{Generator, Options};

@@ -94,6 +94,25 @@ pub fn serialise(api: &Api, op: &Operation, values: &Values) -> Result<Request, 
     })
 }
 
+/// The path alone, as [`serialise`] would write it: for callers that change
+/// path parameters only and need not serialise the body again.
+///
+/// # Errors
+/// A path parameter without a value.
+pub fn serialise_path(op: &Operation, values: &Values) -> Result<String, Unsendable> {
+    let path_values: Vec<(&str, String)> = op
+        .parameters
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.location == ParameterLocation::Path)
+        .filter_map(|(i, p)| {
+            let value = values.parameters.get(i).and_then(Option::as_ref)?;
+            Some((p.name.as_str(), params::path(p, value)))
+        })
+        .collect();
+    fill_path(&op.path, &path_values)
+}
+
 /// The path template with every `{name}` replaced by its serialised value.
 fn fill_path(template: &str, values: &[(&str, String)]) -> Result<String, Unsendable> {
     let mut out = String::with_capacity(template.len());

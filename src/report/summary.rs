@@ -70,6 +70,24 @@ pub fn summary(report: &Report, style: Style) -> String {
         stats.rate(),
         report.seed
     );
+    if stats.relogins > 0 || stats.live_ids > 0 {
+        let mut parts = Vec::new();
+        if stats.relogins > 0 {
+            parts.push(format!(
+                "re-signed in {} time{} after 401s",
+                stats.relogins,
+                if stats.relogins == 1 { "" } else { "s" }
+            ));
+        }
+        if stats.live_ids > 0 {
+            parts.push(format!(
+                "{} plan request{} named live resources",
+                stats.live_ids,
+                if stats.live_ids == 1 { "" } else { "s" }
+            ));
+        }
+        let _ = writeln!(out, "{}", dim.apply_to(parts.join("; ")));
+    }
     match &report.stopped {
         StopReason::Completed => {}
         StopReason::RequestBudget => {

@@ -46,6 +46,7 @@ mod user_enumeration;
 mod xss;
 
 pub use profile::Profile;
+pub(crate) use sequence::id_from;
 
 /// The body of an active probe: sends what it needs through the session
 /// and reports what it proves.

@@ -163,7 +163,7 @@ async fn produce(
 }
 
 /// The id where `source` says it is in the exchange's response.
-pub(super) fn id_from(source: &IdSource, exchange: &Exchange) -> Option<Value> {
+pub(crate) fn id_from(source: &IdSource, exchange: &Exchange) -> Option<Value> {
     let response = exchange.response()?;
     let usable = |v: &Value| match v {
         Value::String(t) if !t.is_empty() && t.len() <= 256 => true,
