@@ -136,8 +136,10 @@ fn run(args: &Args) -> Result<(), String> {
     let base = server.base_url();
     println!("server: {base} (one tokio thread, fixed valid responses)");
 
+    let server_cpu = server.cpu_seconds();
     let apiprobe = scan(api, &base, args)?;
     let served = server.count()?;
+    let server_us = (server.cpu_seconds() - server_cpu) * 1e6 / served.max(1) as f64;
     println!(
         "apiprobe: {} requests in {:.2} s = {:.0} requests/s (server counted {}); latency p50 {} us, p99 {} us; peak RSS {:.1} MB; CPU {:.2} s ({:.0} us a request)",
         apiprobe.requests,
@@ -165,14 +167,23 @@ fn run(args: &Args) -> Result<(), String> {
     );
 
     if args.wrk_seconds > 0 {
+        let before = server.cpu_seconds();
+        server.count()?;
         match wrk(&base, &server.wrk_path, args) {
-            Ok(rate) => println!(
-                "wrk: {rate:.0} requests/s on {}{} ({} connections); apiprobe reaches {:.1}% of it",
-                base,
-                server.wrk_path,
-                args.concurrency,
-                100.0 * apiprobe.rate() / rate
-            ),
+            Ok(rate) => {
+                let wrk_served = server.count()?;
+                let wrk_us = (server.cpu_seconds() - before) * 1e6 / wrk_served.max(1) as f64;
+                println!(
+                    "wrk: {rate:.0} requests/s on {}{} ({} connections); apiprobe reaches {:.1}% of it",
+                    base,
+                    server.wrk_path,
+                    args.concurrency,
+                    100.0 * apiprobe.rate() / rate
+                );
+                println!(
+                    "server CPU a request: {server_us:.1} us under apiprobe's varied requests, {wrk_us:.1} us under wrk's one GET"
+                );
+            }
             Err(e) => println!("wrk: not run ({e})"),
         }
     }
@@ -433,7 +444,12 @@ fn rss_kb(field: &str) -> u64 {
 /// User plus system CPU time of this process, from /proc/self/stat (in
 /// USER_HZ ticks, 100 a second).
 fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+    cpu_seconds_of("self")
+}
+
+/// [`cpu_seconds`] of process `pid` (or `self`).
+fn cpu_seconds_of(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
     };
     // the command name may hold spaces: fields are counted after its ')'
@@ -498,6 +514,11 @@ impl ServerProcess {
 
     fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// CPU seconds the server has used so far.
+    fn cpu_seconds(&self) -> f64 {
+        cpu_seconds_of(&self.child.id().to_string())
     }
 
     /// Requests the server has answered so far (its counter resets on read).
