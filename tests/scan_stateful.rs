@@ -195,7 +195,21 @@ fn bola_bob_reads_alices_note() {
         .iter()
         .find(|(n, _)| n == "authorization")
         .map(|(_, v)| v.clone());
-    assert!(auth.is_some(), "bob's request carries a token");
+    let auth = auth.expect("bob's request carries a token");
+    // the demo's tokens are JWTs: the subject of the one sent is bob
+    let payload = auth
+        .trim_start_matches("Bearer ")
+        .split('.')
+        .nth(1)
+        .expect("a JWT has a payload");
+    use base64::Engine as _;
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("base64url"),
+    )
+    .expect("JSON claims");
+    assert_eq!(claims["sub"], "bob", "{claims}");
 }
 
 #[test]
