@@ -227,12 +227,58 @@ impl<'a> Generator<'a> {
                     map.entry(k).or_insert(x);
                 }
             }
-            if self.accepts(id, &v) {
+            if self.accepts(id, &v) || self.separate(id, s, branch, &mut v) {
                 return v;
             }
             fallback.get_or_insert(v);
         }
         fallback.unwrap_or(Value::Null)
+    }
+
+    /// Makes `v`, a value of the `oneOf` branch `branch` that another branch
+    /// also accepts (branches told apart only by a discriminator, which JSON
+    /// Schema ignores), match that branch alone: it gains a property the
+    /// other branch declares, in a form the other branch rejects and its own
+    /// branch allows (`packSize: null` on a Cat, where a Dog's packSize is
+    /// an integer). False, and `v` unchanged, when no such property works.
+    fn separate(&mut self, id: SchemaId, s: &Schema, branch: SchemaId, v: &mut Value) -> bool {
+        if !v.is_object() {
+            return false;
+        }
+        let schemas = self.schemas;
+        let mut names: Vec<String> = Vec::new();
+        for &other in s.one_of.iter().filter(|&&o| o != branch) {
+            let o = schemas.get(other);
+            let members = std::iter::once(o).chain(o.all_of.iter().map(|&a| schemas.get(a)));
+            for m in members {
+                names.extend(m.properties.keys().cloned());
+            }
+        }
+        let candidates = [
+            Value::Null,
+            Value::Bool(false),
+            Value::String(String::new()),
+            Value::from(0),
+            Value::Array(Vec::new()),
+            Value::Object(serde_json::Map::new()),
+        ];
+        for name in names {
+            if v.get(&name).is_some() {
+                continue;
+            }
+            for candidate in &candidates {
+                if let Value::Object(map) = v {
+                    map.insert(name.clone(), candidate.clone());
+                }
+                if self.accepts(id, v) {
+                    return true;
+                }
+                if let Value::Object(map) = v {
+                    map.shift_remove(&name);
+                }
+            }
+        }
+        false
     }
 
     fn by_type(&mut self, s: &Schema, dir: Direction, src: &mut dyn Source, depth: usize) -> Value {
