@@ -708,26 +708,8 @@ mod serve {
             by_first,
             served: AtomicU64::new(0),
         });
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return ExitCode::FAILURE;
-        };
-        runtime.block_on(async move {
-            let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else {
-                eprintln!("bench_scan server: cannot bind 127.0.0.1");
-                return ExitCode::FAILURE;
-            };
-            let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-            println!("{port} {wrk_path}");
-            let _ = std::io::stdout().flush();
-            let app = axum::Router::new().fallback(answer).with_state(fixture);
-            match axum::serve(listener, app).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(_) => ExitCode::FAILURE,
-            }
-        })
+        let app = axum::Router::new().fallback(answer).with_state(fixture);
+        serve_on_one_thread(app, &wrk_path)
     }
 
     /// The demo API on one tokio thread, with a request counter at
@@ -750,6 +732,12 @@ mod serve {
                     r
                 },
             ));
+        serve_on_one_thread(app, "/version")
+    }
+
+    /// Serves `app` on 127.0.0.1 (a free port) on one tokio thread, after
+    /// printing `PORT WRK_PATH` as the parent reads it.
+    fn serve_on_one_thread(app: axum::Router, wrk_path: &str) -> ExitCode {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -758,11 +746,11 @@ mod serve {
         };
         runtime.block_on(async move {
             let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else {
-                eprintln!("bench_scan demo: cannot bind 127.0.0.1");
+                eprintln!("bench_scan server: cannot bind 127.0.0.1");
                 return ExitCode::FAILURE;
             };
             let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-            println!("{port} /version");
+            println!("{port} {wrk_path}");
             let _ = std::io::stdout().flush();
             match axum::serve(listener, app).await {
                 Ok(()) => ExitCode::SUCCESS,

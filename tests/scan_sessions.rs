@@ -14,7 +14,7 @@ use std::time::Duration;
 use apiprobe::checks::{Judge, Settings, select};
 use apiprobe::engine::{
     Account, Client, ClientOptions, Credential, LoginError, Place, Scan, ScanOptions, ScanResult,
-    SignedIn, Silent, Stop, TokenAs, TokenFrom, TokenUse, login_with,
+    SignedIn, TokenAs, TokenFrom, TokenUse, login_with,
 };
 use apiprobe::generate::Payloads;
 use apiprobe::model::Api;
@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use support::{api, plan, runtime, serve};
+use support::{api, plan, run_guarded, runtime, serve};
 
 const SPEC: &str = r#"
 openapi: 3.0.3
@@ -268,12 +268,7 @@ async fn scan(
             ..ScanOptions::default()
         },
     };
-    tokio::time::timeout(
-        Duration::from_secs(120),
-        scan.run(Arc::new(Silent), Stop::new()),
-    )
-    .await
-    .expect("the scan ends within its guard")
+    run_guarded(scan).await
 }
 
 fn pointer() -> TokenUse {

@@ -4,13 +4,11 @@
 use std::error::Error as StdError;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-
 use super::EngineError;
 use super::exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
 use super::plain::Plain;
+use super::wire;
 use crate::generate::Request;
-use crate::model::Method;
 
 /// How the client connects and reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,34 +169,12 @@ impl Client {
     }
 
     async fn fetch(&self, url: &str, request: &Request) -> Outcome {
-        let method = match request.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Put => reqwest::Method::PUT,
-            Method::Post => reqwest::Method::POST,
-            Method::Delete => reqwest::Method::DELETE,
-            Method::Options => reqwest::Method::OPTIONS,
-            Method::Head => reqwest::Method::HEAD,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Trace => reqwest::Method::TRACE,
+        let headers = match wire::request_headers(request) {
+            Ok(h) => h,
+            Err(failed) => return failed,
         };
-        let mut headers = HeaderMap::with_capacity(request.headers.len() + 1);
-        for (name, value) in &request.headers {
-            let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_bytes(value.as_bytes()),
-            ) else {
-                return failed(
-                    FailureKind::Other,
-                    format!("header {name:?} cannot be sent as given"),
-                );
-            };
-            headers.append(name, value);
-        }
-        let mut builder = self.inner.request(method, url);
+        let mut builder = self.inner.request(wire::method(request.method), url);
         if let Some(body) = &request.body {
-            if let Ok(value) = HeaderValue::from_str(&body.content_type) {
-                headers.insert(reqwest::header::CONTENT_TYPE, value);
-            }
             builder = builder.body(body.bytes.clone());
         }
         let mut response = match builder.headers(headers).send().await {
@@ -206,23 +182,7 @@ impl Client {
             Err(e) => return Outcome::Failed(classify(&e, false)),
         };
         let status = response.status().as_u16();
-        let version = match response.version() {
-            reqwest::Version::HTTP_09 => "HTTP/0.9",
-            reqwest::Version::HTTP_10 => "HTTP/1.0",
-            reqwest::Version::HTTP_2 => "HTTP/2",
-            reqwest::Version::HTTP_3 => "HTTP/3",
-            _ => "HTTP/1.1",
-        };
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let (version, headers) = wire::response_head(response.version(), response.headers());
         let mut read = Read::new(self.options.max_response_bytes);
         loop {
             match response.chunk().await {

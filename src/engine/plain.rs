@@ -13,15 +13,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::HeaderValue;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use super::client::{Read, USER_AGENT, failed, read_error, send_error};
-use super::exchange::{FailureKind, Outcome, Response};
+use super::client::{Read, USER_AGENT, read_error, send_error};
+use super::exchange::{Outcome, Response};
+use super::wire;
 use crate::generate::Request;
-use crate::model::Method;
 
 /// A pooled HTTP/1.1 client for `http://` URLs.
 #[derive(Debug, Clone)]
@@ -69,42 +69,18 @@ impl Plain {
 
     /// Sends `request` to `uri` and reads the response, at most `cap` body bytes.
     pub(crate) async fn fetch(&self, uri: hyper::Uri, request: &Request, cap: usize) -> Outcome {
-        let method = match request.method {
-            Method::Get => hyper::Method::GET,
-            Method::Put => hyper::Method::PUT,
-            Method::Post => hyper::Method::POST,
-            Method::Delete => hyper::Method::DELETE,
-            Method::Options => hyper::Method::OPTIONS,
-            Method::Head => hyper::Method::HEAD,
-            Method::Patch => hyper::Method::PATCH,
-            Method::Trace => hyper::Method::TRACE,
-        };
         let body = match &request.body {
             Some(b) => Full::new(Bytes::from(b.bytes.clone())),
             None => Full::new(Bytes::new()),
         };
         let mut outgoing = hyper::Request::new(body);
-        *outgoing.method_mut() = method;
+        *outgoing.method_mut() = wire::method(request.method);
         *outgoing.uri_mut() = uri;
+        *outgoing.headers_mut() = match wire::request_headers(request) {
+            Ok(h) => h,
+            Err(failed) => return failed,
+        };
         let headers = outgoing.headers_mut();
-        headers.reserve(request.headers.len() + 3);
-        for (name, value) in &request.headers {
-            let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_bytes(value.as_bytes()),
-            ) else {
-                return failed(
-                    FailureKind::Other,
-                    format!("header {name:?} cannot be sent as given"),
-                );
-            };
-            headers.append(name, value);
-        }
-        if let Some(b) = &request.body
-            && let Ok(value) = HeaderValue::from_str(&b.content_type)
-        {
-            headers.insert(hyper::header::CONTENT_TYPE, value);
-        }
         // reqwest's defaults, so both paths send the same request
         if !headers.contains_key(hyper::header::ACCEPT) {
             headers.insert(hyper::header::ACCEPT, HeaderValue::from_static("*/*"));
@@ -120,23 +96,7 @@ impl Plain {
             Err(e) => return Outcome::Failed(send_error(&e, e.is_connect())),
         };
         let status = response.status().as_u16();
-        let version = match response.version() {
-            hyper::Version::HTTP_09 => "HTTP/0.9",
-            hyper::Version::HTTP_10 => "HTTP/1.0",
-            hyper::Version::HTTP_2 => "HTTP/2",
-            hyper::Version::HTTP_3 => "HTTP/3",
-            _ => "HTTP/1.1",
-        };
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let (version, headers) = wire::response_head(response.version(), response.headers());
         let mut body = response.into_body();
         let mut read = Read::new(cap);
         loop {
@@ -168,10 +128,29 @@ impl Plain {
 /// (`%2e`), which URL parsers remove.
 fn has_dot_segment(rest: &str) -> bool {
     let path = rest.split('?').next().unwrap_or("");
-    path.split('/').skip(1).any(|segment| {
-        let plain = segment.to_ascii_lowercase().replace("%2e", ".");
-        plain == "." || plain == ".."
-    })
+    path.split('/').skip(1).any(is_dot_segment)
+}
+
+/// Whether a path segment is `.` or `..`, each dot plain or `%2e` (any case),
+/// without allocating: this runs on every request of the fast path.
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while !rest.is_empty() {
+        if rest[0] == b'.' {
+            rest = &rest[1..];
+        } else if rest.len() >= 3
+            && rest[0] == b'%'
+            && rest[1] == b'2'
+            && rest[2].eq_ignore_ascii_case(&b'e')
+        {
+            rest = &rest[3..];
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    matches!(dots, 1 | 2)
 }
 
 #[cfg(test)]
