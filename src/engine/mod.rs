@@ -36,7 +36,7 @@ mod scan;
 mod shrink;
 mod stop;
 mod token;
-mod wire;
+pub(crate) mod wire;
 
 pub use active::{Identity, Session, ValueSlot};
 pub use auth::{Credential, Place, apply as apply_credentials};

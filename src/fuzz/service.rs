@@ -10,7 +10,6 @@ use tower::{Service, ServiceExt};
 
 use crate::engine::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
 use crate::generate::Request;
-use crate::model::Method;
 
 /// The request body type the in-process path sends.
 pub type ReqBody = Full<Bytes>;
@@ -32,16 +31,7 @@ pub fn to_http(
         message: format!("the URL {joined:?} cannot be sent: {e}"),
     })?;
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let method = match request.method {
-        Method::Get => http::Method::GET,
-        Method::Put => http::Method::PUT,
-        Method::Post => http::Method::POST,
-        Method::Delete => http::Method::DELETE,
-        Method::Options => http::Method::OPTIONS,
-        Method::Head => http::Method::HEAD,
-        Method::Patch => http::Method::PATCH,
-        Method::Trace => http::Method::TRACE,
-    };
+    let method = crate::engine::wire::method(request.method);
     let unsendable = |what: String| Failure {
         kind: FailureKind::Other,
         message: what,
