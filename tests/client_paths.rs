@@ -130,3 +130,150 @@ fn both_paths_send_the_same_request() {
         assert!(fast.1.iter().any(|h| h.starts_with("host: 127.0.0.1:")));
     });
 }
+
+/// A raw HTTP/1.1 server on 127.0.0.1 that answers every request `200 {}`
+/// with keep-alive, and, when `close_after_answer`, closes each connection
+/// 20 ms after its first answer without saying so. Counts connections and
+/// requests.
+struct Counting {
+    url: String,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Counting {
+    async fn start(close_after_answer: bool) -> Counting {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/ping", listener.local_addr().expect("addr"));
+        let connections = std::sync::Arc::new(AtomicUsize::new(0));
+        let requests = std::sync::Arc::new(AtomicUsize::new(0));
+        let (c, r) = (connections.clone(), requests.clone());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                c.fetch_add(1, Ordering::SeqCst);
+                let r = r.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    loop {
+                        let mut chunk = [0u8; 4096];
+                        let Ok(n) = socket.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        // GETs without a body: one head is one request
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buf.drain(..end + 4);
+                            r.fetch_add(1, Ordering::SeqCst);
+                            let answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+                            if socket.write_all(answer).await.is_err() {
+                                return;
+                            }
+                            if close_after_answer {
+                                // after the client has put the connection
+                                // back in its pool
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Counting {
+            url,
+            connections,
+            requests,
+        }
+    }
+
+    fn counts(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering;
+        (
+            self.connections.load(Ordering::SeqCst),
+            self.requests.load(Ordering::SeqCst),
+        )
+    }
+}
+
+fn get() -> Request {
+    Request {
+        method: Method::Get,
+        path: "/ping".into(),
+        query: String::new(),
+        headers: Vec::new(),
+        body: None,
+    }
+}
+
+fn fast_client() -> Client {
+    Client::new(ClientOptions {
+        env_proxy: false,
+        ..ClientOptions::default()
+    })
+    .expect("a client")
+}
+
+#[tokio::test]
+async fn the_fast_path_reuses_its_connections() {
+    let server = Counting::start(false).await;
+    let client = fast_client();
+    for i in 0..20 {
+        let exchange = client.send(server.url.clone(), get()).await;
+        match exchange.outcome {
+            Outcome::Response(r) => assert_eq!(r.status, 200, "request {i}"),
+            Outcome::Failed(f) => panic!("request {i}: {f:?}"),
+        }
+    }
+    // one after the other: one connection carries them all
+    assert_eq!(server.counts(), (1, 20));
+}
+
+#[tokio::test]
+async fn a_connection_the_server_closed_while_idle_is_replaced_unseen() {
+    let server = Counting::start(true).await;
+    let client = fast_client();
+    for i in 0..5 {
+        let exchange = client.send(server.url.clone(), get()).await;
+        match exchange.outcome {
+            Outcome::Response(r) => assert_eq!(r.status, 200, "request {i}"),
+            Outcome::Failed(f) => panic!("request {i}: {f:?}"),
+        }
+        // time for the server's close to arrive before the next request
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // each request once, each on a connection of its own
+    assert_eq!(server.counts(), (5, 5));
+}
+
+#[test]
+fn credentials_in_the_url_are_sent_as_basic_auth() {
+    // reqwest turns `user:password@` into an authorization header; the fast
+    // path would drop it, so such URLs go through reqwest
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!(
+            "http://user:pw@{}/ping",
+            listener.local_addr().expect("addr")
+        );
+        let client = fast_client();
+        let ((line, headers, _), exchange) =
+            tokio::join!(record_one(&listener), client.send(url, get()));
+        assert!(matches!(exchange.outcome, Outcome::Response(_)));
+        assert_eq!(line, "GET /ping HTTP/1.1");
+        // base64 of `user:pw`
+        assert!(
+            headers
+                .iter()
+                .any(|h| h == "authorization: Basic dXNlcjpwdw=="),
+            "{headers:?}"
+        );
+    });
+}
