@@ -4,10 +4,14 @@
 //! - `valid_response`: a positive case of each operation of
 //!   specs/petstore.yaml, round-robin, answered with its documented 2xx
 //!   status and a body generated from its response schema (the common case:
-//!   conformance validation, leak matching, the rest). Reported in
-//!   exchanges per second.
+//!   conformance validation, leak matching, the rest). Every body is one the
+//!   judge has not seen lately (trailing spaces vary), so it is parsed and
+//!   validated. Reported in exchanges per second.
+//! - `valid_response_repeated`: the same exchanges, bodies repeated: the
+//!   judge remembers that they conformed and skips the parse.
 //! - `body_1mib`: one exchange whose response is a 1 MiB JSON body (every
-//!   check over it, the leak matcher included). Reported in bytes per second.
+//!   check over it, the leak matcher included), a fresh body each time.
+//!   Reported in bytes per second.
 //!
 //! ```text
 //! cargo bench --bench judge
@@ -129,8 +133,35 @@ fn judge_one(i: usize, case: &Case, exchange: &Exchange) -> usize {
         .len()
 }
 
+/// `exchange` with `n % 64` spaces after its JSON body: the same JSON, but
+/// bytes the judge has not seen lately, so it parses and validates them
+/// rather than remembering that they conformed.
+fn fresh(exchange: &Exchange, n: usize) -> Exchange {
+    let mut exchange = exchange.clone();
+    if let Outcome::Response(r) = &mut exchange.outcome {
+        r.body.extend(std::iter::repeat_n(b' ', n % 64));
+    }
+    exchange
+}
+
 #[divan::bench(sample_count = 200)]
 fn valid_response(bencher: Bencher) {
+    let exchanges = &*EXCHANGES;
+    let mut n = 0usize;
+    bencher
+        .counter(ItemsCount::new(1usize))
+        .with_inputs(|| {
+            n += 1;
+            let (i, case, exchange) = &exchanges[n % exchanges.len()];
+            (*i, case, fresh(exchange, n / exchanges.len()))
+        })
+        .bench_local_refs(|(i, case, exchange)| black_box(judge_one(*i, case, exchange)));
+}
+
+/// [`valid_response`] with bodies judged before: each conformed, and is
+/// remembered.
+#[divan::bench(sample_count = 200)]
+fn valid_response_repeated(bencher: Bencher) {
     let exchanges = &*EXCHANGES;
     let mut n = 0usize;
     bencher.counter(ItemsCount::new(1usize)).bench_local(|| {
@@ -143,7 +174,12 @@ fn valid_response(bencher: Bencher) {
 #[divan::bench(sample_count = 20)]
 fn body_1mib(bencher: Bencher) {
     let (i, case, exchange) = &*BIG;
+    let mut n = 0usize;
     bencher
         .counter(BytesCount::new(1usize << 20))
-        .bench_local(|| black_box(judge_one(*i, case, exchange)));
+        .with_inputs(|| {
+            n += 1;
+            fresh(exchange, n)
+        })
+        .bench_local_refs(|exchange| black_box(judge_one(*i, case, exchange)));
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::leaks::{Leak, LeakMatcher};
+use super::memo::{BodyKey, Memo};
 use super::validators::Validators;
 use crate::engine::Exchange;
 use crate::generate::Case;
@@ -234,7 +235,9 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     pub(crate) validators: &'a Validators,
     pub(crate) matcher: Option<&'a LeakMatcher>,
+    pub(crate) memo: &'a Memo,
     leaks: OnceCell<Vec<Leak>>,
+    body_key: OnceCell<BodyKey>,
 }
 
 impl<'a> Context<'a> {
@@ -249,6 +252,7 @@ impl<'a> Context<'a> {
         settings: &'a Settings,
         validators: &'a Validators,
         matcher: Option<&'a LeakMatcher>,
+        memo: &'a Memo,
     ) -> Self {
         Context {
             api,
@@ -259,7 +263,9 @@ impl<'a> Context<'a> {
             settings,
             validators,
             matcher,
+            memo,
             leaks: OnceCell::new(),
+            body_key: OnceCell::new(),
         }
     }
 
@@ -267,8 +273,26 @@ impl<'a> Context<'a> {
     pub fn leaks(&self) -> &[Leak] {
         self.leaks
             .get_or_init(|| match (self.matcher, self.exchange.response()) {
-                (Some(m), Some(r)) if !r.body.is_empty() => m.find(&r.text()),
+                (Some(m), Some(r)) if !r.body.is_empty() => {
+                    // a body that held no leak lately holds none now (memo.rs)
+                    if self.memo.leak_free(self.body_key()) {
+                        return Vec::new();
+                    }
+                    let found = m.find(&r.text());
+                    if found.is_empty() {
+                        self.memo.remember_leak_free(self.body_key());
+                    }
+                    found
+                }
                 _ => Vec::new(),
             })
+    }
+
+    /// The key of the response body for the judge's memo, computed once.
+    pub(crate) fn body_key(&self) -> BodyKey {
+        *self.body_key.get_or_init(|| {
+            let body = self.exchange.response().map_or(&[][..], |r| &r.body);
+            self.memo.key(body)
+        })
     }
 }

@@ -1,6 +1,8 @@
 //! Checks of responses against the spec: status codes, content types,
 //! body schemas and headers.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::check::{Context, Verdict};
@@ -42,13 +44,14 @@ pub(crate) fn status_code_conformance(ctx: &Context<'_>, out: &mut Vec<Verdict>)
 }
 
 /// The essence of a media type: without parameters, trimmed, lower case.
-fn essence(media_type: &str) -> String {
-    media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
+fn essence(media_type: &str) -> Cow<'_, str> {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    // spec media types are lower case as a rule: no copy then
+    if essence.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(essence.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(essence)
+    }
 }
 
 /// Whether a received media type (an essence) is one a documented media
@@ -164,6 +167,11 @@ pub(crate) fn response_schema_conformance(ctx: &Context<'_>, out: &mut Vec<Verdi
         .body
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(&response.body);
+    // a body that already conformed to this schema conforms again
+    let key = ctx.body_key();
+    if ctx.memo.conformed(schema, key) {
+        return;
+    }
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -182,6 +190,9 @@ pub(crate) fn response_schema_conformance(ctx: &Context<'_>, out: &mut Vec<Verdi
         }
     };
     let Some(found) = ctx.validators.errors(&ctx.api.schemas, schema, &value) else {
+        // conforming, or a schema that does not compile: the same body
+        // gives no verdict next time either
+        ctx.memo.remember_conforming(schema, key);
         return;
     };
     let Some(first) = found.errors.first() else {

@@ -2,6 +2,7 @@
 
 use super::check::{Check, Context, Settings, Verdict};
 use super::leaks::LeakMatcher;
+use super::memo::Memo;
 use super::validators::Validators;
 use crate::engine::Exchange;
 use crate::generate::Case;
@@ -15,6 +16,8 @@ pub struct Judge {
     settings: Settings,
     validators: Validators,
     matcher: Option<&'static LeakMatcher>,
+    /// Bodies that conformed or held no leak lately (memo.rs).
+    memo: Memo,
 }
 
 impl Judge {
@@ -24,6 +27,7 @@ impl Judge {
             checks,
             settings,
             validators: Validators::default(),
+            memo: Memo::default(),
             // the built-in patterns compile (a unit test makes sure); if they
             // did not, leak checks would find nothing rather than fail the scan
             matcher: LeakMatcher::shared().ok(),
@@ -58,6 +62,7 @@ impl Judge {
             &self.settings,
             &self.validators,
             self.matcher,
+            &self.memo,
         );
         let mut out = Vec::new();
         let mut verdicts = Vec::new();

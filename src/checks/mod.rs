@@ -31,6 +31,7 @@ mod finding;
 mod judge;
 pub(crate) mod jwt;
 pub mod leaks;
+mod memo;
 mod registry;
 mod server;
 #[cfg(test)]

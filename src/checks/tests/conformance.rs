@@ -378,3 +378,33 @@ fn headers_are_not_judged_for_undocumented_statuses_or_other_methods() {
         .is_empty()
     );
 }
+
+#[test]
+fn one_judge_remembers_conforming_bodies_per_schema_only() {
+    // one judge over many exchanges, as in a scan: a body that conformed is
+    // remembered for its schema, never for another, and bad bodies never are
+    let api = api();
+    let op = op(api, "getItem");
+    let check = crate::checks::registry::find("response_schema_conformance").expect("the check");
+    let judge = Judge::new(vec![check], Settings::default());
+    let run = |exchange: &Exchange| {
+        judge
+            .judge(api, op, &ProbeKind::Positive, &case(op), exchange)
+            .len()
+    };
+    let bad = json(op, 200, r#"{"id": "seven", "name": "lamp"}"#);
+    for round in 0..3 {
+        assert_eq!(run(&json(op, 200, ITEM)), 0, "round {round}");
+        // the same bytes under the 4XX schema still break it
+        assert_eq!(run(&json(op, 404, ITEM)), 1, "round {round}");
+        assert_eq!(run(&bad), 1, "round {round}");
+    }
+    // more conforming bodies than are remembered push the first out; it is
+    // judged afresh, and still conforms
+    for id in 1..=20 {
+        let body = format!(r#"{{"id": {id}, "name": "lamp", "created": "2024-02-29"}}"#);
+        assert_eq!(run(&json(op, 200, &body)), 0);
+    }
+    assert_eq!(run(&json(op, 200, ITEM)), 0);
+    assert_eq!(run(&bad), 1);
+}

@@ -144,3 +144,38 @@ fn banners_without_a_version_are_fine() {
         .is_empty()
     );
 }
+
+#[test]
+fn one_judge_finds_a_repeated_leak_every_time() {
+    // one judge over many exchanges, as in a scan: clean bodies are
+    // remembered as clean, a leaking body never is
+    let api = api();
+    let op = op(api, "getItem");
+    let check = find("stack_trace_leak").expect("the check");
+    let judge = Judge::new(vec![check], Settings::default());
+    let run = |exchange: &Exchange| {
+        judge
+            .judge(api, op, &ProbeKind::Positive, &case(op), exchange)
+            .len()
+    };
+    let leaking = text(op, JAVA);
+    let clean = text(op, "nothing to see");
+    for round in 0..3 {
+        assert_eq!(run(&clean), 0, "round {round}");
+        assert_eq!(run(&leaking), 1, "round {round}");
+    }
+    // the clean bytes remembered under one status are judged alike under another
+    assert_eq!(
+        run(&answered(
+            op,
+            200,
+            &[("content-type", "text/plain")],
+            "nothing to see"
+        )),
+        0
+    );
+    assert_eq!(
+        run(&answered(op, 200, &[("content-type", "text/plain")], JAVA)),
+        1
+    );
+}
