@@ -1,6 +1,7 @@
 //! Pacing: a shared rate limit, and pauses the target asks for with 429.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Spaces requests evenly to at most `per_second`, across every worker.
@@ -44,6 +45,9 @@ impl RateLimiter {
 #[derive(Debug, Default)]
 pub struct Pause {
     until: Mutex<Option<Instant>>,
+    /// Whether any pause was ever asked for: until then, waiting costs one
+    /// atomic load and no clock read.
+    ever: AtomicBool,
 }
 
 impl Pause {
@@ -56,10 +60,14 @@ impl Pause {
         if guard.is_none_or(|u| u < until) {
             *guard = Some(until);
         }
+        self.ever.store(true, Ordering::Release);
     }
 
     /// Waits while a pause lasts.
     pub async fn wait(&self) {
+        if !self.ever.load(Ordering::Acquire) {
+            return;
+        }
         let until = match self.until.lock() {
             Ok(g) => *g,
             Err(poisoned) => *poisoned.into_inner(),

@@ -488,19 +488,16 @@ pub(crate) async fn send_with(
             return None;
         }
         shared.requests.fetch_add(1, Ordering::Relaxed);
-        // the last try gives the request away: no copy but the exchange's
-        let outgoing = if attempt < retries_on_429 {
-            request.clone()
-        } else {
-            let emptied = Request {
-                method: request.method,
-                path: String::new(),
-                query: String::new(),
-                headers: Vec::new(),
-                body: None,
-            };
-            std::mem::replace(&mut request, emptied)
+        // the request goes into the exchange, not copied: a resend takes
+        // it back from there
+        let emptied = Request {
+            method: request.method,
+            path: String::new(),
+            query: String::new(),
+            headers: Vec::new(),
+            body: None,
         };
+        let outgoing = std::mem::replace(&mut request, emptied);
         let exchange = tokio::select! {
             exchange = shared.client.send(url.clone(), outgoing) => exchange,
             _ = shared.stop.wait() => return None,
@@ -517,6 +514,7 @@ pub(crate) async fn send_with(
                         .min(MAX_PAUSE);
                     shared.pause.extend(Instant::now() + wait);
                     attempt += 1;
+                    request = exchange.request.request;
                     continue;
                 }
                 if signed_in_again {
@@ -530,7 +528,7 @@ pub(crate) async fn send_with(
                     // sent once more, with the login's fresh credential (the
                     // request itself went into the exchange: take it back)
                     signed_in_again = true;
-                    request = exchange.request.request.clone();
+                    request = exchange.request.request;
                     let mut fresh = credentials.into_owned();
                     fresh.retain(|c| *c != old);
                     fresh.push(new);

@@ -69,14 +69,10 @@ impl<'a> Generator<'a> {
 
     /// The enum values of schema `id` that also satisfy its other keywords
     /// (specs list values that break their own `maxLength` or `type`).
-    pub(crate) fn usable_enum(&mut self, id: SchemaId) -> Vec<Value> {
+    pub(crate) fn usable_enum(&mut self, id: SchemaId) -> Vec<&'a Value> {
         let schemas = self.schemas;
         let values = schemas.get(id).enumeration.as_deref().unwrap_or_default();
-        values
-            .iter()
-            .filter(|v| self.accepts(id, v))
-            .cloned()
-            .collect()
+        values.iter().filter(|v| self.accepts(id, v)).collect()
     }
 
     /// Whether a generator can be built for `pattern`.
@@ -297,8 +293,11 @@ impl<'a> Generator<'a> {
     /// The type to generate: a declared one, or one the other keywords suggest.
     pub(crate) fn pick_type(&self, s: &Schema, src: &mut dyn Source) -> Types {
         if !s.types.is_any() {
-            let types: Vec<Types> = s.types.iter().collect();
-            return types[src.index(types.len())];
+            let count = s.types.iter().count();
+            let pick = src.index(count);
+            if let Some(t) = s.types.iter().nth(pick) {
+                return t;
+            }
         }
         if !s.properties.is_empty()
             || s.additional_properties != AdditionalProperties::Any
