@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --release --example bench_scan -- [--operations 1000] [--spec FILE]
-//!     [--requests 200000] [--concurrency 64] [--wrk-seconds 10] [--schemathesis]
+//!     [--requests 200000] [--concurrency 64] [--wrk-seconds 10] [--rounds 1]
+//!     [--schemathesis]
 //! ```
 //!
 //! It starts a minimal server in a child process (one tokio thread, so it
@@ -14,8 +15,10 @@
 //! checks on, and prints requests/s, p50 and p99 latency, peak RSS (with RSS
 //! samples along the way, to show it stays flat) and CPU time; then runs wrk
 //! (`apt-get install wrk`) against one operation of the same server and
-//! prints apiprobe's share of wrk's requests/s. With `--schemathesis` it also
-//! runs `schemathesis run` (`pip install schemathesis`) against the same
+//! prints apiprobe's share of wrk's requests/s. `--rounds N` repeats scan and
+//! wrk in turn and prints the median share (the machine's speed drifts on a
+//! shared host; alternating rounds weigh the drift on both alike). With
+//! `--schemathesis` it also runs `schemathesis run` (`pip install schemathesis`) against the same
 //! server and prints both tools' requests/s, counted by the server.
 //!
 //! With `--demo` it scans the bundled demo API instead (a full default scan)
@@ -64,6 +67,9 @@ struct Args {
     /// How long wrk runs, in seconds (0: no wrk).
     #[arg(long, default_value_t = 10)]
     wrk_seconds: u64,
+    /// Scan-and-wrk rounds, alternating (the median share of wrk is printed).
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
     /// Also run Schemathesis against the same server.
     #[arg(long)]
     schemathesis: bool,
@@ -136,57 +142,81 @@ fn run(args: &Args) -> Result<(), String> {
     let base = server.base_url();
     println!("server: {base} (one tokio thread, fixed valid responses)");
 
-    let server_cpu = server.cpu_seconds();
-    let apiprobe = scan(api, &base, args)?;
-    let served = server.count()?;
-    let server_us = (server.cpu_seconds() - server_cpu) * 1e6 / served.max(1) as f64;
-    println!(
-        "apiprobe: {} requests in {:.2} s = {:.0} requests/s (server counted {}); latency p50 {} us, p99 {} us; peak RSS {:.1} MB; CPU {:.2} s ({:.0} us a request)",
-        apiprobe.requests,
-        apiprobe.seconds,
-        apiprobe.rate(),
-        served,
-        apiprobe.p50_us,
-        apiprobe.p99_us,
-        apiprobe.peak_rss_kb as f64 / 1024.0,
-        apiprobe.cpu_seconds,
-        apiprobe.cpu_seconds * 1e6 / apiprobe.requests.max(1) as f64,
-    );
-    println!(
-        "apiprobe: {} probes planned, {} findings",
-        apiprobe.planned, apiprobe.findings
-    );
-    println!(
-        "apiprobe RSS along the scan (MB at % of requests): {}",
-        apiprobe
-            .rss_samples
-            .iter()
-            .map(|(p, kb)| format!("{p}%: {:.1}", *kb as f64 / 1024.0))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-
-    if args.wrk_seconds > 0 {
-        let before = server.cpu_seconds();
-        server.count()?;
-        match wrk(&base, &server.wrk_path, args) {
-            Ok(rate) => {
-                let wrk_served = server.count()?;
-                let wrk_us = (server.cpu_seconds() - before) * 1e6 / wrk_served.max(1) as f64;
-                println!(
-                    "wrk: {rate:.0} requests/s on {}{} ({} connections); apiprobe reaches {:.1}% of it",
-                    base,
-                    server.wrk_path,
-                    args.concurrency,
-                    100.0 * apiprobe.rate() / rate
-                );
-                println!(
-                    "server CPU a request: {server_us:.1} us under apiprobe's varied requests, {wrk_us:.1} us under wrk's one GET"
-                );
-            }
-            Err(e) => println!("wrk: not run ({e})"),
+    // rounds alternate apiprobe and wrk, so that a change in the machine's
+    // speed (a shared host) weighs on both alike; the median share is the figure
+    let mut shares = Vec::new();
+    let mut last = None;
+    for round in 1..=args.rounds.max(1) {
+        if args.rounds > 1 {
+            println!("round {round} of {}", args.rounds);
         }
+        let server_cpu = server.cpu_seconds();
+        let apiprobe = scan(api.clone(), &base, args)?;
+        let served = server.count()?;
+        let server_us = (server.cpu_seconds() - server_cpu) * 1e6 / served.max(1) as f64;
+        println!(
+            "apiprobe: {} requests in {:.2} s = {:.0} requests/s (server counted {}); latency p50 {} us, p99 {} us; peak RSS {:.1} MB; CPU {:.2} s ({:.0} us a request)",
+            apiprobe.requests,
+            apiprobe.seconds,
+            apiprobe.rate(),
+            served,
+            apiprobe.p50_us,
+            apiprobe.p99_us,
+            apiprobe.peak_rss_kb as f64 / 1024.0,
+            apiprobe.cpu_seconds,
+            apiprobe.cpu_seconds * 1e6 / apiprobe.requests.max(1) as f64,
+        );
+        println!(
+            "apiprobe: {} probes planned, {} findings",
+            apiprobe.planned, apiprobe.findings
+        );
+        println!(
+            "apiprobe RSS along the scan (MB at % of requests): {}",
+            apiprobe
+                .rss_samples
+                .iter()
+                .map(|(p, kb)| format!("{p}%: {:.1}", *kb as f64 / 1024.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+
+        if args.wrk_seconds > 0 {
+            let before = server.cpu_seconds();
+            server.count()?;
+            match wrk(&base, &server.wrk_path, args) {
+                Ok(rate) => {
+                    let wrk_served = server.count()?;
+                    let wrk_us = (server.cpu_seconds() - before) * 1e6 / wrk_served.max(1) as f64;
+                    println!(
+                        "wrk: {rate:.0} requests/s on {}{} ({} connections); apiprobe reaches {:.1}% of it",
+                        base,
+                        server.wrk_path,
+                        args.concurrency,
+                        100.0 * apiprobe.rate() / rate
+                    );
+                    shares.push(100.0 * apiprobe.rate() / rate);
+                    println!(
+                        "server CPU a request: {server_us:.1} us under apiprobe's varied requests, {wrk_us:.1} us under wrk's one GET"
+                    );
+                }
+                Err(e) => println!("wrk: not run ({e})"),
+            }
+        }
+        last = Some(apiprobe);
     }
+    if shares.len() > 1 {
+        shares.sort_by(f64::total_cmp);
+        let shown: Vec<String> = shares.iter().map(|s| format!("{s:.1}%")).collect();
+        println!(
+            "share of wrk over {} rounds: median {:.1}% (each, sorted: {})",
+            shares.len(),
+            shares[shares.len() / 2],
+            shown.join(", ")
+        );
+    }
+    let Some(apiprobe) = last else {
+        return Err("no round ran".into());
+    };
     if args.schemathesis {
         match schemathesis(&spec, &base, &server, args) {
             Ok((requests, seconds, peak_kb)) => {
