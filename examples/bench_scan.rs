@@ -601,10 +601,15 @@ fn schemathesis(
     args: &Args,
 ) -> Result<(u64, f64, u64), String> {
     server.count()?; // reset the server's counter
+    // a fresh directory each run: Schemathesis keeps a `.schemathesis` cache
+    // in its working directory and replays the failures it remembers
+    let workdir = std::env::temp_dir().join(format!("apiprobe-bench-st-{}", std::process::id()));
+    std::fs::create_dir_all(&workdir).map_err(|e| format!("{}: {e}", workdir.display()))?;
     let started = Instant::now();
     let out = Command::new("/usr/bin/time")
+        .current_dir(&workdir)
         .args(["-f", "PEAK_RSS_KB=%M", "schemathesis", "run"])
-        .arg(spec)
+        .arg(std::path::absolute(spec).unwrap_or_else(|_| spec.to_path_buf()))
         .args([
             "--url",
             base,
@@ -616,6 +621,7 @@ fn schemathesis(
         .output()
         .map_err(|e| format!("cannot run schemathesis under /usr/bin/time: {e}"))?;
     let seconds = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&workdir);
     let requests = server.count()?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let peak = stderr
