@@ -18,8 +18,9 @@
 //! prints apiprobe's share of wrk's requests/s. `--rounds N` repeats scan and
 //! wrk in turn and prints the median share (the machine's speed drifts on a
 //! shared host; alternating rounds weigh the drift on both alike). With
-//! `--schemathesis` it also runs `schemathesis run` (`pip install schemathesis`) against the same
-//! server and prints both tools' requests/s, counted by the server.
+//! `--schemathesis` it also runs `schemathesis run` (`pip install
+//! schemathesis`) against the same server and prints both tools'
+//! requests/s, counted by the server.
 //!
 //! With `--demo` it scans the bundled demo API instead (a full default scan)
 //! and, with `--schemathesis`, runs Schemathesis against a fresh demo API,
@@ -144,77 +145,33 @@ fn run(args: &Args) -> Result<(), String> {
 
     // rounds alternate apiprobe and wrk, so that a change in the machine's
     // speed (a shared host) weighs on both alike; the median share is the figure
+    let rounds = args.rounds.max(1);
     let mut shares = Vec::new();
-    let mut last = None;
-    for round in 1..=args.rounds.max(1) {
-        if args.rounds > 1 {
-            println!("round {round} of {}", args.rounds);
+    let mut apiprobe = None;
+    for round in 1..=rounds {
+        if rounds > 1 {
+            println!("round {round} of {rounds}");
         }
-        let server_cpu = server.cpu_seconds();
-        let apiprobe = scan(api.clone(), &base, args)?;
-        let served = server.count()?;
-        let server_us = (server.cpu_seconds() - server_cpu) * 1e6 / served.max(1) as f64;
-        println!(
-            "apiprobe: {} requests in {:.2} s = {:.0} requests/s (server counted {}); latency p50 {} us, p99 {} us; peak RSS {:.1} MB; CPU {:.2} s ({:.0} us a request)",
-            apiprobe.requests,
-            apiprobe.seconds,
-            apiprobe.rate(),
-            served,
-            apiprobe.p50_us,
-            apiprobe.p99_us,
-            apiprobe.peak_rss_kb as f64 / 1024.0,
-            apiprobe.cpu_seconds,
-            apiprobe.cpu_seconds * 1e6 / apiprobe.requests.max(1) as f64,
-        );
-        println!(
-            "apiprobe: {} probes planned, {} findings",
-            apiprobe.planned, apiprobe.findings
-        );
-        println!(
-            "apiprobe RSS along the scan (MB at % of requests): {}",
-            apiprobe
-                .rss_samples
-                .iter()
-                .map(|(p, kb)| format!("{p}%: {:.1}", *kb as f64 / 1024.0))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-
-        if args.wrk_seconds > 0 {
-            let before = server.cpu_seconds();
-            server.count()?;
-            match wrk(&base, &server.wrk_path, args) {
-                Ok(rate) => {
-                    let wrk_served = server.count()?;
-                    let wrk_us = (server.cpu_seconds() - before) * 1e6 / wrk_served.max(1) as f64;
-                    println!(
-                        "wrk: {rate:.0} requests/s on {}{} ({} connections); apiprobe reaches {:.1}% of it",
-                        base,
-                        server.wrk_path,
-                        args.concurrency,
-                        100.0 * apiprobe.rate() / rate
-                    );
-                    shares.push(100.0 * apiprobe.rate() / rate);
-                    println!(
-                        "server CPU a request: {server_us:.1} us under apiprobe's varied requests, {wrk_us:.1} us under wrk's one GET"
-                    );
-                }
-                Err(e) => println!("wrk: not run ({e})"),
-            }
-        }
-        last = Some(apiprobe);
+        let (measured, share) = scan_and_wrk(&api, &base, &server, args)?;
+        shares.extend(share);
+        apiprobe = Some(measured);
     }
     if shares.len() > 1 {
         shares.sort_by(f64::total_cmp);
         let shown: Vec<String> = shares.iter().map(|s| format!("{s:.1}%")).collect();
+        let mid = shares.len() / 2;
+        let median = if shares.len() % 2 == 0 {
+            (shares[mid - 1] + shares[mid]) / 2.0
+        } else {
+            shares[mid]
+        };
         println!(
-            "share of wrk over {} rounds: median {:.1}% (each, sorted: {})",
+            "share of wrk over {} rounds: median {median:.1}% (each, sorted: {})",
             shares.len(),
-            shares[shares.len() / 2],
             shown.join(", ")
         );
     }
-    let Some(apiprobe) = last else {
+    let Some(apiprobe) = apiprobe else {
         return Err("no round ran".into());
     };
     if args.schemathesis {
@@ -234,6 +191,69 @@ fn run(args: &Args) -> Result<(), String> {
         let _ = std::fs::remove_file(&spec);
     }
     Ok(())
+}
+
+/// One round: a scan of the fixture server, then (unless `--wrk-seconds 0`)
+/// wrk on one of its GETs. Prints both; returns the scan's figures and
+/// apiprobe's share of wrk's requests/s, in percent.
+fn scan_and_wrk(
+    api: &Api,
+    base: &str,
+    server: &ServerProcess,
+    args: &Args,
+) -> Result<(Measured, Option<f64>), String> {
+    let server_cpu = server.cpu_seconds();
+    let apiprobe = scan(api.clone(), base, args)?;
+    let served = server.count()?;
+    let server_us = (server.cpu_seconds() - server_cpu) * 1e6 / served.max(1) as f64;
+    println!(
+        "apiprobe: {} requests in {:.2} s = {:.0} requests/s (server counted {}); latency p50 {} us, p99 {} us; peak RSS {:.1} MB; CPU {:.2} s ({:.0} us a request)",
+        apiprobe.requests,
+        apiprobe.seconds,
+        apiprobe.rate(),
+        served,
+        apiprobe.p50_us,
+        apiprobe.p99_us,
+        apiprobe.peak_rss_kb as f64 / 1024.0,
+        apiprobe.cpu_seconds,
+        apiprobe.cpu_seconds * 1e6 / apiprobe.requests.max(1) as f64,
+    );
+    println!(
+        "apiprobe: {} probes planned, {} findings",
+        apiprobe.planned, apiprobe.findings
+    );
+    println!(
+        "apiprobe RSS along the scan (MB at % of requests): {}",
+        apiprobe
+            .rss_samples
+            .iter()
+            .map(|(p, kb)| format!("{p}%: {:.1}", *kb as f64 / 1024.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if args.wrk_seconds == 0 {
+        return Ok((apiprobe, None));
+    }
+    let before = server.cpu_seconds();
+    server.count()?;
+    let rate = match wrk(base, &server.wrk_path, args) {
+        Ok(rate) => rate,
+        Err(e) => {
+            println!("wrk: not run ({e})");
+            return Ok((apiprobe, None));
+        }
+    };
+    let wrk_served = server.count()?;
+    let wrk_us = (server.cpu_seconds() - before) * 1e6 / wrk_served.max(1) as f64;
+    let share = 100.0 * apiprobe.rate() / rate;
+    println!(
+        "wrk: {rate:.0} requests/s on {base}{} ({} connections); apiprobe reaches {share:.1}% of it",
+        server.wrk_path, args.concurrency,
+    );
+    println!(
+        "server CPU a request: {server_us:.1} us under apiprobe's varied requests, {wrk_us:.1} us under wrk's one GET"
+    );
+    Ok((apiprobe, Some(share)))
 }
 
 /// `--demo`: scans of the demo API, each on a fresh demo server and counted

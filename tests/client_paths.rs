@@ -217,16 +217,21 @@ fn fast_client() -> Client {
     .expect("a client")
 }
 
+/// Sends `GET url` (request number `i`), which must be answered 200.
+async fn get_ok(client: &Client, url: &str, i: usize) {
+    let exchange = client.send(url.to_owned(), get()).await;
+    match exchange.outcome {
+        Outcome::Response(r) => assert_eq!(r.status, 200, "request {i}"),
+        Outcome::Failed(f) => panic!("request {i}: {f:?}"),
+    }
+}
+
 #[tokio::test]
 async fn the_fast_path_reuses_its_connections() {
     let server = Counting::start(false).await;
     let client = fast_client();
     for i in 0..20 {
-        let exchange = client.send(server.url.clone(), get()).await;
-        match exchange.outcome {
-            Outcome::Response(r) => assert_eq!(r.status, 200, "request {i}"),
-            Outcome::Failed(f) => panic!("request {i}: {f:?}"),
-        }
+        get_ok(&client, &server.url, i).await;
     }
     // one after the other: one connection carries them all
     assert_eq!(server.counts(), (1, 20));
@@ -237,11 +242,7 @@ async fn a_connection_the_server_closed_while_idle_is_replaced_unseen() {
     let server = Counting::start(true).await;
     let client = fast_client();
     for i in 0..5 {
-        let exchange = client.send(server.url.clone(), get()).await;
-        match exchange.outcome {
-            Outcome::Response(r) => assert_eq!(r.status, 200, "request {i}"),
-            Outcome::Failed(f) => panic!("request {i}: {f:?}"),
-        }
+        get_ok(&client, &server.url, i).await;
         // time for the server's close to arrive before the next request
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -249,31 +250,25 @@ async fn a_connection_the_server_closed_while_idle_is_replaced_unseen() {
     assert_eq!(server.counts(), (5, 5));
 }
 
-#[test]
-fn credentials_in_the_url_are_sent_as_basic_auth() {
+#[tokio::test]
+async fn credentials_in_the_url_are_sent_as_basic_auth() {
     // reqwest turns `user:password@` into an authorization header; the fast
     // path would drop it, so such URLs go through reqwest
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!(
-            "http://user:pw@{}/ping",
-            listener.local_addr().expect("addr")
-        );
-        let client = fast_client();
-        let ((line, headers, _), exchange) =
-            tokio::join!(record_one(&listener), client.send(url, get()));
-        assert!(matches!(exchange.outcome, Outcome::Response(_)));
-        assert_eq!(line, "GET /ping HTTP/1.1");
-        // base64 of `user:pw`
-        assert!(
-            headers
-                .iter()
-                .any(|h| h == "authorization: Basic dXNlcjpwdw=="),
-            "{headers:?}"
-        );
-    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!(
+        "http://user:pw@{}/ping",
+        listener.local_addr().expect("addr")
+    );
+    let client = fast_client();
+    let ((line, headers, _), exchange) =
+        tokio::join!(record_one(&listener), client.send(url, get()));
+    assert!(matches!(exchange.outcome, Outcome::Response(_)));
+    assert_eq!(line, "GET /ping HTTP/1.1");
+    // base64 of `user:pw`
+    assert!(
+        headers
+            .iter()
+            .any(|h| h == "authorization: Basic dXNlcjpwdw=="),
+        "{headers:?}"
+    );
 }

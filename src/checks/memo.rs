@@ -100,12 +100,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn memos_are_shared_between_threads() {
-        fn shared<T: Default + Send + Sync>() {}
-        shared::<Memo>();
-    }
-
-    #[test]
     fn conforming_bodies_are_remembered_per_schema_and_the_oldest_goes_first() {
         let memo = Memo::default();
         let (a, b) = (SchemaId(1), SchemaId(2));

@@ -29,7 +29,7 @@ use hyper::header::HeaderValue;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use super::client::{Read, USER_AGENT, read_error, send_error};
+use super::client::{Read, USER_AGENT, failed, read_error, send_error};
 use super::exchange::{Failure, FailureKind, Outcome, Response};
 use super::wire;
 use crate::generate::Request;
@@ -138,62 +138,15 @@ impl Plain {
 
     /// Sends `request` to `uri` and reads the response, at most `cap` body bytes.
     pub(crate) async fn fetch(&self, uri: hyper::Uri, request: &Request, cap: usize) -> Outcome {
-        let body = match &request.body {
-            Some(b) => Full::new(Bytes::from(b.bytes.clone())),
-            None => Full::new(Bytes::new()),
-        };
         let mut parts = uri.into_parts();
         let Some(authority) = parts.authority.take() else {
-            return super::client::failed(FailureKind::Other, "the URL names no host".into());
+            return failed(FailureKind::Other, "the URL names no host".into());
         };
-        let mut outgoing = hyper::Request::new(body);
-        *outgoing.method_mut() = wire::method(request.method);
-        // HTTP/1.1 origin form: the path and query only
-        if let Some(path) = parts.path_and_query.take()
-            && path.as_str() != "/"
-        {
-            let mut origin = hyper::http::uri::Parts::default();
-            origin.path_and_query = Some(path);
-            if let Ok(uri) = hyper::Uri::from_parts(origin) {
-                *outgoing.uri_mut() = uri;
-            }
-        }
-        *outgoing.headers_mut() = match wire::request_headers(request) {
-            Ok(h) => h,
-            Err(failed) => return failed,
+        let mut outgoing = match hyper_request(request, &authority, parts.path_and_query) {
+            Ok(r) => r,
+            Err(outcome) => return outcome,
         };
-        let headers = outgoing.headers_mut();
-        // reqwest's defaults, so both paths send the same request
-        if !headers.contains_key(hyper::header::ACCEPT) {
-            headers.insert(hyper::header::ACCEPT, HeaderValue::from_static("*/*"));
-        }
-        if !headers.contains_key(hyper::header::USER_AGENT) {
-            headers.insert(
-                hyper::header::USER_AGENT,
-                HeaderValue::from_static(USER_AGENT),
-            );
-        }
-        if !headers.contains_key(hyper::header::HOST) {
-            // the default port is left out, as reqwest does
-            let host = authority
-                .as_str()
-                .strip_suffix(":80")
-                .unwrap_or(authority.as_str());
-            match HeaderValue::from_str(host) {
-                Ok(value) => {
-                    headers.insert(hyper::header::HOST, value);
-                }
-                Err(_) => {
-                    return super::client::failed(
-                        FailureKind::Other,
-                        format!("the host {host:?} cannot be sent"),
-                    );
-                }
-            }
-        }
-
         let mut reused = self.checkout(authority.as_str());
-        let mut outgoing = outgoing;
         loop {
             let fresh = reused.is_none();
             let mut conn = match reused.take() {
@@ -209,7 +162,7 @@ impl Plain {
                 // new one, as hyper-util's pool does
                 Err(SendFailed::Unsent(again)) if !fresh => outgoing = *again,
                 Err(SendFailed::Unsent(_)) => {
-                    return super::client::failed(
+                    return failed(
                         FailureKind::Closed,
                         "the connection closed before the request was sent".into(),
                     );
@@ -323,6 +276,57 @@ impl Plain {
             io: Some(Box::pin(io)),
         })
     }
+}
+
+/// The request as hyper sends it on a connection to `authority`: origin
+/// form (the path and query only), the case's headers and body, and
+/// reqwest's defaults (`accept`, `user-agent`, `host` without the default
+/// port), so both paths send the same request.
+fn hyper_request(
+    request: &Request,
+    authority: &hyper::http::uri::Authority,
+    path: Option<hyper::http::uri::PathAndQuery>,
+) -> Result<hyper::Request<Body>, Outcome> {
+    let body = match &request.body {
+        Some(b) => Full::new(Bytes::from(b.bytes.clone())),
+        None => Full::new(Bytes::new()),
+    };
+    let mut outgoing = hyper::Request::new(body);
+    *outgoing.method_mut() = wire::method(request.method);
+    if let Some(path) = path
+        && path.as_str() != "/"
+    {
+        let mut origin = hyper::http::uri::Parts::default();
+        origin.path_and_query = Some(path);
+        if let Ok(uri) = hyper::Uri::from_parts(origin) {
+            *outgoing.uri_mut() = uri;
+        }
+    }
+    *outgoing.headers_mut() = wire::request_headers(request)?;
+    let headers = outgoing.headers_mut();
+    if !headers.contains_key(hyper::header::ACCEPT) {
+        headers.insert(hyper::header::ACCEPT, HeaderValue::from_static("*/*"));
+    }
+    if !headers.contains_key(hyper::header::USER_AGENT) {
+        headers.insert(
+            hyper::header::USER_AGENT,
+            HeaderValue::from_static(USER_AGENT),
+        );
+    }
+    if !headers.contains_key(hyper::header::HOST) {
+        let host = authority
+            .as_str()
+            .strip_suffix(":80")
+            .unwrap_or(authority.as_str());
+        let Ok(value) = HeaderValue::from_str(host) else {
+            return Err(failed(
+                FailureKind::Other,
+                format!("the host {host:?} cannot be sent"),
+            ));
+        };
+        headers.insert(hyper::header::HOST, value);
+    }
+    Ok(outgoing)
 }
 
 /// Sends `request` on `conn` and waits for the response head.

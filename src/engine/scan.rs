@@ -488,18 +488,10 @@ pub(crate) async fn send_with(
             return None;
         }
         shared.requests.fetch_add(1, Ordering::Relaxed);
-        // the request goes into the exchange, not copied: a resend takes
-        // it back from there
-        let emptied = Request {
-            method: request.method,
-            path: String::new(),
-            query: String::new(),
-            headers: Vec::new(),
-            body: None,
-        };
-        let outgoing = std::mem::replace(&mut request, emptied);
+        // the request and its URL go into the exchange, not copied: a
+        // resend takes them back from there
         let exchange = tokio::select! {
-            exchange = shared.client.send(url.clone(), outgoing) => exchange,
+            exchange = shared.client.send(url, request) => exchange,
             _ = shared.stop.wait() => return None,
         };
         match &exchange.outcome {
@@ -514,7 +506,7 @@ pub(crate) async fn send_with(
                         .min(MAX_PAUSE);
                     shared.pause.extend(Instant::now() + wait);
                     attempt += 1;
-                    request = exchange.request.request;
+                    (url, request) = (exchange.request.url, exchange.request.request);
                     continue;
                 }
                 if signed_in_again {
