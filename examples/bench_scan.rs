@@ -219,8 +219,8 @@ fn scan_and_wrk(
         apiprobe.cpu_seconds * 1e6 / apiprobe.requests.max(1) as f64,
     );
     println!(
-        "apiprobe: {} probes planned, {} findings",
-        apiprobe.planned, apiprobe.findings
+        "apiprobe: {} probes planned, {} findings, {} responses, {} transport failures",
+        apiprobe.planned, apiprobe.findings, apiprobe.responses, apiprobe.failures
     );
     println!(
         "apiprobe RSS along the scan (MB at % of requests): {}",
@@ -357,6 +357,8 @@ struct Measured {
     cpu_seconds: f64,
     rss_samples: Vec<(u64, u64)>,
     findings: usize,
+    responses: u64,
+    failures: u64,
     planned: usize,
 }
 
@@ -474,6 +476,8 @@ fn scan(api: Api, base: &str, args: &Args) -> Result<Measured, String> {
         cpu_seconds: cpu,
         rss_samples: samples,
         findings: result.findings.len(),
+        responses: result.stats.responses,
+        failures: result.stats.failures,
         planned: result.stats.planned,
     })
 }

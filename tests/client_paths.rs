@@ -1,5 +1,5 @@
-//! The client's two request paths put the same request on the wire: hyper's
-//! client directly for plain `http://` (the fast path), reqwest for the rest
+//! The client's two request paths put the same request on the wire: HTTP/1.1
+//! written on the socket directly for plain `http://` (the fast path, src/engine/h1.rs), reqwest for the rest
 //! (here forced by following redirects). A raw TCP server on 127.0.0.1
 //! records each request head and body; the two recordings must match, header
 //! for header.
@@ -271,4 +271,120 @@ async fn credentials_in_the_url_are_sent_as_basic_auth() {
             .any(|h| h == "authorization: Basic dXNlcjpwdw=="),
         "{headers:?}"
     );
+}
+
+/// A raw server on 127.0.0.1 that answers the requests of its first
+/// connection with `answers`, one each, in order, and closes it after the
+/// last; counts connections and requests.
+async fn scripted(answers: &'static [&'static [u8]]) -> Counting {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/ping", listener.local_addr().expect("addr"));
+    let connections = std::sync::Arc::new(AtomicUsize::new(0));
+    let requests = std::sync::Arc::new(AtomicUsize::new(0));
+    let (c, r) = (connections.clone(), requests.clone());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            c.fetch_add(1, Ordering::SeqCst);
+            let r = r.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut next = answers.iter();
+                loop {
+                    let mut chunk = [0u8; 4096];
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        buf.drain(..end + 4);
+                        r.fetch_add(1, Ordering::SeqCst);
+                        let Some(answer) = next.next() else {
+                            return;
+                        };
+                        // after the last answer the connection is closed
+                        if socket.write_all(answer).await.is_err() || next.len() == 0 {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    Counting {
+        url,
+        connections,
+        requests,
+    }
+}
+
+#[tokio::test]
+async fn the_fast_path_frames_bodies_as_rfc_9112_says() {
+    const ANSWERS: &[&[u8]] = &[
+        // chunked, with an extension and trailers
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\nx-trailer: 1\r\n\r\n",
+        // an interim answer before the real one
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+        // no body whatever the length says
+        b"HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+        // the last one: closed by the server, delimited by the close
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end",
+    ];
+    let server = scripted(ANSWERS).await;
+    let client = fast_client();
+    let mut seen = Vec::new();
+    for (i, method) in [
+        Method::Get,
+        Method::Get,
+        Method::Get,
+        Method::Head,
+        Method::Get,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut request = get();
+        request.method = method;
+        let exchange = client.send(server.url.clone(), request).await;
+        match exchange.outcome {
+            Outcome::Response(r) => {
+                seen.push((r.status, String::from_utf8_lossy(&r.body).into_owned()))
+            }
+            Outcome::Failed(f) => panic!("request {i}: {f:?}"),
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            (200, r#"{"a":1}"#.to_owned()),
+            (201, "ok".to_owned()),
+            (204, String::new()),
+            (200, String::new()),
+            (200, "until the end".to_owned()),
+        ]
+    );
+    // every answer but the last left the connection open for the next
+    assert_eq!(server.counts(), (1, 5));
+}
+
+#[tokio::test]
+async fn a_post_never_meets_a_connection_the_server_closed_while_idle() {
+    // a POST is not sent twice, so the close must be seen before sending
+    let server = Counting::start(true).await;
+    let client = fast_client();
+    for i in 0..5 {
+        let mut request = get();
+        request.method = Method::Post;
+        let exchange = client.send(server.url.clone(), request).await;
+        match exchange.outcome {
+            Outcome::Response(r) => assert_eq!(r.status, 200, "request {i}"),
+            Outcome::Failed(f) => panic!("request {i}: {f:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.counts(), (5, 5));
 }

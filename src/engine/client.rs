@@ -60,7 +60,7 @@ const PROXY_VARIABLES: [&str; 6] = [
 ];
 
 /// An HTTP client for one scan (HTTP/1.1 and HTTP/2 over rustls, pooled
-/// connections). Plain `http://` requests take hyper's client directly
+/// connections). Plain `http://` requests take a lean HTTP/1.1 path
 /// ([`super::plain`]) unless redirects are followed or a proxy is configured.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -142,10 +142,10 @@ impl Client {
     pub async fn send(&self, url: String, request: Request) -> Exchange {
         let started = Instant::now();
         let fetch = async {
-            match (&self.plain, Plain::uri(&url)) {
-                (Some(plain), Some(uri)) => {
+            match (&self.plain, Plain::target(&url, &request)) {
+                (Some(plain), Some(target)) => {
                     plain
-                        .fetch(uri, &request, self.options.max_response_bytes)
+                        .fetch(&url, target, &request, self.options.max_response_bytes)
                         .await
                 }
                 _ => self.fetch(&url, &request).await,

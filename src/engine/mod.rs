@@ -26,6 +26,7 @@ mod client;
 mod event;
 mod exchange;
 mod filter;
+mod h1;
 mod identity;
 mod login;
 mod plain;

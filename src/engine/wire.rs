@@ -1,7 +1,7 @@
-//! What both request paths ([`super::client`] through reqwest,
-//! [`super::plain`] through hyper) put on and read off the wire alike: the
-//! method, the request headers, and the response's version and headers.
-//! reqwest's types are the `http` crate's, so one conversion serves both.
+//! The request and response in the `http` crate's types, for reqwest's
+//! path ([`super::client`]) and the in-process fuzz service: the method, the
+//! request headers, and the response's version and headers. The fast path
+//! ([`super::h1`]) writes and reads the same things as bytes.
 
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 

@@ -1,0 +1,709 @@
+//! HTTP/1.1 on one connection of the fast path ([`super::plain`]): the
+//! request written as bytes, the response read off the stream (the head
+//! parsed by `httparse`, the body framed by `content-length`, chunked
+//! coding or the connection's close, RFC 9112 section 6).
+//!
+//! It sends what hyper's client sends for the same request (lower-case
+//! header names, `content-length` for a non-empty body, none for an empty
+//! one) and reads what hyper reads (at most 100 headers, 1xx interim
+//! answers skipped), without hyper's dispatcher, channels and header maps:
+//! those cost more than the exchange itself on loopback.
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+use super::client::Read;
+use super::exchange::{Failure, FailureKind, Response};
+use crate::generate::Request;
+
+/// The most headers a response head may hold (hyper's limit too).
+const MAX_HEADERS: usize = 100;
+/// The longest response head read (about hyper's read buffer limit).
+const MAX_HEAD_BYTES: usize = 400 * 1024;
+/// The longest chunk-size line, or trailer section, read.
+const MAX_CHUNK_LINE: usize = 8 * 1024;
+const MAX_TRAILERS: usize = 64 * 1024;
+/// Bytes asked of the socket at least, per read.
+const READ_SIZE: usize = 8 * 1024;
+
+/// Request headers the fast path leaves to reqwest: they change how the
+/// message is framed or whether the connection lives on, which hyper and
+/// reqwest each settle in their own way.
+const FRAMING_HEADERS: [&str; 6] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "te",
+    "upgrade",
+    "expect",
+];
+
+/// Whether this path can send the request's headers exactly as reqwest
+/// would: none of [`FRAMING_HEADERS`].
+pub(crate) fn sendable(request: &Request) -> bool {
+    request.headers.iter().all(|(name, _)| {
+        !FRAMING_HEADERS
+            .iter()
+            .any(|framing| name.eq_ignore_ascii_case(framing))
+    })
+}
+
+/// Whether `name` is a header name `http` accepts (RFC 9110 token).
+fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name.iter().all(|&b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
+
+/// Whether `value` is a header value `http` accepts: visible bytes, spaces
+/// and tabs, no control byte.
+fn valid_value(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+/// The header was not sendable as given.
+#[derive(Debug)]
+pub(crate) struct BadHeader(pub(crate) String);
+
+/// Writes the request into `out` (cleared first): the request line with
+/// `origin` (path and query), the case's headers (names lower-cased), its
+/// body's content type in place of any the headers gave, reqwest's default
+/// `accept`, `user-agent` and `host` where the case set none, and
+/// `content-length` for a non-empty body.
+pub(crate) fn encode(
+    out: &mut Vec<u8>,
+    request: &Request,
+    origin: &str,
+    host: &str,
+    user_agent: &str,
+) -> Result<(), BadHeader> {
+    out.clear();
+    out.extend_from_slice(request.method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(origin.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    let body = request.body.as_ref();
+    let (mut accept, mut agent, mut has_host) = (false, false, false);
+    for (name, value) in &request.headers {
+        if !valid_name(name.as_bytes()) || !valid_value(value.as_bytes()) {
+            return Err(BadHeader(name.clone()));
+        }
+        // the body's own content type replaces the headers' (as
+        // `HeaderMap::insert` does on the reqwest path)
+        if body.is_some() && name.eq_ignore_ascii_case("content-type") {
+            continue;
+        }
+        accept |= name.eq_ignore_ascii_case("accept");
+        agent |= name.eq_ignore_ascii_case("user-agent");
+        has_host |= name.eq_ignore_ascii_case("host");
+        header(out, name.as_bytes(), value.as_bytes());
+    }
+    if let Some(body) = body
+        && valid_value(body.content_type.as_bytes())
+    {
+        header(out, b"content-type", body.content_type.as_bytes());
+    }
+    if !accept {
+        header(out, b"accept", b"*/*");
+    }
+    if !agent {
+        header(out, b"user-agent", user_agent.as_bytes());
+    }
+    if !has_host {
+        header(out, b"host", host.as_bytes());
+    }
+    let bytes = body.map_or(&[][..], |b| b.bytes.as_slice());
+    if !bytes.is_empty() {
+        out.extend_from_slice(b"content-length: ");
+        out.extend_from_slice(itoa::Buffer::new().format(bytes.len()).as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+fn header(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend(name.iter().map(u8::to_ascii_lowercase));
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Why no response was read.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub(crate) failure: Failure,
+    /// No byte of a response arrived (the request may be sent again on a
+    /// new connection when the old one had been idle).
+    pub(crate) nothing_received: bool,
+}
+
+/// Writes `request` (already encoded) on `stream`.
+pub(crate) async fn write(stream: &mut TcpStream, request: &[u8]) -> Result<(), Failed> {
+    match stream.write_all(request).await {
+        Ok(()) => Ok(()),
+        Err(e) => Err(Failed {
+            failure: io_failure("writing the request", &e),
+            nothing_received: true,
+        }),
+    }
+}
+
+/// How the body of a response is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// No body (a `HEAD` request, 1xx, 204, 304).
+    Empty,
+    Length(u64),
+    Chunked,
+    /// Until the server closes the connection.
+    Close,
+}
+
+/// A parsed response head.
+struct Head {
+    status: u16,
+    version: &'static str,
+    headers: Vec<(String, String)>,
+    framing: Framing,
+    /// The server keeps the connection open after this response.
+    keep_alive: bool,
+}
+
+/// A response and whether its connection can carry another request.
+pub(crate) struct Answer {
+    pub(crate) response: Response,
+    pub(crate) reusable: bool,
+}
+
+/// Reads one response off `stream` (bytes already read and not consumed
+/// are in `buf`; `buf` is cleared first, as the connection starts each
+/// exchange with nothing unread), at most `cap` body bytes. `head_request`:
+/// the request was `HEAD` (the response has no body whatever its headers say).
+pub(crate) async fn read(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    head_request: bool,
+    cap: usize,
+) -> Result<Answer, Failed> {
+    buf.clear();
+    let mut pos = 0;
+    let head = loop {
+        match parse_head(&buf[pos..], head_request) {
+            Ok(Some((used, head))) => {
+                pos += used;
+                // interim answers (100 Continue and the like) are skipped;
+                // 101 ends the exchange
+                if (100..200).contains(&head.status) && head.status != 101 {
+                    continue;
+                }
+                break head;
+            }
+            Ok(None) => {}
+            Err(message) => {
+                return Err(Failed {
+                    failure: Failure {
+                        kind: FailureKind::Malformed,
+                        message,
+                    },
+                    nothing_received: false,
+                });
+            }
+        }
+        if buf.len() - pos > MAX_HEAD_BYTES {
+            return Err(Failed {
+                failure: Failure {
+                    kind: FailureKind::Malformed,
+                    message: format!("the response head is over {MAX_HEAD_BYTES} bytes"),
+                },
+                nothing_received: false,
+            });
+        }
+        compact(buf, &mut pos);
+        let nothing = buf.is_empty();
+        match fill(stream, buf).await {
+            Ok(0) => {
+                return Err(Failed {
+                    failure: Failure {
+                        kind: FailureKind::Closed,
+                        message: if nothing {
+                            "the connection closed before a response".into()
+                        } else {
+                            "the connection closed inside the response head".into()
+                        },
+                    },
+                    nothing_received: nothing,
+                });
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return Err(Failed {
+                    failure: io_failure("reading the response head", &e),
+                    nothing_received: nothing,
+                });
+            }
+        }
+    };
+    let mut body = Read::new(cap);
+    let complete = match head.framing {
+        Framing::Empty => Ok(true),
+        Framing::Length(n) => length_body(stream, buf, &mut pos, n, &mut body).await,
+        Framing::Chunked => chunked_body(stream, buf, &mut pos, &mut body).await,
+        Framing::Close => close_body(stream, buf, &mut pos, &mut body).await,
+    };
+    let complete = match complete {
+        Ok(c) => c,
+        Err(failure) => {
+            return Err(Failed {
+                failure,
+                nothing_received: false,
+            });
+        }
+    };
+    // a connection is reused only after a whole response with nothing
+    // after it
+    let reusable = complete
+        && head.keep_alive
+        && head.framing != Framing::Close
+        && head.status != 101
+        && pos == buf.len();
+    let (body, truncated) = body.finish();
+    Ok(Answer {
+        response: Response {
+            status: head.status,
+            version: head.version,
+            headers: head.headers,
+            body,
+            truncated,
+        },
+        reusable,
+    })
+}
+
+/// Parses a response head at the start of `bytes`: `None` while it is
+/// incomplete, else its length and what it says.
+fn parse_head(bytes: &[u8], head_request: bool) -> Result<Option<(usize, Head)>, String> {
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut slots);
+    let used = match parsed.parse(bytes) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(format!("invalid HTTP response head: {e}")),
+    };
+    let status = parsed.code.unwrap_or(0);
+    if !(100..=999).contains(&status) {
+        return Err(format!("invalid HTTP status code {status}"));
+    }
+    let http10 = parsed.version == Some(0);
+    let mut keep_alive = !http10;
+    let mut length: Option<u64> = None;
+    let mut chunked = false;
+    let mut encoded = false;
+    let mut headers = Vec::with_capacity(parsed.headers.len());
+    for h in parsed.headers.iter() {
+        let value = h.value;
+        if h.name.eq_ignore_ascii_case("content-length") {
+            let n = std::str::from_utf8(value)
+                .ok()
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|v| v.parse::<u64>().ok());
+            match (n, length) {
+                (None, _) => return Err("invalid content-length in the response".into()),
+                (Some(n), Some(earlier)) if n != earlier => {
+                    return Err("conflicting content-length values in the response".into());
+                }
+                (Some(n), _) => length = Some(n),
+            }
+        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            encoded = true;
+            // chunked must be the last coding (RFC 9112 6.3)
+            chunked = value
+                .rsplit(|&b| b == b',')
+                .next()
+                .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        } else if h.name.eq_ignore_ascii_case("connection") {
+            for token in value.split(|&b| b == b',') {
+                let token = token.trim_ascii();
+                if token.eq_ignore_ascii_case(b"close") {
+                    keep_alive = false;
+                } else if http10 && token.eq_ignore_ascii_case(b"keep-alive") {
+                    keep_alive = true;
+                }
+            }
+        }
+        headers.push((
+            h.name.to_ascii_lowercase(),
+            String::from_utf8_lossy(value).into_owned(),
+        ));
+    }
+    let framing = if head_request || matches!(status, 100..=199 | 204 | 304) {
+        Framing::Empty
+    } else if encoded {
+        if chunked {
+            Framing::Chunked
+        } else {
+            Framing::Close
+        }
+    } else if let Some(n) = length {
+        Framing::Length(n)
+    } else {
+        Framing::Close
+    };
+    Ok(Some((
+        used,
+        Head {
+            status,
+            version: if http10 { "HTTP/1.0" } else { "HTTP/1.1" },
+            headers,
+            framing,
+            keep_alive,
+        },
+    )))
+}
+
+/// Drops the consumed bytes before `pos` from `buf`.
+fn compact(buf: &mut Vec<u8>, pos: &mut usize) {
+    if *pos == buf.len() {
+        buf.clear();
+    } else if *pos > 0 {
+        buf.drain(..*pos);
+    }
+    *pos = 0;
+}
+
+/// Reads more bytes into `buf`: how many (0: the server closed).
+async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    if buf.capacity() - buf.len() < READ_SIZE / 2 {
+        buf.reserve(READ_SIZE);
+    }
+    stream.read_buf(buf).await
+}
+
+/// A failure while reading the body: any close or reset is a body cut short.
+fn body_failure(what: &str, e: Option<&std::io::Error>) -> Failure {
+    match e {
+        Some(e) => {
+            let mut failure = io_failure(what, e);
+            if matches!(failure.kind, FailureKind::Reset | FailureKind::Closed) {
+                failure.kind = FailureKind::BodyAborted;
+            }
+            failure
+        }
+        None => Failure {
+            kind: FailureKind::BodyAborted,
+            message: format!("{what}: the connection closed before the body was complete"),
+        },
+    }
+}
+
+/// Reads more body bytes, or fails: the server closed or an error.
+async fn more(stream: &mut TcpStream, buf: &mut Vec<u8>, what: &str) -> Result<(), Failure> {
+    match fill(stream, buf).await {
+        Ok(0) => Err(body_failure(what, None)),
+        Ok(_) => Ok(()),
+        Err(e) => Err(body_failure(what, Some(&e))),
+    }
+}
+
+/// A body of `n` bytes. `Ok(false)` when the cap was reached first.
+async fn length_body(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    pos: &mut usize,
+    n: u64,
+    body: &mut Read,
+) -> Result<bool, Failure> {
+    let mut left = n;
+    loop {
+        let available = buf.len() - *pos;
+        let take = usize::try_from(left).map_or(available, |l| l.min(available));
+        let full = body.push(&buf[*pos..*pos + take]);
+        *pos += take;
+        left -= take as u64;
+        if full {
+            return Ok(false);
+        }
+        if left == 0 {
+            return Ok(true);
+        }
+        compact(buf, pos);
+        more(stream, buf, "reading the body").await?;
+    }
+}
+
+/// A chunked body (RFC 9112 7.1), trailers read and dropped. `Ok(false)`
+/// when the cap was reached first.
+async fn chunked_body(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    pos: &mut usize,
+    body: &mut Read,
+) -> Result<bool, Failure> {
+    loop {
+        // the chunk-size line
+        let size = loop {
+            match httparse::parse_chunk_size(&buf[*pos..]) {
+                Ok(httparse::Status::Complete((used, size))) => {
+                    *pos += used;
+                    break size;
+                }
+                Ok(httparse::Status::Partial) => {
+                    if buf.len() - *pos > MAX_CHUNK_LINE {
+                        return Err(malformed_body("a chunk-size line is too long"));
+                    }
+                    compact(buf, pos);
+                    more(stream, buf, "reading a chunk size").await?;
+                }
+                Err(_) => return Err(malformed_body("an invalid chunk size")),
+            }
+        };
+        if size == 0 {
+            return trailers(stream, buf, pos).await.map(|()| true);
+        }
+        if length_body(stream, buf, pos, size, body).await? {
+            // the CRLF after the chunk's data
+            while buf.len() - *pos < 2 {
+                compact(buf, pos);
+                more(stream, buf, "reading a chunk's end").await?;
+            }
+            if &buf[*pos..*pos + 2] != b"\r\n" {
+                return Err(malformed_body("a chunk's data is not followed by CRLF"));
+            }
+            *pos += 2;
+        } else {
+            return Ok(false);
+        }
+    }
+}
+
+/// The trailer section after the last chunk, up to its empty line.
+async fn trailers(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    pos: &mut usize,
+) -> Result<(), Failure> {
+    loop {
+        let rest = &buf[*pos..];
+        if let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
+            *pos += end + 2;
+            if end == 0 {
+                return Ok(());
+            }
+            continue;
+        }
+        if rest.len() > MAX_TRAILERS {
+            return Err(malformed_body("the trailer section is too long"));
+        }
+        compact(buf, pos);
+        more(stream, buf, "reading the trailers").await?;
+    }
+}
+
+/// A body delimited by the connection's close. `Ok(false)` when the cap
+/// was reached first.
+async fn close_body(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    pos: &mut usize,
+    body: &mut Read,
+) -> Result<bool, Failure> {
+    loop {
+        let full = body.push(&buf[*pos..]);
+        *pos = buf.len();
+        if full {
+            return Ok(false);
+        }
+        compact(buf, pos);
+        match fill(stream, buf).await {
+            Ok(0) => return Ok(true),
+            Ok(_) => {}
+            Err(e) => return Err(body_failure("reading the body", Some(&e))),
+        }
+    }
+}
+
+fn malformed_body(what: &str) -> Failure {
+    Failure {
+        kind: FailureKind::Malformed,
+        message: format!("invalid chunked body: {what}"),
+    }
+}
+
+/// Names an I/O error as the other paths do: reset, closed, timeout or other.
+pub(crate) fn io_failure(what: &str, e: &std::io::Error) -> Failure {
+    use std::io::ErrorKind as K;
+    let kind = match e.kind() {
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => FailureKind::Reset,
+        K::UnexpectedEof => FailureKind::Closed,
+        K::TimedOut => FailureKind::Timeout,
+        _ => FailureKind::Other,
+    };
+    Failure {
+        kind,
+        message: format!("{what}: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(bytes: &[u8]) -> Head {
+        match parse_head(bytes, false) {
+            Ok(Some((_, head))) => head,
+            Ok(None) => panic!("incomplete"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn framing_follows_rfc_9112() {
+        let h = head(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
+        assert_eq!((h.framing, h.keep_alive), (Framing::Length(5), true));
+        let h = head(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\ncontent-length: 5\r\n\r\n",
+        );
+        assert_eq!(h.framing, Framing::Chunked);
+        let h = head(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked, gzip\r\n\r\n");
+        assert_eq!(h.framing, Framing::Close);
+        let h = head(b"HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\n");
+        assert_eq!(h.framing, Framing::Empty);
+        let h = head(b"HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\n\r\n");
+        assert_eq!((h.framing, h.keep_alive), (Framing::Close, false));
+        let h = head(b"HTTP/1.0 200 OK\r\ncontent-length: 0\r\n\r\n");
+        assert_eq!((h.version, h.keep_alive), ("HTTP/1.0", false));
+        let h = head(b"HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n");
+        assert!(h.keep_alive);
+        assert!(matches!(
+            parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n", false),
+            Ok(None)
+        ));
+        assert_eq!(
+            parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n", true)
+                .ok()
+                .flatten()
+                .map(|(_, h)| h.framing),
+            Some(Framing::Empty)
+        );
+    }
+
+    #[test]
+    fn heads_that_are_not_http_are_refused() {
+        for bad in [
+            &b"HTTP/1.1 abc nonsense\r\n\r\n"[..],
+            b"\x00\x01garbage\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 6\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 1e3\r\n\r\n",
+            b"HTTP/1.1 042 Odd\r\n\r\n",
+        ] {
+            assert!(parse_head(bad, false).is_err(), "{bad:?}");
+        }
+        // the same length twice is one length
+        let h = head(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nContent-Length: 5\r\n\r\n");
+        assert_eq!(h.framing, Framing::Length(5));
+        let many: Vec<u8> = [
+            &b"HTTP/1.1 200 OK\r\n"[..],
+            &b"x: y\r\n".repeat(101),
+            b"\r\n",
+        ]
+        .concat();
+        assert!(parse_head(&many, false).is_err());
+    }
+
+    #[test]
+    fn headers_keep_their_order_with_lower_case_names() {
+        let h =
+            head(b"HTTP/1.1 200 OK\r\nX-B: 1\r\nContent-Type: text/plain\r\nx-b: \xff2\r\n\r\n");
+        let names: Vec<_> = h
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("x-b", "1"),
+                ("content-type", "text/plain"),
+                ("x-b", "\u{fffd}2")
+            ]
+        );
+    }
+
+    fn request(headers: &[(&str, &str)], body: Option<(&str, &[u8])>) -> Request {
+        Request {
+            method: crate::model::Method::Post,
+            path: "/a".into(),
+            query: String::new(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: body.map(|(ct, bytes)| crate::generate::RequestBody {
+                content_type: ct.into(),
+                bytes: bytes.to_vec(),
+            }),
+        }
+    }
+
+    fn encoded(r: &Request) -> String {
+        let mut out = Vec::new();
+        match encode(&mut out, r, "/a?b=1", "h:8080", "ua/1") {
+            Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+            Err(BadHeader(name)) => format!("refused {name}"),
+        }
+    }
+
+    #[test]
+    fn requests_carry_the_defaults_and_their_length() {
+        let r = request(
+            &[("X-Id", "7"), ("Content-Type", "text/plain")],
+            Some(("application/json", b"{}")),
+        );
+        assert_eq!(
+            encoded(&r),
+            "POST /a?b=1 HTTP/1.1\r\nx-id: 7\r\ncontent-type: application/json\r\naccept: */*\r\nuser-agent: ua/1\r\nhost: h:8080\r\ncontent-length: 2\r\n\r\n{}"
+        );
+        // the case's own accept, user-agent and host win; no body, no length
+        let r = request(
+            &[("Accept", "text/html"), ("user-agent", "x"), ("Host", "y")],
+            None,
+        );
+        assert_eq!(
+            encoded(&r),
+            "POST /a?b=1 HTTP/1.1\r\naccept: text/html\r\nuser-agent: x\r\nhost: y\r\n\r\n"
+        );
+        assert_eq!(
+            encoded(&request(&[("bad name", "1")], None)),
+            "refused bad name"
+        );
+        assert_eq!(encoded(&request(&[("x", "a\r\nb: c")], None)), "refused x");
+        assert!(!sendable(&request(&[("Content-Length", "3")], None)));
+        assert!(sendable(&request(&[("x-content-length", "3")], None)));
+    }
+}
