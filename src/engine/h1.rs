@@ -655,6 +655,152 @@ mod tests {
         );
     }
 
+    /// Reads one response that a loopback server writes one byte at a
+    /// time: every read ends inside the head, a chunk line, a chunk's data
+    /// or the trailers.
+    fn read_dribbled(answer: &'static [u8], head_request: bool) -> Result<Answer, Failed> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let server = tokio::spawn(async move {
+                let (mut socket, _) = listener.accept().await.expect("accept");
+                let _ = socket.set_nodelay(true);
+                for byte in answer {
+                    if socket.write_all(std::slice::from_ref(byte)).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_micros(50)).await;
+                }
+                // held open: only the framing may end the body
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            });
+            let mut stream = TcpStream::connect(addr).await.expect("connect");
+            let mut buf = Vec::new();
+            let read = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                read(&mut stream, &mut buf, head_request, 1 << 20),
+            )
+            .await
+            .expect("a response within 10 s");
+            server.abort();
+            read
+        })
+    }
+
+    type Dribbled = (&'static [u8], bool, u16, &'static [u8], bool);
+
+    #[test]
+    fn responses_split_anywhere_are_read_whole() {
+        // the answer, whether the request was HEAD, and what must be read:
+        // status, body, whether the connection can be used again
+        let cases: [Dribbled; 5] = [
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nx-t: 1\r\ny-t: 2\r\n\r\n",
+                false,
+                200,
+                b"abc0123456789",
+                true,
+            ),
+            (
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\nmade",
+                false,
+                201,
+                b"made",
+                true,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n",
+                true,
+                200,
+                b"",
+                true,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye",
+                false,
+                200,
+                b"bye",
+                false,
+            ),
+            (
+                b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+                false,
+                404,
+                b"",
+                false,
+            ),
+        ];
+        for (answer, head_request, status, body, reusable) in cases {
+            match read_dribbled(answer, head_request) {
+                Ok(a) => {
+                    assert_eq!(
+                        (a.response.status, a.response.body.as_slice(), a.reusable),
+                        (status, body, reusable),
+                        "{}",
+                        String::from_utf8_lossy(answer)
+                    );
+                    assert!(!a.response.truncated);
+                }
+                Err(e) => panic!("{}: {:?}", String::from_utf8_lossy(answer), e.failure),
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_cut_short_is_aborted_and_a_bad_chunk_malformed() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        for (answer, kind) in [
+            (
+                &b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"[..],
+                FailureKind::BodyAborted,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                FailureKind::Malformed,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY",
+                FailureKind::Malformed,
+            ),
+            (b"HTTP/1.1 200 O", FailureKind::Closed),
+        ] {
+            let got = runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                let addr = listener.local_addr().expect("addr");
+                let server = tokio::spawn(async move {
+                    let (mut socket, _) = listener.accept().await.expect("accept");
+                    let _ = socket.write_all(answer).await;
+                    // then closed
+                });
+                let mut stream = TcpStream::connect(addr).await.expect("connect");
+                let mut buf = Vec::new();
+                let got = tokio::time::timeout(
+                    std::time::Duration::from_secs(10),
+                    read(&mut stream, &mut buf, false, 1 << 20),
+                )
+                .await
+                .expect("an outcome within 10 s");
+                let _ = server.await;
+                got
+            });
+            match got {
+                Ok(a) => panic!("{answer:?}: answered {}", a.response.status),
+                Err(e) => assert_eq!(e.failure.kind, kind, "{answer:?}: {}", e.failure.message),
+            }
+        }
+    }
+
     fn request(headers: &[(&str, &str)], body: Option<(&str, &[u8])>) -> Request {
         Request {
             method: crate::model::Method::Post,

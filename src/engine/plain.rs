@@ -47,6 +47,11 @@ const VERBATIM: [bool; 256] = {
     table
 };
 
+/// The read buffer a connection starts with.
+const INPUT_BUFFER: usize = 8 * 1024;
+/// The largest read buffer an idle connection keeps.
+const MAX_IDLE_BUFFER: usize = 64 * 1024;
+
 /// One open connection and its buffers (kept with it, so that a request
 /// allocates none).
 struct Conn {
@@ -210,7 +215,12 @@ impl Plain {
     }
 
     /// Keeps `conn` for a later request, unless the pool is full.
-    fn checkin(&self, conn: Conn) {
+    fn checkin(&self, mut conn: Conn) {
+        // a huge response head grew the buffer: an idle connection keeps
+        // no more than a usual one
+        if conn.input.capacity() > MAX_IDLE_BUFFER {
+            conn.input = Vec::with_capacity(INPUT_BUFFER);
+        }
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < self.max_idle
         {
@@ -260,7 +270,7 @@ impl Plain {
         Ok(Conn {
             authority: authority.into(),
             stream,
-            input: Vec::with_capacity(8 * 1024),
+            input: Vec::with_capacity(INPUT_BUFFER),
             output: Vec::with_capacity(1024),
         })
     }
