@@ -131,10 +131,23 @@ fn both_paths_send_the_same_request() {
     });
 }
 
-/// A raw HTTP/1.1 server on 127.0.0.1 that answers every request `200 {}`
-/// with keep-alive, and, when `close_after_answer`, closes each connection
-/// 20 ms after its first answer without saying so. Counts connections and
-/// requests.
+/// The answer of a [`Counting`] server.
+#[derive(Clone, Copy)]
+enum Answers {
+    /// `200 {}` to every request, keeping the connection open.
+    KeepAlive,
+    /// `200 {}`, then the connection closed 20 ms later without saying so.
+    CloseAfterAnswer,
+    /// These, one a request in order; the connection closed after the last.
+    Script(&'static [&'static [u8]]),
+}
+
+/// `200 {}` with keep-alive.
+const OK: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+
+/// A raw HTTP/1.1 server on 127.0.0.1 that reads bodiless requests and
+/// answers each as `answers` says. Counts connections and requests.
 struct Counting {
     url: String,
     connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -142,7 +155,7 @@ struct Counting {
 }
 
 impl Counting {
-    async fn start(close_after_answer: bool) -> Counting {
+    async fn start(answers: Answers) -> Counting {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}/ping", listener.local_addr().expect("addr"));
@@ -155,6 +168,10 @@ impl Counting {
                 let r = r.clone();
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
+                    let mut script = match answers {
+                        Answers::Script(list) => list.iter(),
+                        _ => [].iter(),
+                    };
                     loop {
                         let mut chunk = [0u8; 4096];
                         let Ok(n) = socket.read(&mut chunk).await else {
@@ -164,19 +181,30 @@ impl Counting {
                             return;
                         }
                         buf.extend_from_slice(&chunk[..n]);
-                        // GETs without a body: one head is one request
+                        // no bodies: one head is one request
                         while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                             buf.drain(..end + 4);
                             r.fetch_add(1, Ordering::SeqCst);
-                            let answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+                            let answer = match answers {
+                                Answers::Script(_) => match script.next() {
+                                    Some(answer) => *answer,
+                                    None => return,
+                                },
+                                _ => OK,
+                            };
                             if socket.write_all(answer).await.is_err() {
                                 return;
                             }
-                            if close_after_answer {
-                                // after the client has put the connection
-                                // back in its pool
-                                tokio::time::sleep(Duration::from_millis(20)).await;
-                                return;
+                            match answers {
+                                Answers::KeepAlive => {}
+                                Answers::CloseAfterAnswer => {
+                                    // after the client has put the
+                                    // connection back in its pool
+                                    tokio::time::sleep(Duration::from_millis(20)).await;
+                                    return;
+                                }
+                                Answers::Script(_) if script.len() == 0 => return,
+                                Answers::Script(_) => {}
                             }
                         }
                     }
@@ -228,7 +256,7 @@ async fn get_ok(client: &Client, url: &str, i: usize) {
 
 #[tokio::test]
 async fn the_fast_path_reuses_its_connections() {
-    let server = Counting::start(false).await;
+    let server = Counting::start(Answers::KeepAlive).await;
     let client = fast_client();
     for i in 0..20 {
         get_ok(&client, &server.url, i).await;
@@ -239,7 +267,7 @@ async fn the_fast_path_reuses_its_connections() {
 
 #[tokio::test]
 async fn a_connection_the_server_closed_while_idle_is_replaced_unseen() {
-    let server = Counting::start(true).await;
+    let server = Counting::start(Answers::CloseAfterAnswer).await;
     let client = fast_client();
     for i in 0..5 {
         get_ok(&client, &server.url, i).await;
@@ -273,54 +301,6 @@ async fn credentials_in_the_url_are_sent_as_basic_auth() {
     );
 }
 
-/// A raw server on 127.0.0.1 that answers the requests of its first
-/// connection with `answers`, one each, in order, and closes it after the
-/// last; counts connections and requests.
-async fn scripted(answers: &'static [&'static [u8]]) -> Counting {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}/ping", listener.local_addr().expect("addr"));
-    let connections = std::sync::Arc::new(AtomicUsize::new(0));
-    let requests = std::sync::Arc::new(AtomicUsize::new(0));
-    let (c, r) = (connections.clone(), requests.clone());
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            c.fetch_add(1, Ordering::SeqCst);
-            let r = r.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut next = answers.iter();
-                loop {
-                    let mut chunk = [0u8; 4096];
-                    let Ok(n) = socket.read(&mut chunk).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        buf.drain(..end + 4);
-                        r.fetch_add(1, Ordering::SeqCst);
-                        let Some(answer) = next.next() else {
-                            return;
-                        };
-                        // after the last answer the connection is closed
-                        if socket.write_all(answer).await.is_err() || next.len() == 0 {
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    Counting {
-        url,
-        connections,
-        requests,
-    }
-}
-
 #[tokio::test]
 async fn the_fast_path_frames_bodies_as_rfc_9112_says() {
     const ANSWERS: &[&[u8]] = &[
@@ -334,7 +314,7 @@ async fn the_fast_path_frames_bodies_as_rfc_9112_says() {
         // the last one: closed by the server, delimited by the close
         b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end",
     ];
-    let server = scripted(ANSWERS).await;
+    let server = Counting::start(Answers::Script(ANSWERS)).await;
     let client = fast_client();
     let mut seen = Vec::new();
     for (i, method) in [
@@ -374,7 +354,7 @@ async fn the_fast_path_frames_bodies_as_rfc_9112_says() {
 #[tokio::test]
 async fn a_post_never_meets_a_connection_the_server_closed_while_idle() {
     // a POST is not sent twice, so the close must be seen before sending
-    let server = Counting::start(true).await;
+    let server = Counting::start(Answers::CloseAfterAnswer).await;
     let client = fast_client();
     for i in 0..5 {
         let mut request = get();

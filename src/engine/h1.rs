@@ -12,9 +12,9 @@
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use super::client::Read;
+use super::client::{Read, read_error, send_error};
 use super::exchange::{Failure, FailureKind, Response};
-use crate::generate::Request;
+use crate::generate::{Request, is_header_value_byte, is_tchar};
 
 /// The most headers a response head may hold (hyper's limit too).
 const MAX_HEADERS: usize = 100;
@@ -48,39 +48,6 @@ pub(crate) fn sendable(request: &Request) -> bool {
     })
 }
 
-/// Whether `name` is a header name `http` accepts (RFC 9110 token).
-fn valid_name(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name.iter().all(|&b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
-}
-
-/// Whether `value` is a header value `http` accepts: visible bytes, spaces
-/// and tabs, no control byte.
-fn valid_value(value: &[u8]) -> bool {
-    value
-        .iter()
-        .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
-}
-
 /// The header was not sendable as given.
 #[derive(Debug)]
 pub(crate) struct BadHeader(pub(crate) String);
@@ -105,7 +72,10 @@ pub(crate) fn encode(
     let body = request.body.as_ref();
     let (mut accept, mut agent, mut has_host) = (false, false, false);
     for (name, value) in &request.headers {
-        if !valid_name(name.as_bytes()) || !valid_value(value.as_bytes()) {
+        if name.is_empty()
+            || !name.bytes().all(is_tchar)
+            || !value.bytes().all(is_header_value_byte)
+        {
             return Err(BadHeader(name.clone()));
         }
         // the body's own content type replaces the headers' (as
@@ -119,7 +89,7 @@ pub(crate) fn encode(
         header(out, name.as_bytes(), value.as_bytes());
     }
     if let Some(body) = body
-        && valid_value(body.content_type.as_bytes())
+        && body.content_type.bytes().all(is_header_value_byte)
     {
         header(out, b"content-type", body.content_type.as_bytes());
     }
@@ -159,15 +129,37 @@ pub(crate) struct Failed {
     pub(crate) nothing_received: bool,
 }
 
+impl Failed {
+    /// A failure after some of the response arrived.
+    fn after_bytes(failure: Failure) -> Failed {
+        Failed {
+            failure,
+            nothing_received: false,
+        }
+    }
+}
+
+/// An I/O error and what was being done, named by the reqwest path's
+/// rules ([`send_error`], [`read_error`]) so that both paths name alike.
+#[derive(Debug, thiserror::Error)]
+#[error("{doing}")]
+struct IoError {
+    doing: &'static str,
+    #[source]
+    source: std::io::Error,
+}
+
+/// An I/O error before the body: reset, closed, timeout or other.
+fn head_failure(doing: &'static str, source: std::io::Error) -> Failure {
+    send_error(&IoError { doing, source }, false)
+}
+
 /// Writes `request` (already encoded) on `stream`.
 pub(crate) async fn write(stream: &mut TcpStream, request: &[u8]) -> Result<(), Failed> {
-    match stream.write_all(request).await {
-        Ok(()) => Ok(()),
-        Err(e) => Err(Failed {
-            failure: io_failure("writing the request", &e),
-            nothing_received: true,
-        }),
-    }
+    stream.write_all(request).await.map_err(|e| Failed {
+        failure: head_failure("writing the request", e),
+        nothing_received: true,
+    })
 }
 
 /// How the body of a response is delimited.
@@ -197,10 +189,53 @@ pub(crate) struct Answer {
     pub(crate) reusable: bool,
 }
 
-/// Reads one response off `stream` (bytes already read and not consumed
-/// are in `buf`; `buf` is cleared first, as the connection starts each
-/// exchange with nothing unread), at most `cap` body bytes. `head_request`:
-/// the request was `HEAD` (the response has no body whatever its headers say).
+/// The read side of a connection: the stream, the bytes read off it, and
+/// how many of those are consumed.
+struct Input<'a> {
+    stream: &'a mut TcpStream,
+    buf: &'a mut Vec<u8>,
+    pos: usize,
+}
+
+impl Input<'_> {
+    /// The bytes read and not consumed yet.
+    fn rest(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// Reads more bytes after the unconsumed ones (the consumed are
+    /// dropped first): how many (0: the server closed).
+    async fn fill(&mut self) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+        } else if self.pos > 0 {
+            self.buf.drain(..self.pos);
+        }
+        self.pos = 0;
+        if self.buf.capacity() - self.buf.len() < READ_SIZE / 2 {
+            self.buf.reserve(READ_SIZE);
+        }
+        self.stream.read_buf(self.buf).await
+    }
+
+    /// Reads more body bytes, or fails: a close before the body's end is a
+    /// body cut short, as is a reset.
+    async fn more(&mut self, doing: &'static str) -> Result<(), Failure> {
+        match self.fill().await {
+            Ok(0) => Err(Failure {
+                kind: FailureKind::BodyAborted,
+                message: format!("{doing}: the connection closed before the body was complete"),
+            }),
+            Ok(_) => Ok(()),
+            Err(source) => Err(read_error(&IoError { doing, source })),
+        }
+    }
+}
+
+/// Reads one response off `stream` into `buf` (cleared first: a connection
+/// starts each exchange with nothing unread), at most `cap` body bytes.
+/// `head_request`: the request was `HEAD` (the response has no body
+/// whatever its headers say).
 pub(crate) async fn read(
     stream: &mut TcpStream,
     buf: &mut Vec<u8>,
@@ -208,11 +243,15 @@ pub(crate) async fn read(
     cap: usize,
 ) -> Result<Answer, Failed> {
     buf.clear();
-    let mut pos = 0;
+    let mut input = Input {
+        stream,
+        buf,
+        pos: 0,
+    };
     let head = loop {
-        match parse_head(&buf[pos..], head_request) {
+        match parse_head(input.rest(), head_request) {
             Ok(Some((used, head))) => {
-                pos += used;
+                input.pos += used;
                 // interim answers (100 Continue and the like) are skipped;
                 // 101 ends the exchange
                 if (100..200).contains(&head.status) && head.status != 101 {
@@ -222,72 +261,51 @@ pub(crate) async fn read(
             }
             Ok(None) => {}
             Err(message) => {
-                return Err(Failed {
-                    failure: Failure {
-                        kind: FailureKind::Malformed,
-                        message,
-                    },
-                    nothing_received: false,
-                });
-            }
-        }
-        if buf.len() - pos > MAX_HEAD_BYTES {
-            return Err(Failed {
-                failure: Failure {
+                return Err(Failed::after_bytes(Failure {
                     kind: FailureKind::Malformed,
-                    message: format!("the response head is over {MAX_HEAD_BYTES} bytes"),
-                },
-                nothing_received: false,
-            });
-        }
-        compact(buf, &mut pos);
-        let nothing = buf.is_empty();
-        match fill(stream, buf).await {
-            Ok(0) => {
-                return Err(Failed {
-                    failure: Failure {
-                        kind: FailureKind::Closed,
-                        message: if nothing {
-                            "the connection closed before a response".into()
-                        } else {
-                            "the connection closed inside the response head".into()
-                        },
-                    },
-                    nothing_received: nothing,
-                });
-            }
-            Ok(_) => {}
-            Err(e) => {
-                return Err(Failed {
-                    failure: io_failure("reading the response head", &e),
-                    nothing_received: nothing,
-                });
+                    message,
+                }));
             }
         }
+        if input.rest().len() > MAX_HEAD_BYTES {
+            return Err(Failed::after_bytes(Failure {
+                kind: FailureKind::Malformed,
+                message: format!("the response head is over {MAX_HEAD_BYTES} bytes"),
+            }));
+        }
+        let nothing = input.rest().is_empty();
+        let failure = match input.fill().await {
+            Ok(0) if nothing => Failure {
+                kind: FailureKind::Closed,
+                message: "the connection closed before a response".into(),
+            },
+            Ok(0) => Failure {
+                kind: FailureKind::Closed,
+                message: "the connection closed inside the response head".into(),
+            },
+            Ok(_) => continue,
+            Err(e) => head_failure("reading the response head", e),
+        };
+        return Err(Failed {
+            failure,
+            nothing_received: nothing,
+        });
     };
     let mut body = Read::new(cap);
     let complete = match head.framing {
         Framing::Empty => Ok(true),
-        Framing::Length(n) => length_body(stream, buf, &mut pos, n, &mut body).await,
-        Framing::Chunked => chunked_body(stream, buf, &mut pos, &mut body).await,
-        Framing::Close => close_body(stream, buf, &mut pos, &mut body).await,
-    };
-    let complete = match complete {
-        Ok(c) => c,
-        Err(failure) => {
-            return Err(Failed {
-                failure,
-                nothing_received: false,
-            });
-        }
-    };
+        Framing::Length(n) => length_body(&mut input, n, &mut body).await,
+        Framing::Chunked => chunked_body(&mut input, &mut body).await,
+        Framing::Close => close_body(&mut input, &mut body).await,
+    }
+    .map_err(Failed::after_bytes)?;
     // a connection is reused only after a whole response with nothing
     // after it
     let reusable = complete
         && head.keep_alive
         && head.framing != Framing::Close
         && head.status != 101
-        && pos == buf.len();
+        && input.rest().is_empty();
     let (body, truncated) = body.finish();
     Ok(Answer {
         response: Response {
@@ -386,64 +404,14 @@ fn parse_head(bytes: &[u8], head_request: bool) -> Result<Option<(usize, Head)>,
     )))
 }
 
-/// Drops the consumed bytes before `pos` from `buf`.
-fn compact(buf: &mut Vec<u8>, pos: &mut usize) {
-    if *pos == buf.len() {
-        buf.clear();
-    } else if *pos > 0 {
-        buf.drain(..*pos);
-    }
-    *pos = 0;
-}
-
-/// Reads more bytes into `buf`: how many (0: the server closed).
-async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    if buf.capacity() - buf.len() < READ_SIZE / 2 {
-        buf.reserve(READ_SIZE);
-    }
-    stream.read_buf(buf).await
-}
-
-/// A failure while reading the body: any close or reset is a body cut short.
-fn body_failure(what: &str, e: Option<&std::io::Error>) -> Failure {
-    match e {
-        Some(e) => {
-            let mut failure = io_failure(what, e);
-            if matches!(failure.kind, FailureKind::Reset | FailureKind::Closed) {
-                failure.kind = FailureKind::BodyAborted;
-            }
-            failure
-        }
-        None => Failure {
-            kind: FailureKind::BodyAborted,
-            message: format!("{what}: the connection closed before the body was complete"),
-        },
-    }
-}
-
-/// Reads more body bytes, or fails: the server closed or an error.
-async fn more(stream: &mut TcpStream, buf: &mut Vec<u8>, what: &str) -> Result<(), Failure> {
-    match fill(stream, buf).await {
-        Ok(0) => Err(body_failure(what, None)),
-        Ok(_) => Ok(()),
-        Err(e) => Err(body_failure(what, Some(&e))),
-    }
-}
-
 /// A body of `n` bytes. `Ok(false)` when the cap was reached first.
-async fn length_body(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    pos: &mut usize,
-    n: u64,
-    body: &mut Read,
-) -> Result<bool, Failure> {
+async fn length_body(input: &mut Input<'_>, n: u64, body: &mut Read) -> Result<bool, Failure> {
     let mut left = n;
     loop {
-        let available = buf.len() - *pos;
-        let take = usize::try_from(left).map_or(available, |l| l.min(available));
-        let full = body.push(&buf[*pos..*pos + take]);
-        *pos += take;
+        let rest = input.rest();
+        let take = usize::try_from(left).map_or(rest.len(), |l| l.min(rest.len()));
+        let full = body.push(&rest[..take]);
+        input.pos += take;
         left -= take as u64;
         if full {
             return Ok(false);
@@ -451,66 +419,53 @@ async fn length_body(
         if left == 0 {
             return Ok(true);
         }
-        compact(buf, pos);
-        more(stream, buf, "reading the body").await?;
+        input.more("reading the body").await?;
     }
 }
 
 /// A chunked body (RFC 9112 7.1), trailers read and dropped. `Ok(false)`
 /// when the cap was reached first.
-async fn chunked_body(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    pos: &mut usize,
-    body: &mut Read,
-) -> Result<bool, Failure> {
+async fn chunked_body(input: &mut Input<'_>, body: &mut Read) -> Result<bool, Failure> {
     loop {
         // the chunk-size line
         let size = loop {
-            match httparse::parse_chunk_size(&buf[*pos..]) {
+            match httparse::parse_chunk_size(input.rest()) {
                 Ok(httparse::Status::Complete((used, size))) => {
-                    *pos += used;
+                    input.pos += used;
                     break size;
                 }
                 Ok(httparse::Status::Partial) => {
-                    if buf.len() - *pos > MAX_CHUNK_LINE {
+                    if input.rest().len() > MAX_CHUNK_LINE {
                         return Err(malformed_body("a chunk-size line is too long"));
                     }
-                    compact(buf, pos);
-                    more(stream, buf, "reading a chunk size").await?;
+                    input.more("reading a chunk size").await?;
                 }
                 Err(_) => return Err(malformed_body("an invalid chunk size")),
             }
         };
         if size == 0 {
-            return trailers(stream, buf, pos).await.map(|()| true);
+            return trailers(input).await.map(|()| true);
         }
-        if length_body(stream, buf, pos, size, body).await? {
-            // the CRLF after the chunk's data
-            while buf.len() - *pos < 2 {
-                compact(buf, pos);
-                more(stream, buf, "reading a chunk's end").await?;
-            }
-            if &buf[*pos..*pos + 2] != b"\r\n" {
-                return Err(malformed_body("a chunk's data is not followed by CRLF"));
-            }
-            *pos += 2;
-        } else {
+        if !length_body(input, size, body).await? {
             return Ok(false);
         }
+        // the CRLF after the chunk's data
+        while input.rest().len() < 2 {
+            input.more("reading a chunk's end").await?;
+        }
+        if !input.rest().starts_with(b"\r\n") {
+            return Err(malformed_body("a chunk's data is not followed by CRLF"));
+        }
+        input.pos += 2;
     }
 }
 
 /// The trailer section after the last chunk, up to its empty line.
-async fn trailers(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    pos: &mut usize,
-) -> Result<(), Failure> {
+async fn trailers(input: &mut Input<'_>) -> Result<(), Failure> {
     loop {
-        let rest = &buf[*pos..];
+        let rest = input.rest();
         if let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
-            *pos += end + 2;
+            input.pos += end + 2;
             if end == 0 {
                 return Ok(());
             }
@@ -519,30 +474,28 @@ async fn trailers(
         if rest.len() > MAX_TRAILERS {
             return Err(malformed_body("the trailer section is too long"));
         }
-        compact(buf, pos);
-        more(stream, buf, "reading the trailers").await?;
+        input.more("reading the trailers").await?;
     }
 }
 
 /// A body delimited by the connection's close. `Ok(false)` when the cap
 /// was reached first.
-async fn close_body(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    pos: &mut usize,
-    body: &mut Read,
-) -> Result<bool, Failure> {
+async fn close_body(input: &mut Input<'_>, body: &mut Read) -> Result<bool, Failure> {
     loop {
-        let full = body.push(&buf[*pos..]);
-        *pos = buf.len();
+        let full = body.push(input.rest());
+        input.pos = input.buf.len();
         if full {
             return Ok(false);
         }
-        compact(buf, pos);
-        match fill(stream, buf).await {
+        match input.fill().await {
             Ok(0) => return Ok(true),
             Ok(_) => {}
-            Err(e) => return Err(body_failure("reading the body", Some(&e))),
+            Err(source) => {
+                return Err(read_error(&IoError {
+                    doing: "reading the body",
+                    source,
+                }));
+            }
         }
     }
 }
@@ -551,21 +504,6 @@ fn malformed_body(what: &str) -> Failure {
     Failure {
         kind: FailureKind::Malformed,
         message: format!("invalid chunked body: {what}"),
-    }
-}
-
-/// Names an I/O error as the other paths do: reset, closed, timeout or other.
-pub(crate) fn io_failure(what: &str, e: &std::io::Error) -> Failure {
-    use std::io::ErrorKind as K;
-    let kind = match e.kind() {
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => FailureKind::Reset,
-        K::UnexpectedEof => FailureKind::Closed,
-        K::TimedOut => FailureKind::Timeout,
-        _ => FailureKind::Other,
-    };
-    Failure {
-        kind,
-        message: format!("{what}: {e}"),
     }
 }
 
@@ -655,10 +593,23 @@ mod tests {
         );
     }
 
-    /// Reads one response that a loopback server writes one byte at a
-    /// time: every read ends inside the head, a chunk line, a chunk's data
-    /// or the trailers.
-    fn read_dribbled(answer: &'static [u8], head_request: bool) -> Result<Answer, Failed> {
+    /// How the loopback server of [`read_served`] writes its answer.
+    #[derive(Clone, Copy)]
+    enum Writes {
+        /// One byte at a time, then holds the connection open: every read
+        /// ends inside the head, a chunk line, a chunk's data or the
+        /// trailers, and only the framing may end the body.
+        Dribbled,
+        /// All at once, then closes the connection.
+        ThenCloses,
+    }
+
+    /// Reads one response that a loopback server writes as `writes` says.
+    fn read_served(
+        answer: &'static [u8],
+        writes: Writes,
+        head_request: bool,
+    ) -> Result<Answer, Failed> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -670,6 +621,10 @@ mod tests {
             let addr = listener.local_addr().expect("addr");
             let server = tokio::spawn(async move {
                 let (mut socket, _) = listener.accept().await.expect("accept");
+                if let Writes::ThenCloses = writes {
+                    let _ = socket.write_all(answer).await;
+                    return;
+                }
                 let _ = socket.set_nodelay(true);
                 for byte in answer {
                     if socket.write_all(std::slice::from_ref(byte)).await.is_err() {
@@ -677,7 +632,6 @@ mod tests {
                     }
                     tokio::time::sleep(std::time::Duration::from_micros(50)).await;
                 }
-                // held open: only the framing may end the body
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             });
             let mut stream = TcpStream::connect(addr).await.expect("connect");
@@ -687,7 +641,7 @@ mod tests {
                 read(&mut stream, &mut buf, head_request, 1 << 20),
             )
             .await
-            .expect("a response within 10 s");
+            .expect("an outcome within 10 s");
             server.abort();
             read
         })
@@ -737,7 +691,7 @@ mod tests {
             ),
         ];
         for (answer, head_request, status, body, reusable) in cases {
-            match read_dribbled(answer, head_request) {
+            match read_served(answer, Writes::Dribbled, head_request) {
                 Ok(a) => {
                     assert_eq!(
                         (a.response.status, a.response.body.as_slice(), a.reusable),
@@ -754,10 +708,6 @@ mod tests {
 
     #[test]
     fn a_body_cut_short_is_aborted_and_a_bad_chunk_malformed() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
         for (answer, kind) in [
             (
                 &b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"[..],
@@ -773,28 +723,7 @@ mod tests {
             ),
             (b"HTTP/1.1 200 O", FailureKind::Closed),
         ] {
-            let got = runtime.block_on(async {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                let addr = listener.local_addr().expect("addr");
-                let server = tokio::spawn(async move {
-                    let (mut socket, _) = listener.accept().await.expect("accept");
-                    let _ = socket.write_all(answer).await;
-                    // then closed
-                });
-                let mut stream = TcpStream::connect(addr).await.expect("connect");
-                let mut buf = Vec::new();
-                let got = tokio::time::timeout(
-                    std::time::Duration::from_secs(10),
-                    read(&mut stream, &mut buf, false, 1 << 20),
-                )
-                .await
-                .expect("an outcome within 10 s");
-                let _ = server.await;
-                got
-            });
-            match got {
+            match read_served(answer, Writes::ThenCloses, false) {
                 Ok(a) => panic!("{answer:?}: answered {}", a.response.status),
                 Err(e) => assert_eq!(e.failure.kind, kind, "{answer:?}: {}", e.failure.message),
             }

@@ -80,8 +80,8 @@ impl std::fmt::Debug for Plain {
     }
 }
 
-/// Where a URL of this path goes: its authority (`host[:port]`) and the
-/// request target in origin form, as byte ranges of the URL.
+/// Where a URL of this path goes: where its authority (`host[:port]`,
+/// after `http://`) ends, the path and query following it, and the port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Target {
     /// The end of the authority (it starts after `http://`).
@@ -130,9 +130,9 @@ impl Plain {
         if !verbatim || !canonical_authority(authority) || has_dot_segment(rest) {
             return None;
         }
-        let port = match authority.rfind(':') {
-            Some(at) if !authority.ends_with(']') => authority.get(at + 1..)?.parse().ok()?,
-            _ => 80,
+        let port = match split_port(authority).1 {
+            Some(port) => port.parse().ok()?,
+            None => 80,
         };
         if !h1::sendable(request) {
             return None;
@@ -230,10 +230,7 @@ impl Plain {
 
     /// Opens a connection to `authority`.
     async fn connect(&self, authority: &str, port: u16) -> Result<Conn, Failure> {
-        let host = match authority.rfind(':') {
-            Some(at) if !authority.ends_with(']') => authority.get(..at).unwrap_or(authority),
-            _ => authority,
-        };
+        let host = split_port(authority).0;
         let host = host
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
@@ -273,6 +270,15 @@ impl Plain {
             input: Vec::with_capacity(INPUT_BUFFER),
             output: Vec::with_capacity(1024),
         })
+    }
+}
+
+/// An authority's host (an IPv6 address still in brackets) and port, if
+/// it names one.
+fn split_port(authority: &str) -> (&str, Option<&str>) {
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (authority, None),
     }
 }
 

@@ -20,5 +20,6 @@ pub use negative::{Negative, Violation, ViolationKind};
 pub use payloads::{Payload, PayloadError, PayloadFamily, Payloads};
 pub use request::{Request, RequestBody, Unsendable};
 pub use serialise::{Values, curl, curl_at, serialise, serialise_path};
+pub(crate) use serialise::{is_header_value_byte, is_tchar};
 pub use source::{Fuzzed, Seeded, Source};
 pub use value::{Generator, Options};

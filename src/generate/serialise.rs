@@ -21,6 +21,7 @@ use serde_json::Value;
 use super::{Request, Unsendable};
 use crate::model::{Api, Operation, ParameterLocation};
 
+pub(crate) use encode::{is_header_value_byte, is_tchar};
 pub use shell::{curl, curl_at};
 
 /// The values chosen for one request, before serialisation.

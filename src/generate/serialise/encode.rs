@@ -18,7 +18,7 @@ pub(super) fn is_sub_delim(b: u8) -> bool {
 }
 
 /// RFC 9110 `tchar`: what a header name (a token) may hold.
-pub(super) fn is_tchar(b: u8) -> bool {
+pub(crate) fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
@@ -46,7 +46,7 @@ pub(super) fn is_cookie_octet(b: u8) -> bool {
 
 /// Whether `b` may appear in an HTTP field value as `http::HeaderValue`
 /// accepts it: visible ASCII, space, tab, and any byte of 0x80 or more.
-pub(super) fn is_header_value_byte(b: u8) -> bool {
+pub(crate) fn is_header_value_byte(b: u8) -> bool {
     (b >= 0x20 && b != 0x7F) || b == b'\t'
 }
 
