@@ -25,10 +25,40 @@ use super::args::{ScanFlags, parse_duration, parse_rate};
 /// The file looked for in the working directory.
 pub const DEFAULT_FILE: &str = "apiprobe.toml";
 
+/// Looks up an environment variable by name: `None` when it is not set.
+/// [`Config::discover`] reads the process's environment; a test gives a map.
+pub type Lookup = Box<dyn Fn(&str) -> Option<String>>;
+
+/// A file being parsed on this thread: where its `${NAME}` values come from
+/// and the values read so far.
+struct Interpolation {
+    lookup: Lookup,
+    /// Masked in every output (they are usually tokens).
+    read: Vec<String>,
+}
+
 thread_local! {
-    /// Values read from the environment while a file is parsed: they are
-    /// masked in every output (they are usually tokens).
-    static FROM_ENV: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Set by [`Config::parse_with`] for the length of one parse (serde's
+    /// `Deserialize` has no other way to reach it).
+    static INTERPOLATION: RefCell<Option<Interpolation>> = const { RefCell::new(None) };
+}
+
+/// The value of the environment variable `name` in the parse under way,
+/// remembered for masking; `None` when it is not set (or no parse is under way).
+fn lookup(name: &str) -> Option<String> {
+    INTERPOLATION.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let parse = cell.as_mut()?;
+        let value = (parse.lookup)(name)?;
+        parse.read.push(value.clone());
+        Some(value)
+    })
+}
+
+/// The process's environment as a [`Lookup`] (a variable that is not UTF-8
+/// counts as not set).
+pub fn process_environment() -> Lookup {
+    Box::new(|name| std::env::var(name).ok())
 }
 
 /// A string with `${NAME}` replaced by the environment variable `NAME`
@@ -53,9 +83,8 @@ fn interpolate(raw: &str) -> Result<String, String> {
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 return Err(format!("${{{name}}} is not an environment variable name"));
             }
-            let value = std::env::var(name)
-                .map_err(|_| format!("the environment variable {name} is not set"))?;
-            FROM_ENV.with(|v| v.borrow_mut().push(value.clone()));
+            let value = lookup(name)
+                .ok_or_else(|| format!("the environment variable {name} is not set"))?;
             out.push_str(&value);
             rest = &tail[end + 1..];
         } else {
@@ -388,11 +417,30 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Config {
-    /// Parses `text` (from `path`), choosing `profile` when given.
+    /// Parses `text` (from `path`), choosing `profile` when given; `${NAME}`
+    /// is looked up in the process's environment.
     pub fn parse(text: &str, path: &Path, profile: Option<&str>) -> Result<Config, String> {
-        FROM_ENV.with(|v| v.borrow_mut().clear());
+        Config::parse_with(text, path, profile, process_environment())
+    }
+
+    /// [`Config::parse`] with `${NAME}` looked up by `env`.
+    pub fn parse_with(
+        text: &str,
+        path: &Path,
+        profile: Option<&str>,
+        env: Lookup,
+    ) -> Result<Config, String> {
+        INTERPOLATION.with(|cell| {
+            *cell.borrow_mut() = Some(Interpolation {
+                lookup: env,
+                read: Vec::new(),
+            });
+        });
         let parsed: Result<Options, toml::de::Error> = toml::from_str(text);
-        let from_env = FROM_ENV.with(|v| std::mem::take(&mut *v.borrow_mut()));
+        let from_env = INTERPOLATION
+            .with(|cell| cell.borrow_mut().take())
+            .map(|parse| parse.read)
+            .unwrap_or_default();
         let mut options = parsed.map_err(|e| {
             let place = e
                 .span()
@@ -682,8 +730,23 @@ fn texts(v: &[Text]) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// Parses `text` with an environment of `vars` only.
+    fn parse_in(text: &str, vars: &[(&str, &str)]) -> Result<Config, String> {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::parse_with(
+            text,
+            Path::new("apiprobe.toml"),
+            None,
+            Box::new(move |name| vars.get(name).cloned()),
+        )
+    }
+
+    /// Parses `text` with an empty environment.
     fn parse(text: &str) -> Result<Config, String> {
-        Config::parse(text, Path::new("apiprobe.toml"), None)
+        parse_in(text, &[])
     }
 
     #[test]
@@ -711,15 +774,22 @@ mod tests {
 
     #[test]
     fn environment_variables_are_interpolated_and_remembered() {
-        // SAFETY of the test: a variable name only this test uses
-        unsafe { std::env::set_var("APIPROBE_TEST_TOKEN_7", "t0k3n-from-env") };
-        let c = parse("bearer = \"${APIPROBE_TEST_TOKEN_7}\"\nurl = \"http://h/$${x}\"\n").unwrap();
+        let env = [("APIPROBE_TEST_TOKEN_7", "t0k3n-from-env")];
+        let c = parse_in(
+            "bearer = \"${APIPROBE_TEST_TOKEN_7}\"\nurl = \"http://h/$${x}\"\n",
+            &env,
+        )
+        .unwrap();
         assert_eq!(c.options.bearer, Some(Text("t0k3n-from-env".into())));
         assert_eq!(c.options.url, Some(Text("http://h/${x}".into())));
         assert_eq!(c.secrets(), vec!["t0k3n-from-env".to_owned()]);
-        let e = parse("bearer = \"${APIPROBE_UNSET_VARIABLE_7}\"\n").unwrap_err();
+        let e = parse_in("bearer = \"${APIPROBE_UNSET_VARIABLE_7}\"\n", &env).unwrap_err();
         assert!(e.contains("APIPROBE_UNSET_VARIABLE_7 is not set"), "{e}");
         assert!(e.starts_with("apiprobe.toml:1:"), "{e}");
+        // only the parse's own environment is read: a variable every
+        // process has is not set in an empty one
+        let e = parse("bearer = \"${PATH}\"\n").unwrap_err();
+        assert!(e.contains("PATH is not set"), "{e}");
     }
 
     #[test]
