@@ -298,15 +298,17 @@ async fn flaw12_slow_path_grows_with_input() {
             (status, start.elapsed())
         }
     };
-    let (status, short) = timed(&flawed, format!("{}!", "a".repeat(5))).await;
+    // how long each input is held is unit-tested in src/demo/basic.rs
+    // (`slow_path_delay`); over HTTP only the lower bound is asserted: the
+    // delay is really served (an upper bound would fail on a loaded machine)
+    let (status, _) = timed(&flawed, format!("{}!", "a".repeat(5))).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(short < Duration::from_millis(300), "{short:?}");
     let long_input = format!("{}!", "a".repeat(30));
-    let (_, long) = timed(&flawed, long_input.clone()).await;
+    let (status, long) = timed(&flawed, long_input.clone()).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(long >= Duration::from_millis(1000), "{long:?}");
-    assert!(long < Duration::from_secs(2), "{long:?}");
-    let (_, fixed_time) = timed(&fixed, long_input).await;
-    assert!(fixed_time < Duration::from_millis(300), "{fixed_time:?}");
+    let (status, _) = timed(&fixed, long_input).await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -459,16 +461,19 @@ async fn flaw20_simulated_command_injection() {
     let body: Value = json_of(response).await;
     let output = body["output"].as_str().unwrap_or("");
     assert!(output.lines().any(|l| l == "ab42"), "{output}");
+    // `sleep 5` really sleeps, cut to the simulation's cap of 1 s (the cap
+    // itself is unit-tested in src/demo/shell.rs; an upper bound here would
+    // fail on a loaded machine)
     let start = Instant::now();
     let response = flawed
         .post("/tools/ping", json!({"host": "localhost; sleep 5"}))
         .await;
     let elapsed = start.elapsed();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(2),
-        "{elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");
+    let body: Value = json_of(response).await;
+    let output = body["output"].as_str().unwrap_or("");
+    assert!(output.starts_with("PING localhost"), "{output}");
     let response = fixed
         .post("/tools/ping", json!({"host": "localhost"}))
         .await;

@@ -169,6 +169,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sleep_adds_up_to_its_cap() {
+        assert_eq!(run("localhost").sleep, Duration::ZERO);
+        assert_eq!(
+            run("localhost; sleep 0.25").sleep,
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            run("localhost; sleep 0.5; sleep 0.25").sleep,
+            Duration::from_millis(750)
+        );
+        assert_eq!(run("localhost; sleep 5").sleep, SLEEP_CAP);
+        assert_eq!(run("localhost; sleep 0.5; sleep 0.75").sleep, SLEEP_CAP);
+        // `&&` after a failed command runs nothing
+        assert_eq!(run("no host && sleep 5").sleep, Duration::ZERO);
+    }
+
+    #[test]
     fn echo_expands_arithmetic_like_sh() {
         let out = run("localhost; echo ab$((6*7)) $((2+3)) $((x*y))");
         assert!(
