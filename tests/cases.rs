@@ -1,19 +1,11 @@
 //! Cases: what `apiprobe cases` prints, determinism, and what each intent carries.
 
 mod common;
-
-use std::process::Command;
+mod support;
 
 use apiprobe::generate::{CaseGenerator, Intent, Options, Payloads, Seeded};
 use percent_encoding::percent_decode_str;
-
-fn apiprobe(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
+use support::cli::run as apiprobe;
 
 fn all_requests(spec: &str, seed: u64) -> Vec<String> {
     let api = common::load(spec);

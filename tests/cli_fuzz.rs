@@ -1,19 +1,14 @@
 //! `apiprobe fuzz-dict` and `apiprobe fuzz-seeds` on the demo spec.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 use apiprobe::fuzz::{FuzzOptions, FuzzTarget};
 use apiprobe::probes::ProbeKind;
+use support::cli::run as apiprobe;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/demo.yaml");
-
-fn apiprobe(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("apiprobe-{name}-{}", std::process::id()));

@@ -1,14 +1,10 @@
 //! `apiprobe inspect`, run as users run it: output, JSON, exit codes.
 
-use std::process::{Command, Output};
+mod support;
 
-fn apiprobe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
+use std::process::Output;
+
+use support::cli::run as apiprobe;
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -2,33 +2,13 @@
 //! signs in with no flags so the authentication probes have a token; a
 //! refused login is an error that says where and what.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use apiprobe::demo::{DemoConfig, serve};
 use apiprobe::report::Report;
-
-fn apiprobe(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    // a hang guard, not a speed assertion
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("apiprobe {args:?} did not end within its guard");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
-}
+use support::cli::run as apiprobe;
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("apiprobe-cli-login-{}", std::process::id()));

@@ -9,11 +9,12 @@
 //! leaves it out (it is `#[ignore]`d); `cargo test -- --include-ignored`
 //! runs it, as CI does.
 
+mod support;
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
 
 use apiprobe::checks::Scope;
 use apiprobe::report::Report;
@@ -24,26 +25,11 @@ const TRACE: &str = "trace-planted-value-77";
 const BASIC_PASSWORD: &str = "pa55-w0rd-planted";
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_apiprobe"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("the binary starts");
-    // a hang guard, not a speed assertion
-    let deadline = Instant::now() + Duration::from_secs(240);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("apiprobe {args:?} did not end within its guard");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
+    env.iter()
+        .fold(support::cli::Cli::new(args).dir(dir), |cli, &(k, v)| {
+            cli.env(k, v)
+        })
+        .run()
 }
 
 fn fresh_dir(name: &str) -> PathBuf {

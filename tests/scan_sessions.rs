@@ -406,11 +406,7 @@ fn a_server_that_always_answers_401_causes_no_login_storm() {
 
 /// Runs the apiprobe binary with `args`; its exit code and stderr.
 fn apiprobe(args: &[&str]) -> (Option<i32>, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("apiprobe runs");
+    let out = support::cli::run(args);
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -1,29 +1,21 @@
 //! `apiprobe serve-demo`: a real demo server on loopback that stops on Ctrl-C.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-/// Starts `apiprobe serve-demo ARGS` and returns it with the base URL it printed.
-fn start(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .arg("serve-demo")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_default()
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use support::cli::{Cli, Running, Stream};
+
+/// Starts `apiprobe serve-demo ARGS` and returns it with the base URL it
+/// printed (its first line, once it listens).
+fn start(args: &[&str]) -> (Running, String) {
+    let mut child = Cli::new(["serve-demo"].iter().chain(args))
+        .guard(Duration::from_secs(120))
+        .spawn(Stream::Stdout);
+    let url = child
+        .wait_for("http://", Duration::from_secs(30))
         .trim()
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "printed {url:?}");
@@ -48,19 +40,9 @@ fn get(url: &str, path: &str) -> String {
 }
 
 /// Sends SIGINT and waits (bounded) for the exit code.
-fn interrupt(mut child: Child) -> Option<i32> {
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            return status.code();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    None
+fn interrupt(child: Running) -> Option<i32> {
+    child.interrupt();
+    child.finish().status.code()
 }
 
 #[test]

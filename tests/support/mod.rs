@@ -1,7 +1,10 @@
-//! Shared by the auth and leak scan tests: scanning a server on loopback with
-//! a chosen set of checks, and serving a small axum app on 127.0.0.1.
+//! Shared by the integration tests: scanning a server on loopback with a
+//! chosen set of checks, serving a small axum app on 127.0.0.1, and running
+//! the built binary ([`cli`]).
 
 #![allow(dead_code)]
+
+pub mod cli;
 
 use std::sync::Arc;
 use std::time::Duration;
