@@ -1,37 +1,15 @@
 //! The binary as CI runs it: baselines across seeds, replay, config errors,
 //! reports written when a budget stops the scan, completions and the man page.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use apiprobe::demo::{DemoConfig, DemoServer, serve};
 use apiprobe::report::{Baseline, Report};
-
-fn apiprobe_in(dir: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    // a hang guard, not a speed assertion
-    let deadline = Instant::now() + Duration::from_secs(240);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("apiprobe {args:?} did not end within its guard");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
-}
-
-fn apiprobe(args: &[&str]) -> Output {
-    apiprobe_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
+use support::cli::{Cli, Stream, run as apiprobe, run_in as apiprobe_in};
 
 fn fresh_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("apiprobe-cli-ci-{}-{name}", std::process::id()));
@@ -416,10 +394,10 @@ fn ctrl_c_still_writes_every_report() {
         "--url",
         &url,
         "--no-config",
-        "--quiet",
         "--seed",
         "3",
-        // slow enough that the interrupt comes mid-scan
+        // slow enough that the scan is still running when its first
+        // progress line comes (5 s in: at most 200 of its requests)
         "--rate-limit",
         "40/s",
     ]
@@ -437,27 +415,17 @@ fn ctrl_c_still_writes_every_report() {
         args.push("--report".into());
         args.push(format!("{format}:{}", dir.join(name).display()));
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    std::thread::sleep(Duration::from_millis(2000));
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("apiprobe did not stop on Ctrl-C");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = Cli::new(&args).spawn(Stream::Stderr);
+    // mid-scan with exchanges behind it: a progress line is printed on an
+    // exchange, the first one 5 s after the start
+    let progress = child.wait_for("progress: ", Duration::from_secs(120));
+    child.interrupt();
+    let out = child.finish();
+    assert!(
+        text(&out).contains("interrupted"),
+        "{progress}\n{}",
+        text(&out)
+    );
     let report = read_report(&dir.join("r.json"));
     assert_eq!(report.stopped, apiprobe::engine::StopReason::Interrupted);
     let har: serde_json::Value =
@@ -497,23 +465,20 @@ fn identities_from_the_config_file_find_bola_and_stay_masked() {
     )
     .expect("config");
     let report = dir.join("r.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"));
-    child
-        .args([
-            "scan",
-            &spec(),
-            "--url",
-            &demo.url(),
-            "--checks",
-            "bola,use_after_free",
-            "--quiet",
-            "--report",
-            &format!("json:{}", report.display()),
-        ])
-        .current_dir(&dir)
-        .env("APIPROBE_TEST_BOB", "builder")
-        .env("NO_COLOR", "1");
-    let out = child.output().expect("the binary runs");
+    let out = Cli::new([
+        "scan",
+        &spec(),
+        "--url",
+        &demo.url(),
+        "--checks",
+        "bola,use_after_free",
+        "--quiet",
+        "--report",
+        &format!("json:{}", report.display()),
+    ])
+    .dir(&dir)
+    .env("APIPROBE_TEST_BOB", "builder")
+    .run();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let r = read_report(&report);
     let bola = r

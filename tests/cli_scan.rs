@@ -1,36 +1,14 @@
 //! `apiprobe scan` and `apiprobe demo` as a user runs them: exit codes,
 //! reports written, errors that say what is wrong.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use apiprobe::demo::{DemoConfig, serve};
 use apiprobe::report::Report;
-
-fn apiprobe(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    // a hang guard, not a speed assertion
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("apiprobe {args:?} did not end within its guard");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
-}
+use support::cli::{Cli, Stream, run as apiprobe};
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("apiprobe-cli-scan-{}", std::process::id()));
@@ -227,38 +205,23 @@ fn ctrl_c_stops_the_scan_and_the_report_is_still_written() {
         std::thread::sleep(Duration::from_secs(60));
     });
     let path = temp("interrupted.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args([
-            "scan",
-            "specs/demo.yaml",
-            "--url",
-            &url,
-            "--timeout",
-            "60s",
-            "--quiet",
-            "--report",
-            &format!("json:{}", path.display()),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    std::thread::sleep(Duration::from_millis(1500));
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("apiprobe did not stop on Ctrl-C");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
+    let mut child = Cli::new([
+        "scan",
+        "specs/demo.yaml",
+        "--url",
+        &url,
+        "--timeout",
+        "60s",
+        "--report",
+        &format!("json:{}", path.display()),
+    ])
+    // well under the requests' 60 s timeout: only the interrupt ends it in time
+    .guard(Duration::from_secs(45))
+    .spawn(Stream::Stderr);
+    // the scan has started (its signal handler is in place before this line)
+    child.wait_for(&format!("scanning {url}"), Duration::from_secs(30));
+    child.interrupt();
+    let out = child.finish();
     let report = read_report(&path);
     assert_eq!(
         serde_json::to_value(&report.stopped).unwrap()["reason"],
