@@ -12,13 +12,13 @@
 //! `transport_*` tests, through an observer of every exchange), and what the
 //! checks made of it (the `finding_*` tests).
 //!
-//! `a_stop_ends_a_429_pause` is ignored until the engine watches the stop
-//! signal during a 429 pause (see its `ignore` reason).
+//! Where a test waits for the server, it waits on the server's counts
+//! ([`Tally::until`]), not on a clock.
+
+mod support;
 
 use std::future::Future;
-use std::io::Read as _;
 use std::net::SocketAddr;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,6 +31,7 @@ use apiprobe::engine::{
 use apiprobe::generate::Payloads;
 use apiprobe::probes::PlanOptions;
 use apiprobe::spec::Loader;
+use support::cli::Cli;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -115,6 +116,36 @@ struct Tally {
     cut_off: AtomicUsize,
     /// Endless bodies written to the bound without the client hanging up.
     exhausted: AtomicUsize,
+    /// Told of every count above.
+    changed: tokio::sync::Notify,
+}
+
+impl Tally {
+    /// Adds one to `counter` (one of this tally's) and tells whoever waits
+    /// in [`Tally::until`]; the count before.
+    fn bump(&self, counter: &AtomicUsize) -> usize {
+        let before = counter.fetch_add(1, Ordering::SeqCst);
+        self.changed.notify_waiters();
+        before
+    }
+
+    /// Waits until `done` holds of the tally, woken by each count (not by a
+    /// clock); false if it still does not after `limit`.
+    async fn until(&self, limit: Duration, done: impl Fn(&Tally) -> bool) -> bool {
+        let wait = async {
+            loop {
+                let changed = self.changed.notified();
+                tokio::pin!(changed);
+                // registered before the check: a count between the two still wakes it
+                changed.as_mut().enable();
+                if done(self) {
+                    return;
+                }
+                changed.await;
+            }
+        };
+        tokio::time::timeout(limit, wait).await.is_ok()
+    }
 }
 
 /// A hostile server on 127.0.0.1; stops accepting when dropped.
@@ -169,7 +200,7 @@ async fn serve(mut socket: TcpStream, behaviour: Behaviour, tally: Arc<Tally>) {
         if !read_request(&mut socket, &mut buf).await {
             return;
         }
-        let first = tally.requests.fetch_add(1, Ordering::SeqCst) == 0;
+        let first = tally.bump(&tally.requests) == 0;
         match behaviour {
             Behaviour::Reset => {
                 socket.set_zero_linger().expect("SO_LINGER 0");
@@ -199,14 +230,14 @@ async fn serve(mut socket: TcpStream, behaviour: Behaviour, tally: Arc<Tally>) {
                 return;
             }
             Behaviour::TooManyForAnHour => {
-                tally.throttled.fetch_add(1, Ordering::SeqCst);
+                tally.bump(&tally.throttled);
                 if socket.write_all(THROTTLED_FOR_AN_HOUR).await.is_err() {
                     return;
                 }
             }
             Behaviour::TooManyOnce => {
                 let answer = if first {
-                    tally.throttled.fetch_add(1, Ordering::SeqCst);
+                    tally.bump(&tally.throttled);
                     THROTTLED
                 } else {
                     OK_ITEM
@@ -257,7 +288,7 @@ async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
 /// Writes a 200 JSON head and then body bytes until a write fails (the
 /// client hung up) or [`ENDLESS_BOUND`] bytes are out.
 async fn stream_forever(socket: &mut TcpStream, chunked: bool, tally: &Tally) {
-    tally.streams.fetch_add(1, Ordering::SeqCst);
+    tally.bump(&tally.streams);
     let head: &[u8] = if chunked {
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
     } else {
@@ -283,9 +314,9 @@ async fn stream_forever(socket: &mut TcpStream, chunked: bool, tally: &Tally) {
         written += piece.len();
     }
     if result.is_err() {
-        tally.cut_off.fetch_add(1, Ordering::SeqCst);
+        tally.bump(&tally.cut_off);
     } else {
-        tally.exhausted.fetch_add(1, Ordering::SeqCst);
+        tally.bump(&tally.exhausted);
     }
 }
 
@@ -354,6 +385,20 @@ impl Run {
                 }
             })
             .collect()
+    }
+
+    /// Every exchange failed with `kind`, and there were exchanges: a scan
+    /// that sent nothing, or got any response, fails this. The engine's own
+    /// counts agree: as many failures as exchanges, no response.
+    fn assert_every_exchange_failed_with(&self, kind: FailureKind) {
+        let failures = self.failures();
+        assert!(!failures.is_empty(), "no failure at all: {:?}", self.result);
+        for (seen, message) in &failures {
+            assert_eq!(*seen, kind, "{message}");
+        }
+        let stats = &self.result.stats;
+        assert_eq!(stats.failures, failures.len() as u64, "{stats:?}");
+        assert_eq!(stats.responses, 0, "{stats:?}");
     }
 
     /// The responses seen, failing the test on any failure.
@@ -515,9 +560,7 @@ async fn transport_reset_is_a_reset() {
     guard("reset", async {
         let (server, run) = scan_server(Behaviour::Reset, FAST).await;
         run.assert_completed_plainly();
-        for (kind, message) in run.failures() {
-            assert_eq!(kind, FailureKind::Reset, "{message}");
-        }
+        run.assert_every_exchange_failed_with(FailureKind::Reset);
         assert_eq!(server.requests() as u64, run.result.stats.requests);
     })
     .await;
@@ -546,9 +589,7 @@ async fn transport_silence_times_out() {
     guard("silent", async {
         let (server, run) = scan_server(SILENCE, Duration::from_millis(500)).await;
         run.assert_completed_plainly();
-        for (kind, message) in run.failures() {
-            assert_eq!(kind, FailureKind::Timeout, "{message}");
-        }
+        run.assert_every_exchange_failed_with(FailureKind::Timeout);
         assert_eq!(server.requests() as u64, run.result.stats.requests);
     })
     .await;
@@ -582,13 +623,13 @@ async fn a_stop_abandons_requests_in_flight() {
         let stopper = {
             let stop = stop.clone();
             tokio::spawn(async move {
-                // both workers' first requests are at the server (bounded wait)
-                for _ in 0..400 {
-                    if tally.requests.load(Ordering::SeqCst) >= 2 {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(25)).await;
-                }
+                // both workers' first requests are at the server (a bounded
+                // wait; the assertions below fail if it ran out)
+                tally
+                    .until(Duration::from_secs(10), |t| {
+                        t.requests.load(Ordering::SeqCst) >= 2
+                    })
+                    .await;
                 stop.request(StopReason::Interrupted);
             })
         };
@@ -636,18 +677,15 @@ async fn endless(chunked: bool) {
         "{:?}",
         run.result.findings
     );
-    // the server notices the hang-up when its next write fails: wait for it (bounded)
+    // the server notices the hang-up when its next write fails: wait for it
+    // (bounded; the assertions below fail if it ran out)
     let tally = &server.tally;
-    let settled = || {
-        tally.cut_off.load(Ordering::SeqCst) + tally.exhausted.load(Ordering::SeqCst)
-            == tally.streams.load(Ordering::SeqCst)
-    };
-    for _ in 0..400 {
-        if settled() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    tally
+        .until(Duration::from_secs(10), |t| {
+            t.cut_off.load(Ordering::SeqCst) + t.exhausted.load(Ordering::SeqCst)
+                == t.streams.load(Ordering::SeqCst)
+        })
+        .await;
     assert_eq!(
         tally.streams.load(Ordering::SeqCst),
         responses.len(),
@@ -723,9 +761,7 @@ async fn transport_broken_http_is_malformed() {
         for bytes in [NONSENSE_STATUS, GARBAGE] {
             let (_server, run) = scan_server(Behaviour::Garbage(bytes), FAST).await;
             run.assert_completed_plainly();
-            for (kind, message) in run.failures() {
-                assert_eq!(kind, FailureKind::Malformed, "{bytes:?}: {message}");
-            }
+            run.assert_every_exchange_failed_with(FailureKind::Malformed);
         }
     })
     .await;
@@ -753,9 +789,7 @@ async fn transport_close_without_answer_is_closed() {
     guard("close", async {
         let (server, run) = scan_server(Behaviour::Close, FAST).await;
         run.assert_completed_plainly();
-        for (kind, message) in run.failures() {
-            assert_eq!(kind, FailureKind::Closed, "{message}");
-        }
+        run.assert_every_exchange_failed_with(FailureKind::Closed);
         assert_eq!(server.requests() as u64, run.result.stats.requests);
     })
     .await;
@@ -821,13 +855,16 @@ async fn a_stop_ends_a_429_pause() {
     let stopper = {
         let stop = stop.clone();
         tokio::spawn(async move {
-            // both workers got their 429 (bounded wait), and had a moment to read it
-            for _ in 0..400 {
-                if tally.throttled.load(Ordering::SeqCst) >= 2 {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            }
+            // both workers got their 429 (bounded wait)
+            tally
+                .until(Duration::from_secs(10), |t| {
+                    t.throttled.load(Ordering::SeqCst) >= 2
+                })
+                .await;
+            // and had a moment to read it: a guess, as nothing outside the
+            // engine shows that a pause has begun (a stop that comes first
+            // ends the scan just as well, so this test cannot fail for it,
+            // but it then does not exercise the pause)
             tokio::time::sleep(Duration::from_millis(300)).await;
             stop.request(StopReason::Interrupted);
         })
@@ -847,74 +884,26 @@ async fn a_stop_ends_a_429_pause() {
 
 // --- nothing listening (the binary) --------------------------------------
 
-/// Kills the child if the test ends before it does.
-struct Reaper(Child);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// Runs the built `apiprobe` from the crate root; its exit status, stdout and stderr.
-async fn run_binary(args: &[&str]) -> (ExitStatus, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apiprobe"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("apiprobe starts");
-    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_string(&mut text);
-            }
-            text
-        })
+#[test]
+fn binary_reports_an_unreachable_target() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        listener.local_addr().expect("its address").port()
     };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
-    let mut child = Reaper(child);
-    let status = loop {
-        // bounded by the caller's hang guard, which drops (and so kills) the child
-        if let Some(status) = child.0.try_wait().expect("the child's status") {
-            break status;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let stdout = stdout.join().expect("stdout read");
-    let stderr = stderr.join().expect("stderr read");
-    (status, stdout, stderr)
-}
-
-#[tokio::test]
-async fn binary_reports_an_unreachable_target() {
-    guard("unreachable", async {
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-            listener.local_addr().expect("its address").port()
-        };
-        let url = format!("http://127.0.0.1:{port}");
-        let (status, stdout, stderr) =
-            run_binary(&["scan", "specs/demo.yaml", "--url", &url, "--quiet"]).await;
-        eprintln!("stdout:\n{stdout}\nstderr:\n{stderr}");
-        assert_eq!(status.code(), Some(3), "stderr: {stderr}");
-        assert!(stderr.contains("cannot be reached"), "stderr: {stderr}");
-        // the URL itself, not one with a longer port
-        let named = stderr.match_indices(&url).any(|(at, _)| {
-            !stderr[at + url.len()..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_digit())
-        });
-        assert!(named, "stderr does not name {url}: {stderr}");
-    })
-    .await;
+    let url = format!("http://127.0.0.1:{port}");
+    let out = Cli::new(["scan", "specs/demo.yaml", "--url", &url, "--quiet"])
+        .guard(HANG_GUARD)
+        .run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{}", support::cli::text(&out));
+    assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
+    assert!(stderr.contains("cannot be reached"), "stderr: {stderr}");
+    // the URL itself, not one with a longer port
+    let named = stderr.match_indices(&url).any(|(at, _)| {
+        !stderr[at + url.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    });
+    assert!(named, "stderr does not name {url}: {stderr}");
 }
