@@ -65,6 +65,19 @@ async fn scan(
     identities: Vec<NamedIdentity>,
     cleanup: bool,
 ) -> ScanResult {
+    scan_seeded(api, base, credentials, account, identities, cleanup, 5).await
+}
+
+/// [`scan`] with another seed.
+async fn scan_seeded(
+    api: Api,
+    base: String,
+    credentials: Vec<Credential>,
+    account: Option<Account>,
+    identities: Vec<NamedIdentity>,
+    cleanup: bool,
+    seed: u64,
+) -> ScanResult {
     let names: Vec<String> = STATEFUL.iter().map(|s| (*s).to_owned()).collect();
     let scan = Scan {
         operations: (0..api.operations.len()).collect(),
@@ -77,7 +90,7 @@ async fn scan(
         )),
         options: ScanOptions {
             base_url: base,
-            seed: 5,
+            seed,
             plan: active_only(),
             credentials,
             account,
@@ -255,13 +268,45 @@ fn the_fixed_demo_gives_no_stateful_finding() {
     assert!(FIXED.stats.active_requests > 10, "{:?}", FIXED.stats);
 }
 
-/// A store whose created items are never found again (or, `consistent`,
-/// found), counting DELETEs.
+/// How the items server keeps what it is given.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keeping {
+    /// Created items are never found again.
+    Lost,
+    /// Found until deleted, then 404.
+    Kept,
+    /// Found until deleted, then 404; a freed id is handed out again (the
+    /// lowest free one, as many stores do; SQLite without AUTOINCREMENT
+    /// reuses the highest), and another client's create takes it at once,
+    /// so the freed id names someone else's item.
+    ReusedIds,
+    /// A delete marks the item deleted and a read answers 200 with the
+    /// item and `deleted: true` (a tombstone, as Stripe does).
+    Tombstone,
+    /// A delete only marks the item; a read still answers the item as it
+    /// was, with a new `updated_at` (the flaw).
+    SoftDelete,
+}
+
+/// The items server's state: live items (id, name, deleted), counters.
 #[derive(Default)]
 struct Store {
     next: AtomicU64,
-    items: Mutex<Vec<u64>>,
+    items: Mutex<Vec<(u64, String, bool)>>,
     deletes: AtomicU64,
+    /// Reads answered 200 with an item that took a freed id.
+    reused_reads: AtomicU64,
+    /// Reads answered 200 with a deleted item (tombstone or soft delete).
+    deleted_reads: AtomicU64,
+}
+
+impl Store {
+    fn live(&self) -> usize {
+        self.items
+            .lock()
+            .map(|i| i.iter().filter(|(_, _, gone)| !gone).count())
+            .unwrap_or(usize::MAX)
+    }
 }
 
 const ITEMS: &str = r#"
@@ -292,42 +337,88 @@ paths:
       responses: {"204": {description: gone}, "404": {description: none}}
 "#;
 
-async fn items_server(consistent: bool) -> (String, Arc<Store>, tokio::task::JoinHandle<()>) {
+async fn items_server(keeping: Keeping) -> (String, Arc<Store>, tokio::task::JoinHandle<()>) {
     use axum::extract::{Path, State};
     use axum::http::StatusCode;
     use axum::routing::{get, post};
+    use serde_json::{Value, json};
     let store = Arc::new(Store::default());
     let app = axum::Router::new()
         .route(
             "/items",
-            post(|State(s): State<Arc<Store>>| async move {
-                let id = s.next.fetch_add(1, Ordering::Relaxed) + 1;
-                if let Ok(mut items) = s.items.lock() {
-                    items.push(id);
-                }
-                (
-                    StatusCode::CREATED,
-                    axum::Json(serde_json::json!({ "id": id })),
-                )
-            }),
+            post(
+                move |State(s): State<Arc<Store>>, body: Option<axum::Json<Value>>| async move {
+                    let name = body
+                        .and_then(|b| b.0.get("name").and_then(Value::as_str).map(str::to_owned))
+                        .unwrap_or_default();
+                    let Ok(mut items) = s.items.lock() else {
+                        return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({})));
+                    };
+                    let id = if keeping == Keeping::ReusedIds {
+                        (1..)
+                            .find(|id| items.iter().all(|(i, _, _)| i != id))
+                            .unwrap_or(0)
+                    } else {
+                        s.next.fetch_add(1, Ordering::Relaxed) + 1
+                    };
+                    s.next.fetch_max(id, Ordering::Relaxed);
+                    items.push((id, name, false));
+                    (StatusCode::CREATED, axum::Json(json!({ "id": id })))
+                },
+            ),
         )
         .route(
             "/items/{id}",
             get(
                 move |State(s): State<Arc<Store>>, Path(id): Path<u64>| async move {
-                    let known = s.items.lock().map(|i| i.contains(&id)).unwrap_or(false);
-                    if consistent && known {
-                        (StatusCode::OK, axum::Json(serde_json::json!({ "id": id })))
-                    } else {
-                        (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({})))
+                    let found = s
+                        .items
+                        .lock()
+                        .ok()
+                        .and_then(|i| i.iter().find(|(i, _, _)| *i == id).cloned());
+                    let none = (StatusCode::NOT_FOUND, axum::Json(json!({})));
+                    let Some((_, name, gone)) = found else {
+                        return none;
+                    };
+                    if name == "someone else's" {
+                        s.reused_reads.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if gone {
+                        s.deleted_reads.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let item = json!({ "id": id, "name": name });
+                    match keeping {
+                        Keeping::Lost => none,
+                        Keeping::Tombstone if gone => (
+                            StatusCode::OK,
+                            axum::Json(json!({ "id": id, "deleted": true })),
+                        ),
+                        Keeping::SoftDelete => {
+                            let mut item = item;
+                            item["updated_at"] =
+                                json!(if gone { "2026-02-02" } else { "2026-01-01" });
+                            (StatusCode::OK, axum::Json(item))
+                        }
+                        _ => (StatusCode::OK, axum::Json(item)),
                     }
                 },
             )
             .delete(
-                |State(s): State<Arc<Store>>, Path(id): Path<u64>| async move {
+                move |State(s): State<Arc<Store>>, Path(id): Path<u64>| async move {
                     s.deletes.fetch_add(1, Ordering::Relaxed);
                     if let Ok(mut items) = s.items.lock() {
-                        items.retain(|i| *i != id);
+                        match keeping {
+                            Keeping::Tombstone | Keeping::SoftDelete => {
+                                for item in items.iter_mut().filter(|(i, _, _)| *i == id) {
+                                    item.2 = true;
+                                }
+                            }
+                            _ => items.retain(|(i, _, _)| *i != id),
+                        }
+                        if keeping == Keeping::ReusedIds {
+                            // another client's create takes the freed id
+                            items.push((id, "someone else's".to_owned(), false));
+                        }
                     }
                     StatusCode::NO_CONTENT
                 },
@@ -344,6 +435,25 @@ async fn items_server(consistent: bool) -> (String, Arc<Store>, tokio::task::Joi
     (url, store, handle)
 }
 
+/// Scans the items server kept as `keeping`, with cleanup.
+fn scan_items(keeping: Keeping, seed: u64) -> (ScanResult, Arc<Store>) {
+    runtime().block_on(async {
+        let (url, store, server) = items_server(keeping).await;
+        let result = scan_seeded(
+            items_api(),
+            url,
+            vec![Credential::header("x-user", "a")],
+            None,
+            vec![],
+            true,
+            seed,
+        )
+        .await;
+        server.abort();
+        (result, store)
+    })
+}
+
 fn items_api() -> Api {
     Loader::new()
         .load_str(ITEMS, "items.yaml")
@@ -352,63 +462,40 @@ fn items_api() -> Api {
 
 #[test]
 fn a_created_resource_that_cannot_be_read_is_found() {
-    runtime().block_on(async {
-        let (url, _store, server) = items_server(false).await;
-        let result = scan(
-            items_api(),
-            url,
-            vec![Credential::header("x-user", "a")],
-            None,
-            vec![],
-            true,
-        )
-        .await;
-        server.abort();
-        let f = one(&result, "ensure_resource_availability", "getItem");
-        assert_eq!(f.response.as_ref().map(|r| r.status), Some(404));
-        assert!(proof(f, "create").starts_with("POST "));
-        assert_eq!(proof(f, "created_by"), "createItem");
-    });
+    let (result, _store) = scan_items(Keeping::Lost, 5);
+    let f = one(&result, "ensure_resource_availability", "getItem");
+    assert_eq!(f.response.as_ref().map(|r| r.status), Some(404));
+    assert!(proof(f, "create").starts_with("POST "));
+    assert_eq!(proof(f, "created_by"), "createItem");
 }
 
 #[test]
 fn a_readable_resource_is_no_finding_and_what_was_created_is_deleted() {
-    runtime().block_on(async {
-        let (url, store, server) = items_server(true).await;
-        let result = scan(
-            items_api(),
-            url,
-            vec![Credential::header("x-user", "a")],
-            None,
-            vec![],
-            true,
-        )
-        .await;
-        let made = store.next.load(Ordering::Relaxed);
-        let deletes = store.deletes.load(Ordering::Relaxed);
-        let left = store.items.lock().map(|i| i.len()).unwrap_or(usize::MAX);
-        server.abort();
-        assert!(
-            result
-                .findings
-                .iter()
-                .all(|f| f.check != "ensure_resource_availability"),
-            "{:?}",
-            result.findings
-        );
-        assert!(made >= 2, "the probes created items ({made})");
-        assert_eq!(
-            left, 0,
-            "every created item was deleted ({deletes} deletes)"
-        );
-        assert!(result.stats.cleanup_requests > 0);
-    });
+    let (result, store) = scan_items(Keeping::Kept, 5);
+    let made = store.next.load(Ordering::Relaxed);
+    let deletes = store.deletes.load(Ordering::Relaxed);
+    assert!(
+        result.findings.is_empty(),
+        "{:?}",
+        result
+            .findings
+            .iter()
+            .map(|f| format!("{} {}", f.check, f.title))
+            .collect::<Vec<_>>()
+    );
+    assert!(made >= 2, "the probes created items ({made})");
+    assert_eq!(
+        store.live(),
+        0,
+        "every created item was deleted ({deletes} deletes)"
+    );
+    assert!(result.stats.cleanup_requests > 0);
 }
 
 #[test]
 fn no_cleanup_leaves_what_was_created() {
     runtime().block_on(async {
-        let (url, store, server) = items_server(true).await;
+        let (url, store, server) = items_server(Keeping::Kept).await;
         let result = scan(
             items_api(),
             url,
@@ -419,11 +506,72 @@ fn no_cleanup_leaves_what_was_created() {
         )
         .await;
         let made = store.next.load(Ordering::Relaxed);
-        let left = store.items.lock().map(|i| i.len()).unwrap_or(0);
+        let left = store.live();
         server.abort();
         assert_eq!(result.stats.cleanup_requests, 0);
         assert!(made >= 1);
         // use_after_free deletes its own item; the others stay
         assert!(left >= 1, "items stayed ({left} of {made})");
     });
+}
+
+/// The (check, operation) pairs of a result's findings, sorted.
+fn pairs(result: &ScanResult) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = result
+        .findings
+        .iter()
+        .map(|f| (f.check.clone(), f.operation.id.clone()))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    pairs
+}
+
+#[test]
+fn a_soft_delete_that_still_serves_the_item_is_found_for_every_seed() {
+    for seed in [1, 5, 77] {
+        let (result, store) = scan_items(Keeping::SoftDelete, seed);
+        let f = one(&result, "use_after_free", "deleteItem");
+        assert_eq!(proof(f, "read_after_delete_status"), "200");
+        assert_eq!(proof(f, "delete_status"), "204");
+        assert!(store.deleted_reads.load(Ordering::Relaxed) > 0);
+        assert_eq!(
+            pairs(&result),
+            vec![("use_after_free".to_owned(), "deleteItem".to_owned())],
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn a_new_item_at_a_reused_id_is_no_use_after_free() {
+    for seed in [1, 5, 77] {
+        let (result, store) = scan_items(Keeping::ReusedIds, seed);
+        // the look-alike was met: a read after a delete found the new item
+        assert!(
+            store.reused_reads.load(Ordering::Relaxed) > 0,
+            "seed {seed}: no read met a reused id"
+        );
+        assert!(
+            pairs(&result).is_empty(),
+            "seed {seed}: {:?}",
+            pairs(&result)
+        );
+    }
+}
+
+#[test]
+fn a_tombstone_marked_deleted_is_no_use_after_free() {
+    for seed in [1, 5, 77] {
+        let (result, store) = scan_items(Keeping::Tombstone, seed);
+        assert!(
+            store.deleted_reads.load(Ordering::Relaxed) > 0,
+            "seed {seed}: no read met a tombstone"
+        );
+        assert!(
+            pairs(&result).is_empty(),
+            "seed {seed}: {:?}",
+            pairs(&result)
+        );
+    }
 }

@@ -316,7 +316,7 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::Medium,
         cwe: Some(672),
         owasp: Some(Owasp::Api1),
-        summary: "A resource deleted with a 2xx answer is still readable (not 404 or 410).",
+        summary: "A resource deleted with a 2xx answer is still readable as it was (not 404 or 410, nor a tombstone).",
         scope: Scope::Operation,
         judge: active::active_only,
     },

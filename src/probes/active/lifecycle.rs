@@ -2,11 +2,13 @@
 //! - ensure_resource_availability: a resource just created must be
 //!   readable by its creator;
 //! - use_after_free: after a successful DELETE, reading the resource must
-//!   give 404 or 410.
+//!   not answer with the resource as it was before (404 or 410; a
+//!   tombstone, or another resource that took the freed id, is no flaw).
 
 use futures_util::future::BoxFuture;
 
 use super::Profile;
+use super::afterlife::{Afterlife, afterlife};
 use super::sequence::{self, ok, owner, provision, reader, request_on, status, step};
 use crate::checks::{ProofItem, Verdict};
 use crate::engine::Session;
@@ -127,16 +129,22 @@ pub(super) fn use_after_free<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
         let Some(after) = s.send_to(read_op, &read, &identity).await else {
             return;
         };
-        let Some(code) = after.response().map(|r| r.status) else {
+        let (Some(first), Some(again)) = (before.response(), after.response()) else {
             return;
         };
+        let code = again.status;
         if !(200..300).contains(&code) {
+            return;
+        }
+        // a 2xx alone proves nothing: the API may answer with a tombstone, or
+        // another resource may have been created at the freed id meanwhile
+        if afterlife(&first.body, &again.body) != Afterlife::Same {
             return;
         }
         let verdict = Verdict {
             title: format!("A deleted resource is still readable ({code})"),
             evidence: format!(
-                "as {who}: created id {}, read it ({}), deleted it ({}), read it again: {code} instead of 404 or 410",
+                "as {who}: created id {}, read it ({}), deleted it ({}), read it again: {code} with the same resource instead of 404 or 410",
                 target.id,
                 status(&before),
                 status(&deleted),

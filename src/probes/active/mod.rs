@@ -21,6 +21,7 @@ use futures_util::future::BoxFuture;
 use crate::engine::Session;
 use crate::model::{Api, Operation};
 
+mod afterlife;
 mod bfla;
 mod bola;
 mod command;
