@@ -95,6 +95,26 @@ pub async fn run(mut args: ScanArgs, matches: &ArgMatches) -> u8 {
             return exit::USAGE;
         }
     };
+    // `user:password@` in the URL is a credential: sent as Basic auth (as
+    // --basic), so masked like it, and kept out of the URL that the
+    // progress line, the reports and the curl commands show
+    let base_url = match userinfo(&base_url) {
+        Some((url, user_password)) => {
+            if args.scan.basic.is_some() || args.scan.bearer.is_some() {
+                eprintln!(
+                    "error: the URL holds a user and password, and --basic or --bearer is given: give one"
+                );
+                return exit::USAGE;
+            }
+            if user_password.chars().any(char::is_control) {
+                eprintln!("error: the URL's user or password holds a control character");
+                return exit::USAGE;
+            }
+            args.scan.basic = Some(user_password);
+            url
+        }
+        None => base_url,
+    };
     scan(
         api,
         base_url,
@@ -558,6 +578,28 @@ pub async fn scan(
             }
         }
     }
+}
+
+/// `url` without its `user:password@`, and that pair (percent-decoded),
+/// when it has one.
+fn userinfo(url: &str) -> Option<(String, String)> {
+    let mut parsed = url::Url::parse(url).ok()?;
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let pair = format!(
+        "{}:{}",
+        decode(parsed.username()),
+        decode(parsed.password().unwrap_or_default())
+    );
+    parsed.set_username("").ok()?;
+    parsed.set_password(None).ok()?;
+    Some((parsed.as_str().trim_end_matches('/').to_owned(), pair))
 }
 
 /// Whether a URL's host is this machine.
