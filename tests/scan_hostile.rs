@@ -334,14 +334,22 @@ enum Seen {
     },
 }
 
-/// Records every exchange of a scan.
+/// Records every exchange of a scan, and the pauses a 429 began.
 #[derive(Debug, Default)]
 struct Recorder {
     seen: Mutex<Vec<Seen>>,
+    /// The waits of the `Paused` events.
+    pauses: Mutex<Vec<Duration>>,
+    /// Woken by a `Paused` event (a permit is kept when nobody waits yet).
+    paused: tokio::sync::Notify,
 }
 
 impl Observer for Recorder {
     fn on_event(&self, event: &Event<'_>) {
+        if let Event::Paused { wait } = event {
+            self.pauses.lock().expect("the recorder's lock").push(*wait);
+            self.paused.notify_one();
+        }
         if let Event::Exchange { exchange, .. } = event {
             let seen = match &exchange.outcome {
                 Outcome::Response(r) => Seen::Response {
@@ -479,6 +487,17 @@ fn client_options(timeout: Duration) -> ClientOptions {
 /// Scans `GET /item` at `url` with every check: `positive` valid probes
 /// (and half as many boundary ones), nothing else, two at a time, no shrinking.
 async fn scan(url: String, client: ClientOptions, positive: u32, stop: Stop) -> Run {
+    scan_recorded(url, client, positive, stop, Arc::new(Recorder::default())).await
+}
+
+/// [`scan`], observed by `recorder`.
+async fn scan_recorded(
+    url: String,
+    client: ClientOptions,
+    positive: u32,
+    stop: Stop,
+    recorder: Arc<Recorder>,
+) -> Run {
     let api = Loader::new()
         .load_str(SPEC, "hostile.yaml")
         .expect("the spec loads");
@@ -514,7 +533,6 @@ async fn scan(url: String, client: ClientOptions, positive: u32, stop: Stop) -> 
             ..ScanOptions::default()
         },
     };
-    let recorder = Arc::new(Recorder::default());
     let result = scan
         .run(Arc::clone(&recorder) as Arc<dyn Observer>, stop)
         .await;
@@ -852,8 +870,10 @@ async fn a_stop_ends_a_429_pause() {
     let server = Server::start(Behaviour::TooManyForAnHour).await;
     let stop = Stop::new();
     let tally = Arc::clone(&server.tally);
+    let recorder = Arc::new(Recorder::default());
     let stopper = {
         let stop = stop.clone();
+        let recorder = Arc::clone(&recorder);
         tokio::spawn(async move {
             // both workers got their 429 (bounded wait)
             tally
@@ -861,17 +881,22 @@ async fn a_stop_ends_a_429_pause() {
                     t.throttled.load(Ordering::SeqCst) >= 2
                 })
                 .await;
-            // and had a moment to read it: a guess, as nothing outside the
-            // engine shows that a pause has begun (a stop that comes first
-            // ends the scan just as well, so this test cannot fail for it,
-            // but it then does not exercise the pause)
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            // and the engine said it paused (its Paused event)
+            tokio::time::timeout(Duration::from_secs(10), recorder.paused.notified())
+                .await
+                .expect("the scan announces its pause");
             stop.request(StopReason::Interrupted);
         })
     };
     let run = tokio::time::timeout(
         pause_guard,
-        scan(server.url(), client_options(FAST), 3, stop),
+        scan_recorded(
+            server.url(),
+            client_options(FAST),
+            3,
+            stop,
+            Arc::clone(&recorder),
+        ),
     )
     .await
     .expect("the scan sat out the 429 pause after it was stopped");
@@ -880,6 +905,14 @@ async fn a_stop_ends_a_429_pause() {
     assert_eq!(server.tally.throttled.load(Ordering::SeqCst), 2);
     assert_eq!(run.result.stats.requests, 2, "{:?}", run.result.stats);
     assert!(run.seen.is_empty(), "{:?}", run.seen);
+    // the pause announced is the engine's cap, not the hour asked for
+    let pauses = recorder.pauses.lock().expect("the recorder's lock").clone();
+    assert!(
+        pauses
+            .iter()
+            .all(|w| *w > Duration::from_secs(50) && *w <= Duration::from_secs(60)),
+        "{pauses:?}"
+    );
 }
 
 // --- nothing listening (the binary) --------------------------------------

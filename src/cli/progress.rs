@@ -135,6 +135,17 @@ impl Observer for Progress {
                     eprintln!("warning: {message}");
                 }
             }
+            Event::Paused { wait } => {
+                let line = format!(
+                    "paused {:.1} s: the target answered 429 Too Many Requests",
+                    wait.as_secs_f64()
+                );
+                if let Some(bar) = &self.bar {
+                    bar.set_message(line);
+                } else if !self.quiet {
+                    eprintln!("{line}");
+                }
+            }
             Event::Shrinking { findings } => {
                 if let Some(bar) = &self.bar {
                     bar.set_message(format!("shrinking {findings} findings"));

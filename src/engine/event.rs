@@ -117,6 +117,13 @@ pub enum Event<'a> {
         /// What happened and what it means for the scan.
         message: &'a str,
     },
+    /// The target answered 429 and every worker now waits before sending
+    /// again (a stop ends the wait at once).
+    Paused {
+        /// How long from now (the target's `Retry-After`, or a backoff,
+        /// at most a minute).
+        wait: std::time::Duration,
+    },
     /// Findings are being shrunk (after the probes).
     Shrinking {
         /// How many findings.

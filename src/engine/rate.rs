@@ -51,16 +51,19 @@ pub struct Pause {
 }
 
 impl Pause {
-    /// Pauses every worker until `until` (never shortens a longer pause).
-    pub fn extend(&self, until: Instant) {
+    /// Pauses every worker until `until` (never shortens a longer pause);
+    /// true when that made the pause longer.
+    pub fn extend(&self, until: Instant) -> bool {
         let mut guard = match self.until.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if guard.is_none_or(|u| u < until) {
+        let longer = guard.is_none_or(|u| u < until);
+        if longer {
             *guard = Some(until);
         }
         self.ever.store(true, Ordering::Release);
+        longer
     }
 
     /// Waits while a pause lasts.

@@ -504,7 +504,9 @@ pub(crate) async fn send_with(
                         .and_then(|v| retry_after(v, SystemTime::now()))
                         .unwrap_or(Duration::from_secs(1 << attempt))
                         .min(MAX_PAUSE);
-                    shared.pause.extend(Instant::now() + wait);
+                    if shared.pause.extend(Instant::now() + wait) {
+                        shared.observer.on_event(&Event::Paused { wait });
+                    }
                     attempt += 1;
                     (url, request) = (exchange.request.url, exchange.request.request);
                     continue;

@@ -196,6 +196,9 @@ impl Streams {
             Event::Warning { message } => {
                 json!({ "event": "warning", "time": time, "message": self.secrets.text(message) })
             }
+            Event::Paused { wait } => {
+                json!({ "event": "paused", "time": time, "seconds": wait.as_secs_f64() })
+            }
             Event::Shrinking { findings } => {
                 json!({ "event": "shrinking", "time": time, "findings": findings })
             }
