@@ -249,12 +249,14 @@ impl Running {
         }
     }
 
-    /// Sends SIGINT (what Ctrl-C sends) with `kill -INT`.
+    /// Sends SIGINT (what Ctrl-C sends) with the shell's own `kill -INT`
+    /// (a builtin of every POSIX sh: /bin/kill is procps, which a minimal
+    /// machine may lack).
     pub fn interrupt(&self) {
-        let status = Command::new("kill")
-            .args(["-INT", &self.pid().to_string()])
+        let status = Command::new("sh")
+            .args(["-c", &format!("kill -INT {}", self.pid())])
             .status()
-            .expect("kill runs");
+            .expect("sh runs");
         assert!(status.success(), "kill -INT {}: {status}", self.pid());
     }
 
