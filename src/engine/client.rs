@@ -283,16 +283,21 @@ fn classify(e: &reqwest::Error, in_body: bool) -> Failure {
     }
 }
 
-/// Names an error before any response: `connect` when no connection was made.
+/// Names an error before any response: `connect` when no connection was
+/// made. A reset while connecting is the server's (it accepted the
+/// connection and reset it before the connect call returned), not a
+/// target that cannot be reached.
 pub(crate) fn send_error(e: &(dyn StdError + 'static), connect: bool) -> Failure {
     let message = chain(e);
     let kind = if connect {
         if message.contains("certificate") || message.to_ascii_lowercase().contains("tls") {
             FailureKind::Tls
-        } else if cause_kind(e) == Some(FailureKind::Timeout) {
-            FailureKind::Timeout
         } else {
-            FailureKind::Connect
+            match cause_kind(e) {
+                Some(FailureKind::Timeout) => FailureKind::Timeout,
+                Some(FailureKind::Reset) if accepted_then_reset(e) => FailureKind::Reset,
+                _ => FailureKind::Connect,
+            }
         }
     } else {
         cause_kind(e).unwrap_or(FailureKind::Other)
@@ -309,6 +314,20 @@ pub(crate) fn read_error(e: &(dyn StdError + 'static)) -> Failure {
         Some(k) => k,
     };
     Failure { kind, message }
+}
+
+/// Whether an error while connecting is a reset of an accepted
+/// connection: ECONNRESET (ECONNABORTED and EPIPE are the client's own or
+/// a refusal on some systems, and stay connection failures).
+fn accepted_then_reset(e: &(dyn StdError + 'static)) -> bool {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::ConnectionReset;
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn cause_kind(e: &(dyn StdError + 'static)) -> Option<FailureKind> {

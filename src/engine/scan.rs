@@ -14,7 +14,7 @@ use super::callback::CallbackServer;
 use super::cleanup;
 use super::client::Client;
 use super::event::{Event, Observer, Stats, StopReason};
-use super::exchange::{Exchange, FailureKind, Outcome};
+use super::exchange::{Exchange, Failure, FailureKind, Outcome};
 use super::rate::{Pause, RateLimiter, retry_after};
 use super::shrink;
 use super::stop::Stop;
@@ -153,6 +153,12 @@ pub(crate) struct Shared {
     failures: AtomicU64,
     skipped: AtomicU64,
     connect_streak: AtomicU64,
+    /// Some exchange reached the target: a response, or a failure the
+    /// server caused ([`reaches`]).
+    reached: AtomicBool,
+    /// The first failure that did not reach the target, for the reason of
+    /// a scan that never did.
+    first_unreached: Mutex<Option<Failure>>,
     rate: Option<RateLimiter>,
     pause: Pause,
     pub(crate) findings: Mutex<FindingSet>,
@@ -205,6 +211,8 @@ impl Scan {
             failures: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
             connect_streak: AtomicU64::new(0),
+            reached: AtomicBool::new(false),
+            first_unreached: Mutex::new(None),
             rate,
             pause: Pause::default(),
             findings: Mutex::new(FindingSet::new()),
@@ -281,7 +289,13 @@ impl Scan {
         } else {
             0
         };
-        let reason = shared.stop.reason().unwrap_or(StopReason::Completed);
+        let mut reason = shared.stop.reason().unwrap_or(StopReason::Completed);
+        // a scan none of whose requests reached the target did not pass:
+        // it never ran (refused locally, a redirect loop, a budget spent
+        // on refused connections before the streak said so)
+        if let Some(why) = never_reached(&shared, &reason) {
+            reason = StopReason::Unreachable(why);
+        }
         let shrink_requests = if reason == StopReason::Completed && shared.options.shrink {
             let before = shared.requests.load(Ordering::Relaxed);
             shrink::shrink_all(&shared).await;
@@ -321,6 +335,51 @@ impl Scan {
             seed: shared.options.seed,
         }
     }
+}
+
+/// Whether a failure shows the target was there: it accepted the
+/// connection and then reset it, closed it, sent bytes that were not HTTP,
+/// or kept it open without an answer. A connection refused, a TLS
+/// handshake that failed, redirects that could not be followed and a
+/// request refused before it was sent reached no HTTP server.
+fn reaches(kind: FailureKind) -> bool {
+    kind.is_crash() || kind == FailureKind::Timeout
+}
+
+/// The reason a scan that ended with `reason` is a target error after all:
+/// requests failed and none reached the target. `None` when one did, when
+/// nothing failed, or when the scan already stopped for another cause
+/// (interrupted, unreachable, lost).
+fn never_reached(shared: &Shared, reason: &StopReason) -> Option<String> {
+    let budget = match reason {
+        StopReason::Completed => "",
+        StopReason::RequestBudget => " before the request budget (--max-requests) ran out",
+        StopReason::TimeBudget => " before the time budget (--max-time) ran out",
+        StopReason::Interrupted | StopReason::Unreachable(_) | StopReason::TargetLost(_) => {
+            return None;
+        }
+    };
+    if shared.reached.load(Ordering::Relaxed) {
+        return None;
+    }
+    let first = match shared.first_unreached.lock() {
+        Ok(g) => g.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }?;
+    let failed = shared.failures.load(Ordering::Relaxed);
+    let cause = match first.kind {
+        FailureKind::Connect => "no connection",
+        FailureKind::Tls => "the TLS handshake failed",
+        FailureKind::Redirect => "a redirect could not be followed (--follow-redirects)",
+        FailureKind::Other => "refused before it was sent",
+        _ => "failed",
+    };
+    Some(format!(
+        "{}: no response to any of {failed} request{}{budget}: {cause} ({})",
+        shared.options.base_url,
+        if failed == 1 { "" } else { "s" },
+        first.message
+    ))
 }
 
 /// The base URL joined with a request's path and query.
@@ -498,6 +557,7 @@ pub(crate) async fn send_with(
             Outcome::Response(r) => {
                 shared.responses.fetch_add(1, Ordering::Relaxed);
                 shared.connect_streak.store(0, Ordering::Relaxed);
+                shared.reached.store(true, Ordering::Relaxed);
                 if r.status == 429 && attempt < retries_on_429 {
                     let wait = r
                         .header("retry-after")
@@ -534,6 +594,14 @@ pub(crate) async fn send_with(
             }
             Outcome::Failed(f) => {
                 shared.failures.fetch_add(1, Ordering::Relaxed);
+                if reaches(f.kind) {
+                    shared.reached.store(true, Ordering::Relaxed);
+                } else if !shared.reached.load(Ordering::Relaxed)
+                    && let Ok(mut first) = shared.first_unreached.lock()
+                    && first.is_none()
+                {
+                    *first = Some(f.clone());
+                }
                 if f.kind == FailureKind::Connect {
                     let streak = shared.connect_streak.fetch_add(1, Ordering::Relaxed) + 1;
                     let never = shared.responses.load(Ordering::Relaxed) == 0;
