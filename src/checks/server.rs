@@ -40,12 +40,16 @@ pub(super) fn serial_name(value: impl Serialize) -> String {
     }
 }
 
-/// A 5xx status.
+/// The status codes HTTP defines (RFC 9110 15: three digits, 100 to 599).
+const VALID_STATUS: std::ops::RangeInclusive<u16> = 100..=599;
+
+/// A 5xx status (a status above 599 is no server error but a protocol
+/// violation, which [`crash`] reports).
 pub(crate) fn not_a_server_error(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
     let Some(response) = ctx.exchange.response() else {
         return;
     };
-    if response.status < 500 {
+    if !(500..=599).contains(&response.status) {
         return;
     }
     let line = status_line(response.status);
@@ -64,10 +68,24 @@ pub(crate) fn not_a_server_error(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
 }
 
 /// The connection reset or closed without a complete response, or bytes
-/// that were not HTTP.
+/// that were not HTTP (a status outside 100-599 among them).
 pub(crate) fn crash(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
-    let Some(failure) = ctx.exchange.failure() else {
-        return;
+    let failure = match &ctx.exchange.outcome {
+        Outcome::Failed(f) => f,
+        Outcome::Response(r) => {
+            if !VALID_STATUS.contains(&r.status) {
+                out.push(Verdict {
+                    title: "Response is not valid HTTP".to_owned(),
+                    evidence: format!(
+                        "status {} is outside 100-599, the range HTTP defines (RFC 9110, section 15)",
+                        r.status
+                    ),
+                    signature: FailureKind::Malformed.as_str().to_owned(),
+                    ..Verdict::default()
+                });
+            }
+            return;
+        }
     };
     if !failure.kind.is_crash() {
         return;

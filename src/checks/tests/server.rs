@@ -117,3 +117,29 @@ fn slow_responses_and_timeouts_break_the_time_limit() {
     reset.elapsed = Duration::from_millis(5000);
     assert!(run(&reset).is_empty());
 }
+
+#[test]
+fn a_status_outside_100_to_599_is_broken_http_not_a_server_error() {
+    let api = api();
+    let op = op(api, "getItem");
+    for status in [999, 600, 99] {
+        let exchange = json(op, status, "{}");
+        assert!(
+            positive("not_a_server_error", api, op, &exchange).is_empty(),
+            "{status}"
+        );
+        let found = positive("crash", api, op, &exchange);
+        assert_eq!(signatures(&found), ["malformed"], "{status}");
+        assert_eq!(found[0].title, "Response is not valid HTTP");
+        assert!(
+            found[0]
+                .evidence
+                .starts_with(&format!("status {status} is outside 100-599")),
+            "{}",
+            found[0].evidence
+        );
+    }
+    for status in [100, 200, 599] {
+        assert!(positive("crash", api, op, &json(op, status, "{}")).is_empty());
+    }
+}
