@@ -203,7 +203,9 @@ pub struct InspectArgs {
     /// Print JSON instead of a table, for scripts.
     #[arg(long)]
     pub json: bool,
-    /// Fail (exit 2) when an operation cannot be read, instead of listing it as skipped.
+    /// Fail at once when an operation cannot be read, printing nothing else
+    /// (without it, the rest is printed, the operation listed as skipped, and
+    /// the exit code is 2 all the same).
     #[arg(long)]
     pub strict: bool,
 }
@@ -238,7 +240,7 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct ScanFlags {
     /// Requests in flight at once.
-    #[arg(short = 'c', long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096), help_heading = "Sending")]
+    #[arg(short = 'c', long, default_value_t = 16, value_parser = parse_concurrency, help_heading = "Sending")]
     pub concurrency: u32,
     /// At most this many requests: `N` or `N/s` a second, `N/m` a minute.
     #[arg(long, value_name = "RATE", value_parser = parse_rate, help_heading = "Sending")]
@@ -246,8 +248,8 @@ pub struct ScanFlags {
     /// The longest one request may take (e.g. `10s`, `500ms`; a bare number is seconds).
     #[arg(long, default_value = "10s", value_parser = parse_duration, help_heading = "Sending")]
     pub timeout: Duration,
-    /// Stop after this many requests.
-    #[arg(long, value_name = "N", help_heading = "Budgets")]
+    /// Stop after this many requests (at least 1).
+    #[arg(long, value_name = "N", value_parser = parse_max_requests, help_heading = "Budgets")]
     pub max_requests: Option<u64>,
     /// Stop after this long (e.g. `90s`, `5m`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Budgets")]
@@ -256,10 +258,10 @@ pub struct ScanFlags {
     #[arg(long, help_heading = "Sending")]
     pub seed: Option<u64>,
     /// Valid cases per operation (boundary: half as many; invalid: as many).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100_000), help_heading = "Sending")]
+    #[arg(long, default_value_t = 10, value_parser = parse_cases, help_heading = "Sending")]
     pub cases: u32,
     /// Attack cases per payload family and operation.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10_000), help_heading = "Sending")]
+    #[arg(long, default_value_t = 2, value_parser = parse_attacks, help_heading = "Sending")]
     pub attacks: u32,
     /// A folder of extra payload files (`family.txt`, one payload a line).
     #[arg(long, value_name = "DIR", help_heading = "Sending")]
@@ -416,10 +418,54 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => n * 3600.0,
         other => return Err(format!("unknown unit {other:?} (use ms, s, m or h)")),
     };
-    if !(seconds.is_finite() && seconds > 0.0 && seconds < 1e9) {
+    if !(seconds.is_finite() && seconds < MAX_SECONDS) {
+        return Err(format!(
+            "{text:?} is too large (at most {MAX_SECONDS} seconds)"
+        ));
+    }
+    if seconds <= 0.0 {
         return Err(format!("{text:?} must be more than zero"));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// The longest duration a flag takes, in seconds (about 31 years).
+const MAX_SECONDS: f64 = 999_999_999.0;
+
+/// A whole number from `min` to `max`, as the range flags take it.
+fn count(text: &str, min: u32, max: u32) -> Result<u32, String> {
+    let n: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number"))?;
+    match u32::try_from(n) {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{n} is not in {min}..={max}")),
+    }
+}
+
+/// `--concurrency`: 1 to 4096 requests in flight.
+pub fn parse_concurrency(text: &str) -> Result<u32, String> {
+    count(text, 1, 4096)
+}
+
+/// `--cases`: 0 to 100,000 valid cases per operation.
+pub fn parse_cases(text: &str) -> Result<u32, String> {
+    count(text, 0, 100_000)
+}
+
+/// `--attacks`: 0 to 10,000 attack cases per payload family and operation.
+pub fn parse_attacks(text: &str) -> Result<u32, String> {
+    count(text, 0, 10_000)
+}
+
+/// `--max-requests`: at least one (a budget of none would reach nothing).
+pub fn parse_max_requests(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("0 would send no request: give 1 or more".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
 }
 
 /// Reads `N`, `N/s` or `N/m` as requests a second.
@@ -437,7 +483,10 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         "m" | "min" => n / 60.0,
         other => return Err(format!("unknown period {other:?} (use s or m)")),
     };
-    if !(per_second.is_finite() && per_second > 0.0) {
+    if !per_second.is_finite() {
+        return Err(format!("{text:?} is too large"));
+    }
+    if per_second <= 0.0 {
         return Err(format!("{text:?} must be more than zero"));
     }
     Ok(per_second)
@@ -460,5 +509,33 @@ mod tests {
         assert_eq!(parse_rate("120/m"), Ok(2.0));
         assert!(parse_rate("0/s").is_err());
         assert!(parse_rate("5/d").is_err());
+    }
+
+    #[test]
+    fn limits_say_which_side_was_crossed() {
+        assert_eq!(
+            parse_duration("99999999999999999999s"),
+            Err("\"99999999999999999999s\" is too large (at most 999999999 seconds)".to_owned())
+        );
+        assert_eq!(
+            parse_duration("0s"),
+            Err("\"0s\" must be more than zero".to_owned())
+        );
+        assert!(parse_rate("1e999").is_err_and(|e| e.contains("too large")));
+        assert_eq!(
+            parse_concurrency("0"),
+            Err("0 is not in 1..=4096".to_owned())
+        );
+        assert_eq!(parse_concurrency("4096"), Ok(4096));
+        assert_eq!(
+            parse_cases("99999999999"),
+            Err("99999999999 is not in 0..=100000".to_owned())
+        );
+        assert!(parse_attacks("-1").is_err());
+        assert_eq!(parse_max_requests("1"), Ok(1));
+        assert_eq!(
+            parse_max_requests("0"),
+            Err("0 would send no request: give 1 or more".to_owned())
+        );
     }
 }

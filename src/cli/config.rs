@@ -20,7 +20,11 @@ use apiprobe::model::{Api, Response, StatusCode};
 use apiprobe::probes::active::Profile;
 use apiprobe::report::ReportSpec;
 
-use super::args::{ScanFlags, parse_duration, parse_rate};
+use super::args::{
+    ScanFlags, parse_attacks, parse_cases, parse_concurrency, parse_duration, parse_max_requests,
+    parse_rate,
+};
+use super::input::{self, Tabs};
 
 /// The file looked for in the working directory.
 pub const DEFAULT_FILE: &str = "apiprobe.toml";
@@ -80,8 +84,12 @@ fn interpolate(raw: &str) -> Result<String, String> {
                 return Err(format!("unclosed ${{ in {raw:?}"));
             };
             let name = &tail[..end];
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(format!("${{{name}}} is not an environment variable name"));
+            let valid = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && name.bytes().next().is_some_and(|b| !b.is_ascii_digit());
+            if !valid {
+                return Err(format!(
+                    "${{{name}}} is not a valid variable name (letters, digits and _, not starting with a digit)"
+                ));
             }
             let value = lookup(name)
                 .ok_or_else(|| format!("the environment variable {name} is not set"))?;
@@ -138,6 +146,38 @@ impl<'de> Deserialize<'de> for RateText {
             .map(RateText)
             .map_err(serde::de::Error::custom)
     }
+}
+
+/// A number in the file, read by the same function as its flag's value
+/// (so `concurrency = 0` fails as `--concurrency 0` does); the key names it.
+fn through_flag<'de, D, T>(
+    d: D,
+    key: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let n = i64::deserialize(d)?;
+    parse(&n.to_string())
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("{key} = {n}: {e}")))
+}
+
+fn concurrency<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    through_flag(d, "concurrency", parse_concurrency)
+}
+
+fn cases<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    through_flag(d, "cases", parse_cases)
+}
+
+fn attacks<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    through_flag(d, "attacks", parse_attacks)
+}
+
+fn max_requests<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    through_flag(d, "max-requests", parse_max_requests)
 }
 
 /// A `FORMAT:PATH` report.
@@ -262,20 +302,24 @@ pub struct Options {
     /// `--strict`.
     pub strict: Option<bool>,
     /// `--concurrency`.
+    #[serde(default, deserialize_with = "concurrency")]
     pub concurrency: Option<u32>,
     /// `--rate-limit`.
     pub rate_limit: Option<RateText>,
     /// `--timeout`.
     pub timeout: Option<DurationText>,
     /// `--max-requests`.
+    #[serde(default, deserialize_with = "max_requests")]
     pub max_requests: Option<u64>,
     /// `--max-time`.
     pub max_time: Option<DurationText>,
     /// `--seed`.
     pub seed: Option<u64>,
     /// `--cases`.
+    #[serde(default, deserialize_with = "cases")]
     pub cases: Option<u32>,
     /// `--attacks`.
+    #[serde(default, deserialize_with = "attacks")]
     pub attacks: Option<u32>,
     /// `--payloads`.
     pub payloads: Option<Text>,
@@ -354,6 +398,9 @@ pub struct Config {
     pub options: Options,
     /// Values read from the environment (masked in every output).
     pub from_env: Vec<String>,
+    /// What reading the file changed, for stderr (a trailing newline
+    /// removed from a credential).
+    pub notes: Vec<String>,
 }
 
 /// Lays `top` over `base`: every option `top` sets wins.
@@ -483,10 +530,13 @@ impl Config {
                 ));
             }
         }
+        let mut notes = Vec::new();
+        check_values(&mut options, &path.display().to_string(), &mut notes)?;
         Ok(Config {
             path: Some(path.to_owned()),
             options,
             from_env,
+            notes,
         })
     }
 
@@ -608,6 +658,16 @@ impl Config {
     /// from the environment.
     pub fn secrets(&self) -> Vec<String> {
         let mut out = self.from_env.clone();
+        // a value whose trailing newline was removed is sent without it
+        for v in &self.from_env {
+            if let Some(t) = v
+                .strip_suffix("\r\n")
+                .or_else(|| v.strip_suffix('\n'))
+                .or_else(|| v.strip_suffix('\r'))
+            {
+                out.push(t.to_owned());
+            }
+        }
         for s in self.options.secrets.iter().flatten() {
             out.push(s.0.clone());
         }
@@ -722,6 +782,59 @@ impl Config {
     }
 }
 
+/// The file's credentials and headers through the same check as the
+/// flags' ([`input::check`]): a trailing newline removed (a note), a
+/// control byte an error naming the file and the key.
+fn check_values(o: &mut Options, file: &str, notes: &mut Vec<String>) -> Result<(), String> {
+    let mut one = |key: &str, text: &mut Text, tabs: Tabs| {
+        input::check(&format!("{file}: {key}"), &mut text.0, tabs, notes)
+    };
+    for (key, value) in [
+        ("bearer", &mut o.bearer),
+        ("basic", &mut o.basic),
+        ("login", &mut o.login),
+    ] {
+        if let Some(t) = value {
+            one(key, t, Tabs::Never)?;
+        }
+    }
+    for t in o.api_keys.iter_mut().flatten() {
+        one("api-keys", t, Tabs::Never)?;
+    }
+    for (name, t) in o.headers.iter_mut().flatten() {
+        one(&format!("headers.{name}"), t, Tabs::Anywhere)?;
+    }
+    for (op, over) in o.operations.iter_mut().flatten() {
+        for (name, t) in &mut over.headers {
+            one(
+                &format!("operations.{op:?}.headers.{name}"),
+                t,
+                Tabs::Anywhere,
+            )?;
+        }
+    }
+    for (who, i) in o.identities.iter_mut().flatten() {
+        for (key, value) in [
+            ("bearer", &mut i.bearer),
+            ("basic", &mut i.basic),
+            ("api-key", &mut i.api_key),
+            ("header", &mut i.header),
+            ("cookie", &mut i.cookie),
+            ("login", &mut i.login),
+        ] {
+            if let Some(t) = value {
+                let tabs = if key == "header" {
+                    Tabs::AfterColon
+                } else {
+                    Tabs::Never
+                };
+                one(&format!("identities.{who}.{key}"), t, tabs)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn texts(v: &[Text]) -> Vec<String> {
     v.iter().map(|t| t.0.clone()).collect()
 }
@@ -790,6 +903,74 @@ mod tests {
         // process has is not set in an empty one
         let e = parse("bearer = \"${PATH}\"\n").unwrap_err();
         assert!(e.contains("PATH is not set"), "{e}");
+    }
+
+    #[test]
+    fn numbers_go_through_their_flags_parser() {
+        let e = parse("concurrency = 0\n").unwrap_err();
+        assert_eq!(
+            e,
+            "apiprobe.toml:1:15: concurrency = 0: 0 is not in 1..=4096"
+        );
+        let e = parse("\nmax-requests = 0\n").unwrap_err();
+        assert_eq!(
+            e,
+            "apiprobe.toml:2:16: max-requests = 0: 0 would send no request: give 1 or more"
+        );
+        let e = parse("cases = 100001\n").unwrap_err();
+        assert!(
+            e.contains("cases = 100001: 100001 is not in 0..=100000"),
+            "{e}"
+        );
+        let e = parse("attacks = -1\n").unwrap_err();
+        assert!(e.contains("attacks = -1:"), "{e}");
+        let c = parse("concurrency = 4\nmax-requests = 5\ncases = 0\n").unwrap();
+        assert_eq!(c.options.concurrency, Some(4));
+        assert_eq!(c.options.max_requests, Some(5));
+        assert_eq!(c.options.cases, Some(0));
+        let e = parse("timeout = \"99999999999999999999s\"\n").unwrap_err();
+        assert!(e.contains("is too large"), "{e}");
+    }
+
+    #[test]
+    fn a_variable_name_must_be_one() {
+        let e = parse("bearer = \"${1BAD}\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "apiprobe.toml:1:10: ${1BAD} is not a valid variable name (letters, digits and _, not starting with a digit)"
+        );
+        let e = parse("bearer = \"${A-B}\"\n").unwrap_err();
+        assert!(e.contains("${A-B} is not a valid variable name"), "{e}");
+        let c = parse_in("bearer = \"${_A1}\"\n", &[("_A1", "v")]).unwrap();
+        assert_eq!(c.options.bearer, Some(Text("v".into())));
+    }
+
+    #[test]
+    fn credentials_are_checked_like_the_flags() {
+        let env = [("TOKEN_FROM_FILE", "t0k3n\n")];
+        let c = parse_in("bearer = \"${TOKEN_FROM_FILE}\"\n", &env).unwrap();
+        assert_eq!(c.options.bearer, Some(Text("t0k3n".into())));
+        assert_eq!(c.notes, ["apiprobe.toml: bearer: trailing newline removed"]);
+        let e = parse("basic = \"a:b\\rc\"\n").unwrap_err();
+        assert_eq!(e, "apiprobe.toml: basic: control byte 0x0d at position 4");
+        let e = parse("[headers]\nX-Tenant = \"a\\u0000\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "apiprobe.toml: headers.X-Tenant: control byte 0x00 at position 2"
+        );
+        // a tab inside a header value is allowed (RFC 9110)
+        let c = parse("[headers]\nX-Tenant = \"a\\tb\"\n").unwrap();
+        assert!(c.notes.is_empty());
+        let e = parse("[identities.bob]\nbearer = \"x\\ty\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "apiprobe.toml: identities.bob.bearer: control byte 0x09 at position 2"
+        );
+        let e = parse("[operations.getX]\nheaders = { K = \"\\u007f\" }\n").unwrap_err();
+        assert!(
+            e.contains("operations.\"getX\".headers.K: control byte 0x7f at position 1"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use super::args::InspectArgs;
 use super::exit;
 
-/// Loads the spec and prints it; exit code 2 when it cannot be read.
+/// Loads the spec and prints it; exit code 2 when it cannot be read, or
+/// when some of its operations cannot (they are listed, and left out).
 pub async fn run(args: InspectArgs) -> u8 {
     let loader = Loader::new().strict(args.strict);
     let api = match loader.load(&Source::parse(&args.spec)).await {
@@ -33,12 +34,14 @@ pub async fn run(args: InspectArgs) -> u8 {
     }
     if !api.skipped.is_empty() {
         eprintln!(
-            "error: {} operation(s) could not be read and are left out (--strict makes this fatal):",
+            "error: {} operation(s) could not be read and are left out:",
             api.skipped.len()
         );
         for s in &api.skipped {
             eprintln!("  {}: {}", s.operation, s.error);
         }
+        // the spec is not all there: a script must not take it as fine
+        return exit::USAGE;
     }
     exit::OK
 }

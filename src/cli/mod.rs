@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod exit;
 mod fuzz;
+mod input;
 mod inspect;
 mod interrupt;
 mod progress;

@@ -15,10 +15,15 @@ use apiprobe::report::{MASK, Report};
 
 use super::args::ReplayArgs;
 use super::exit;
+use super::input::{self, Tabs};
 
 /// Runs `apiprobe replay`: exit 1 when a finding still reproduces, 0 when
 /// none does, 2 on a usage error, 3 when the target cannot be reached.
-pub async fn run(args: ReplayArgs) -> u8 {
+pub async fn run(mut args: ReplayArgs) -> u8 {
+    if let Err(e) = check_credentials(&mut args) {
+        eprintln!("error: {e}");
+        return exit::USAGE;
+    }
     let text = match std::fs::read_to_string(&args.report) {
         Ok(t) => t,
         Err(e) => {
@@ -133,6 +138,28 @@ pub async fn run(args: ReplayArgs) -> u8 {
     } else {
         exit::OK
     }
+}
+
+/// `--bearer`, `--basic` and `-H` through the scan's check
+/// ([`input::check`]): notes on stderr, a control byte an error.
+fn check_credentials(args: &mut ReplayArgs) -> Result<(), String> {
+    let mut notes = Vec::new();
+    let checked = check_each(args, &mut notes);
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    checked
+}
+
+fn check_each(args: &mut ReplayArgs, notes: &mut Vec<String>) -> Result<(), String> {
+    input::check_all("-H", &mut args.headers, Tabs::AfterColon, notes)?;
+    if let Some(v) = &mut args.bearer {
+        input::check("--bearer", v, Tabs::Never, notes)?;
+    }
+    if let Some(v) = &mut args.basic {
+        input::check("--basic", v, Tabs::Never, notes)?;
+    }
+    Ok(())
 }
 
 /// The request of `f` as it can be sent again: on `base` instead of the

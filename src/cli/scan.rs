@@ -7,14 +7,15 @@ use std::sync::Arc;
 use apiprobe::checks::{Judge, Settings, select};
 use apiprobe::engine::{
     Account, Client, ClientOptions, Credential, Filter, IdentitySpec, NamedIdentity, Place, Scan,
-    ScanOptions, SignedIn, Stop, StopReason, TokenAs, TokenFrom, TokenUse,
+    ScanOptions, ScanResult, SignedIn, Stop, StopReason, TokenAs, TokenFrom, TokenUse,
 };
 use apiprobe::generate::Payloads;
 use apiprobe::model::Api;
 use apiprobe::model::{ApiKeyLocation, SecurityScheme};
 use apiprobe::probes::PlanOptions;
 use apiprobe::report::{
-    Baseline, Report, Secrets, SpecLines, Streams, Style, summary, write_report,
+    Baseline, Report, ReportError, ReportSpec, Secrets, SpecLines, Streams, Style, summary,
+    write_report,
 };
 use apiprobe::spec::{Loader, Source};
 use clap::ArgMatches;
@@ -22,23 +23,111 @@ use clap::ArgMatches;
 use super::args::{ScanArgs, ScanFlags};
 use super::config::Config;
 use super::exit;
+use super::input::{self, Tabs};
 use super::interrupt::Interrupt;
 use super::progress::Progress;
 
 /// Reads the config file (unless `--no-config`) and lays it under the
-/// flags that the command line did not give.
+/// flags that the command line did not give. Credentials and headers, the
+/// command line's and the file's, are checked here, once, before anything
+/// is sent (notes on stderr).
 pub fn configure(flags: &mut ScanFlags, matches: &ArgMatches) -> Result<Config, String> {
-    if flags.no_config {
-        return Ok(Config::default());
+    let mut notes = Vec::new();
+    // the command line's own values: the file's are not laid under them yet
+    let checked = check_credentials(flags, &mut notes);
+    for n in &notes {
+        eprintln!("note: {n}");
     }
-    // an empty APIPROBE_CONFIG_PROFILE means no profile (handy in CI expressions)
-    let profile = flags.config_profile.as_deref().filter(|p| !p.is_empty());
-    let config = Config::discover(flags.config.as_deref(), profile)?;
-    config.apply(flags, matches);
-    // a wrong [identities] table or callback-listen is a usage error now,
-    // not a silent omission later
-    config.identity_flags()?;
+    checked?;
+    let config = if flags.no_config {
+        Config::default()
+    } else {
+        // an empty APIPROBE_CONFIG_PROFILE means no profile (handy in CI expressions)
+        let profile = flags.config_profile.as_deref().filter(|p| !p.is_empty());
+        let config = Config::discover(flags.config.as_deref(), profile)?;
+        for n in &config.notes {
+            eprintln!("note: {n}");
+        }
+        config.apply(flags, matches);
+        // a wrong [identities] table or callback-listen is a usage error now,
+        // not a silent omission later
+        config.identity_flags()?;
+        config
+    };
+    authorization_conflict(flags)?;
     Ok(config)
+}
+
+/// The command line's credentials and headers through [`input::check`].
+fn check_credentials(flags: &mut ScanFlags, notes: &mut Vec<String>) -> Result<(), String> {
+    for (label, value) in [
+        ("--bearer", &mut flags.bearer),
+        ("--basic", &mut flags.basic),
+        ("--login", &mut flags.login),
+    ] {
+        if let Some(v) = value {
+            input::check(label, v, Tabs::Never, notes)?;
+        }
+    }
+    input::check_all("--api-key", &mut flags.api_keys, Tabs::Never, notes)?;
+    input::check_all("-H", &mut flags.headers, Tabs::AfterColon, notes)?;
+    input::check_all("--identity", &mut flags.identities, Tabs::Never, notes)?;
+    Ok(())
+}
+
+/// Two ways of setting `Authorization` at once (from the command line or
+/// the file): one would silently replace the other.
+fn authorization_conflict(flags: &ScanFlags) -> Result<(), String> {
+    let header = flags.headers.iter().any(|h| {
+        h.split_once(':')
+            .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case("authorization"))
+    });
+    let given: Vec<&str> = [
+        (flags.bearer.is_some(), "--bearer"),
+        (flags.basic.is_some(), "--basic"),
+        (header, "-H Authorization"),
+    ]
+    .into_iter()
+    .filter_map(|(set, name)| set.then_some(name))
+    .collect();
+    if let [first, second, ..] = given[..] {
+        return Err(format!(
+            "{first} and {second} both set the Authorization header: give only one"
+        ));
+    }
+    Ok(())
+}
+
+/// Each report's folder exists and takes a new file, checked before the
+/// first request (rather than found when the scan is over): a file is
+/// created beside the report and removed again.
+fn check_report_paths(reports: &[ReportSpec]) -> Result<(), ReportError> {
+    for spec in reports {
+        let cannot = |source: std::io::Error| ReportError::Write {
+            path: spec.path.clone(),
+            source,
+        };
+        if spec.path.is_dir() {
+            return Err(cannot(std::io::Error::other("it is a folder")));
+        }
+        let folder = match spec.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let name = spec
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "report".into());
+        let probe = folder.join(format!(".{name}.{}.probe", std::process::id()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(cannot)?;
+        let _ = std::fs::remove_file(&probe);
+    }
+    Ok(())
 }
 
 /// Loads the spec and scans the API it describes.
@@ -317,6 +406,10 @@ pub async fn scan(
     spec_text: Option<&str>,
     mode: Exit,
 ) -> u8 {
+    if let Err(e) = check_report_paths(&flags.reports) {
+        eprintln!("error: {e}");
+        return exit::USAGE;
+    }
     let checks = match select(&flags.checks, &flags.exclude_checks) {
         Ok(c) => c,
         Err(e) => {
@@ -568,7 +661,7 @@ pub async fn scan(
     if failed_write {
         return exit::USAGE;
     }
-    match mode {
+    let code = match mode {
         Exit::Showcase => exit::OK,
         Exit::Findings => {
             if report.findings.iter().any(|f| f.severity >= flags.fail_on) {
@@ -577,6 +670,33 @@ pub async fn scan(
                 exit::OK
             }
         }
+    };
+    // a scan that heard nothing back passed nothing: not a success
+    if code == exit::OK && result.stats.responses == 0 && result.reason != StopReason::Interrupted {
+        eprintln!("error: no response from the target: {}", silence(&result));
+        return exit::UNREACHABLE;
+    }
+    code
+}
+
+/// Why a scan that got no response at all got none, for its error.
+fn silence(result: &ScanResult) -> String {
+    let stats = &result.stats;
+    let budget = match result.reason {
+        StopReason::RequestBudget => " (the request budget, --max-requests, ran out)",
+        StopReason::TimeBudget => " (the time budget, --max-time, ran out)",
+        _ => "",
+    };
+    match stats.requests {
+        0 => format!("no request was sent{budget}"),
+        1 => format!(
+            "the one request sent got none{budget}; {} failed",
+            stats.failures
+        ),
+        n => format!(
+            "none of the {n} requests sent got one{budget}; {} failed",
+            stats.failures
+        ),
     }
 }
 
