@@ -1,16 +1,41 @@
 //! Keeping secrets out of every output: credentials, cookies, API keys and
 //! every configured secret are replaced by `***` in the terminal summary,
 //! every report and every curl command, unless the user asks to see them.
+//!
+//! A secret is masked in its common encodings too (percent-encoded, base64
+//! at any alignment, so also inside `Basic base64(user:password)`, JSON-
+//! and HTML-escaped), and not only whole: every run of [`FRAGMENT`] or
+//! more bytes of a secret (of 7 or more characters of its base64 form) is
+//! masked wherever it appears. Excerpts are cut before they are masked
+//! (evidence at 200 characters, recorded bodies at 4 KiB), so a secret cut
+//! in two leaves no piece of 6 or more characters; a text known to end at
+//! a cut also loses a last piece of 3 to 5 characters that starts a secret.
+//! The HAR report masks each body as bytes, whole, before cutting it and
+//! before encoding one that is not UTF-8 as base64.
 
 use std::borrow::Cow;
 
 use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE};
 
 use super::document::Report;
-use crate::checks::{Finding, RecordedRequest, RecordedResponse};
+use crate::checks::{EXCERPT_CAP, Finding, RecordedRequest, RecordedResponse};
+use crate::engine::StopReason;
 
 /// What a masked value is replaced by.
 pub const MASK: &str = "***";
+
+/// The shortest run of a secret's bytes (or of a form of it: percent-encoded,
+/// escaped) that is masked wherever it appears, on its own.
+pub const FRAGMENT: usize = 6;
+
+/// The same for a secret's base64 form: any 6 bytes of a secret, at any
+/// alignment, encode to at least 7 characters that depend on them alone.
+const BASE64_FRAGMENT: usize = 7;
+
+/// A text that ends at a cut loses a last piece at least this long that
+/// starts a secret (longer pieces are masked anyway).
+const CUT_FRAGMENT: usize = 3;
 
 /// Header names whose values are always secret, in lower case.
 const SECRET_HEADERS: &[&str] = &[
@@ -28,6 +53,25 @@ const SECRET_HEADERS: &[&str] = &[
     "x-xsrf-token",
 ];
 
+/// Authentication schemes: in `Bearer TOKEN` only the token is secret, so
+/// text keeps the scheme (`Bearer ***`) as headers do.
+const SCHEMES: &[&str] = &[
+    "basic",
+    "bearer",
+    "digest",
+    "token",
+    "negotiate",
+    "ntlm",
+    "hoba",
+    "mutual",
+    "dpop",
+    "apikey",
+    "jwt",
+    "oauth",
+    "hawk",
+    "mac",
+];
+
 /// Values shorter than this are not masked as text (masking `a` or `42`
 /// everywhere would make the output unreadable); they are still masked
 /// where they appear as the value of a secret header or parameter.
@@ -36,14 +80,386 @@ const SHORTEST_MASKED: usize = 4;
 /// The secrets of a scan and how to hide them.
 #[derive(Debug, Clone, Default)]
 pub struct Secrets {
-    /// Literal values hidden wherever they appear, longest first.
+    /// The values added (trimmed), each once.
     values: Vec<String>,
+    /// What is looked for in text: every form of every value.
+    patterns: Patterns,
     /// Header names whose values are hidden (lower case).
     headers: Vec<String>,
     /// Query parameter and cookie names whose values are hidden.
     params: Vec<String>,
     /// Show everything (`--show-secrets`).
     show: bool,
+}
+
+/// The forms of the secrets, as byte strings to find in a text.
+#[derive(Debug, Clone, Default)]
+struct Patterns {
+    /// Runs of forms, by run length (4 to 8 bytes): a text position where
+    /// one of them starts is masked for that length.
+    runs: Vec<Runs>,
+    /// Forms longer than 8 bytes that are only masked whole.
+    whole: Vec<Vec<u8>>,
+    /// Every form, and whether a piece of it left at a cut is masked (not
+    /// for the encodings of a whole `Bearer TOKEN`, which start with the
+    /// scheme).
+    forms: Vec<(Vec<u8>, bool)>,
+}
+
+/// The runs of one length, packed big-endian into `u64`s.
+#[derive(Debug, Clone)]
+struct Runs {
+    len: usize,
+    /// Sorted, each once.
+    keys: Vec<u64>,
+    /// A 65,536-bit filter over the keys' hashes: most text positions are
+    /// dismissed by one bit test.
+    filter: Vec<u64>,
+}
+
+const FILTER_WORDS: usize = 1024;
+
+fn filter_bit(key: u64) -> (usize, u64) {
+    let h = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize;
+    (h >> 6, 1u64 << (h & 63))
+}
+
+fn pack(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0, |k, &b| (k << 8) | u64::from(b))
+}
+
+fn low_bytes(len: usize) -> u64 {
+    if len >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * len)) - 1
+    }
+}
+
+impl Runs {
+    fn new(len: usize) -> Runs {
+        Runs {
+            len,
+            keys: Vec::new(),
+            filter: vec![0; FILTER_WORDS],
+        }
+    }
+
+    fn insert(&mut self, run: &[u8]) {
+        let key = pack(run);
+        if let Err(at) = self.keys.binary_search(&key) {
+            self.keys.insert(at, key);
+            let (word, bit) = filter_bit(key);
+            if let Some(w) = self.filter.get_mut(word) {
+                *w |= bit;
+            }
+        }
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        let (word, bit) = filter_bit(key);
+        self.filter.get(word).is_some_and(|w| w & bit != 0) && self.keys.binary_search(&key).is_ok()
+    }
+}
+
+impl Patterns {
+    fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// Adds `form`, masked wherever a run of `run` of its bytes appears
+    /// (whole when `run` is its length or more), and at the end of a cut
+    /// text when `at_cut`.
+    fn add(&mut self, form: &[u8], run: usize, at_cut: bool) {
+        if form.len() < SHORTEST_MASKED || self.forms.iter().any(|(f, _)| f == form) {
+            return;
+        }
+        self.forms.push((form.to_vec(), at_cut));
+        let run = run.min(form.len());
+        if run > 8 {
+            self.whole.push(form.to_vec());
+            return;
+        }
+        let i = match self.runs.iter().position(|r| r.len == run) {
+            Some(i) => i,
+            None => {
+                self.runs.push(Runs::new(run));
+                self.runs.len() - 1
+            }
+        };
+        if let Some(runs) = self.runs.get_mut(i) {
+            for window in form.windows(run) {
+                runs.insert(window);
+            }
+        }
+    }
+
+    /// The byte ranges of `text` to mask, sorted, merged where they touch.
+    fn ranges(&self, text: &[u8]) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        if !self.runs.is_empty() {
+            let masks: Vec<u64> = self.runs.iter().map(|r| low_bytes(r.len)).collect();
+            let mut key = 0u64;
+            for (i, &b) in text.iter().enumerate() {
+                key = (key << 8) | u64::from(b);
+                let end = i + 1;
+                for (runs, mask) in self.runs.iter().zip(&masks) {
+                    if end >= runs.len && runs.contains(key & mask) {
+                        found.push((end - runs.len, end));
+                    }
+                }
+            }
+        }
+        for form in &self.whole {
+            let mut at = 0;
+            while let Some(rest) = text.get(at..) {
+                match find(rest, form) {
+                    Some(i) => {
+                        found.push((at + i, at + i + form.len()));
+                        at += i + form.len();
+                    }
+                    None => break,
+                }
+            }
+        }
+        merge(found)
+    }
+
+    /// The length of the longest last piece of `text` (at least
+    /// [`CUT_FRAGMENT`] bytes) that starts a form, when there is one.
+    fn cut_piece(&self, text: &[u8]) -> Option<usize> {
+        self.forms
+            .iter()
+            .filter(|(_, at_cut)| *at_cut)
+            .filter_map(|(form, _)| {
+                (CUT_FRAGMENT..form.len())
+                    .rev()
+                    .find(|&k| form.get(..k).is_some_and(|p| text.ends_with(p)))
+            })
+            .max()
+    }
+}
+
+/// The first position of `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut at = 0;
+    while at + needle.len() <= hay.len() {
+        let i = at + hay.get(at..)?.iter().position(|&b| b == first)?;
+        if hay.get(i..i + needle.len()) == Some(needle) {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
+}
+
+/// Sorted ranges, overlapping or touching ones merged.
+fn merge(mut ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (s, e) in ranges {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// `text` with `ranges` (sorted, disjoint, at character boundaries)
+/// replaced by [`MASK`].
+fn splice(text: &str, ranges: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for &(s, e) in ranges {
+        out.push_str(text.get(last..s).unwrap_or_default());
+        out.push_str(MASK);
+        last = e;
+    }
+    out.push_str(text.get(last..).unwrap_or_default());
+    out
+}
+
+/// Ranges widened to character boundaries of `text`, merged again.
+fn widen(text: &str, ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let widened = ranges
+        .into_iter()
+        .map(|(mut s, mut e)| {
+            while s > 0 && !text.is_char_boundary(s) {
+                s -= 1;
+            }
+            while e < text.len() && !text.is_char_boundary(e) {
+                e += 1;
+            }
+            (s, e.min(text.len()))
+        })
+        .collect();
+    merge(widened)
+}
+
+/// The forms a secret takes in text: itself, JSON-, HTML/XML-escaped and
+/// percent-encoded (each as encoders commonly write it).
+fn text_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    if let Ok(json) = serde_json::to_string(secret) {
+        let json = json
+            .strip_prefix('"')
+            .and_then(|j| j.strip_suffix('"'))
+            .unwrap_or(&json)
+            .to_owned();
+        // PHP escapes `/`; Python writes non-ASCII as \u escapes
+        forms.push(json.replace('/', "\\/"));
+        let mut ascii = String::with_capacity(json.len());
+        for c in json.chars() {
+            if c.is_ascii() {
+                ascii.push(c);
+            } else {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    ascii.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+        }
+        forms.push(ascii);
+        forms.push(json);
+    }
+    for (quot, apos) in [
+        ("&quot;", "&#39;"),
+        ("&quot;", "&#x27;"),
+        ("&#34;", "&apos;"),
+    ] {
+        let mut html = String::with_capacity(secret.len());
+        for c in secret.chars() {
+            match c {
+                '&' => html.push_str("&amp;"),
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                '"' => html.push_str(quot),
+                '\'' => html.push_str(apos),
+                c => html.push(c),
+            }
+        }
+        forms.push(html);
+    }
+    const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let all = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    forms.push(lower_hex(&all));
+    forms.push(all);
+    forms.push(percent_encoding::utf8_percent_encode(secret, UNRESERVED).to_string());
+    forms.push(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect());
+    forms.extend(shell_forms(secret));
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// A secret as the curl commands quote it for the shell: in single quotes
+/// (`'` as `'\''`), in `$'...'` (`\\`, `\'`, other bytes as `\xHH`) and
+/// in a `printf` format (`%%`, octal escapes).
+fn shell_forms(secret: &str) -> [String; 3] {
+    let mut ansi_c = String::with_capacity(secret.len());
+    let mut printf = String::with_capacity(secret.len());
+    for b in secret.bytes() {
+        match b {
+            b'\\' => ansi_c.push_str("\\\\"),
+            b'\'' => ansi_c.push_str("\\'"),
+            0x20..=0x7E => ansi_c.push(char::from(b)),
+            _ => ansi_c.push_str(&format!("\\x{b:02x}")),
+        }
+        match b {
+            b'%' => printf.push_str("%%"),
+            b'\\' | b'\'' => printf.push_str(&format!("\\{b:03o}")),
+            0x20..=0x7E => printf.push(char::from(b)),
+            _ => printf.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    [secret.replace('\'', "'\\''"), ansi_c, printf]
+}
+
+/// Percent-encoded text with lower-case hex digits.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex_left = 0;
+    for c in encoded.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The parts of a secret's base64 encoding that depend on its bytes alone,
+/// at each of the three alignments it can have in a longer encoded text,
+/// in the standard and the URL-safe alphabet.
+fn base64_cores(secret: &[u8]) -> Vec<String> {
+    let mut cores = Vec::new();
+    for pad in 0..3usize {
+        let mut bytes = vec![0u8; pad];
+        bytes.extend_from_slice(secret);
+        let encoded = STANDARD_NO_PAD.encode(&bytes);
+        // character j holds bits 6j..6j+6; the secret's are 8*pad..8*(pad+n)
+        let start = (8 * pad).div_ceil(6);
+        let end = 8 * (pad + secret.len()) / 6;
+        if let Some(core) = encoded.get(start..end) {
+            cores.push(core.replace('+', "-").replace('/', "_"));
+            cores.push(core.to_owned());
+        }
+    }
+    cores
+}
+
+fn is_scheme(word: &str) -> bool {
+    SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word))
+}
+
+/// The password in `scheme://user:password@host` URLs in `text` replaced by
+/// [`MASK`].
+fn mask_userinfo(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '\'' | '"' | '<' | '>' | '`') || c.is_whitespace()
+            })
+            .unwrap_or(tail.len());
+        let (authority, after) = tail.split_at(end);
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                match userinfo.split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push(':');
+                        out.push_str(MASK);
+                    }
+                    None => out.push_str(userinfo),
+                }
+                out.push('@');
+                out.push_str(host);
+            }
+            None => out.push_str(authority),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 impl Secrets {
@@ -68,34 +484,52 @@ impl Secrets {
         !self.show
     }
 
-    /// Hides `value` wherever it appears, and its percent-encoded and base64 forms.
+    /// Whether any value is known (text is left as it is when none is).
+    pub fn has_values(&self) -> bool {
+        !self.show && !self.patterns.is_empty()
+    }
+
+    /// Hides `value` wherever it appears, in its encodings (percent,
+    /// base64, JSON, HTML) and in pieces of [`FRAGMENT`] characters or more.
+    /// In `Bearer TOKEN`, `Basic ...` (an authentication scheme, a space,
+    /// the credential) only the credential is hidden: text keeps the scheme.
     pub fn add_value(&mut self, value: &str) {
         let value = value.trim();
-        if value.chars().count() < SHORTEST_MASKED {
+        if value.chars().count() < SHORTEST_MASKED || self.values.iter().any(|v| v == value) {
             return;
         }
-        let mut forms = Vec::new();
-        // `Bearer TOKEN`, `Basic ...`: the credential part is what is hidden,
-        // so text keeps the scheme (`Bearer ***`) as headers do
-        match value.split_once(' ') {
-            Some((scheme, rest))
-                if scheme.len() <= 10 && scheme.bytes().all(|b| b.is_ascii_alphabetic()) =>
-            {
-                forms.push(rest.trim().to_owned());
-            }
-            _ => forms.push(value.to_owned()),
+        self.values.push(value.to_owned());
+        let secret = match value.split_once(' ') {
+            Some((scheme, rest)) if is_scheme(scheme) => rest.trim(),
+            _ => value,
+        };
+        // a short secret is masked whole, its pieces would be too common
+        let (run, base64_run) = if secret.len() >= FRAGMENT {
+            (FRAGMENT, BASE64_FRAGMENT)
+        } else {
+            (usize::MAX, usize::MAX)
+        };
+        for form in text_forms(secret) {
+            self.patterns.add(form.as_bytes(), run, true);
         }
-        forms.push(
-            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-                .to_string(),
-        );
-        forms.push(base64::engine::general_purpose::STANDARD.encode(value));
-        for form in forms {
-            if form.chars().count() >= SHORTEST_MASKED && !self.values.contains(&form) {
-                self.values.push(form);
+        if secret.len() >= FRAGMENT {
+            for core in base64_cores(secret.as_bytes()) {
+                self.patterns.add(core.as_bytes(), base64_run, true);
             }
         }
-        self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        // whole encodings, padding included (`Basic dXNlcjpwdw==`)
+        for whole in [secret, value] {
+            let at_cut = whole == secret;
+            for encoded in [STANDARD.encode(whole), URL_SAFE.encode(whole)] {
+                self.patterns.add(encoded.as_bytes(), usize::MAX, at_cut);
+            }
+        }
+        if value != secret {
+            let encoded =
+                percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
+            self.patterns.add(encoded.as_bytes(), usize::MAX, false);
+        }
     }
 
     /// Hides the values of this header (case-insensitive).
@@ -119,18 +553,91 @@ impl Secrets {
         self.headers.contains(&lower) || self.params.iter().any(|p| p.eq_ignore_ascii_case(name))
     }
 
-    /// `text` with every known secret value replaced by `***`.
+    /// `text` with every known secret value, in every form and every piece
+    /// of [`FRAGMENT`] characters or more, replaced by `***`.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if self.show || !self.values.iter().any(|v| text.contains(v.as_str())) {
+        if !self.has_values() {
             return Cow::Borrowed(text);
         }
-        let mut out = text.to_owned();
-        for v in &self.values {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), MASK);
+        let ranges = self.patterns.ranges(text.as_bytes());
+        if ranges.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        Cow::Owned(splice(text, &widen(text, ranges)))
+    }
+
+    /// `bytes` (a body, any bytes) masked as [`Secrets::text`] masks text:
+    /// UTF-8 is masked at character boundaries, other bytes as they are.
+    /// Mask a whole body before cutting or encoding it.
+    pub fn bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        if !self.has_values() {
+            return Cow::Borrowed(bytes);
+        }
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return match self.text(text) {
+                Cow::Borrowed(_) => Cow::Borrowed(bytes),
+                Cow::Owned(t) => Cow::Owned(t.into_bytes()),
+            };
+        }
+        let ranges = self.patterns.ranges(bytes);
+        if ranges.is_empty() {
+            return Cow::Borrowed(bytes);
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut last = 0;
+        for (s, e) in ranges {
+            out.extend_from_slice(bytes.get(last..s).unwrap_or_default());
+            out.extend_from_slice(MASK.as_bytes());
+            last = e;
+        }
+        out.extend_from_slice(bytes.get(last..).unwrap_or_default());
+        Cow::Owned(out)
+    }
+
+    /// `text`, which was cut from a longer one and ends at the cut, masked;
+    /// a last piece that starts a secret goes too, however short (from 3
+    /// characters).
+    pub fn cut_text(&self, text: &str) -> String {
+        let masked = self.text(text);
+        if !self.has_values() {
+            return masked.into_owned();
+        }
+        match self.patterns.cut_piece(masked.as_bytes()) {
+            Some(k) => {
+                let start = masked.len().saturating_sub(k);
+                let ranges = widen(&masked, vec![(start, masked.len())]);
+                splice(&masked, &ranges)
+            }
+            None => masked.into_owned(),
+        }
+    }
+
+    /// A body excerpt that ends at a cut, masked as a cut text (a cut in a
+    /// character left U+FFFD at its end, which stays).
+    fn cut_body(&self, body: &str) -> String {
+        let kept = body.trim_end_matches('\u{FFFD}');
+        let mut out = self.cut_text(kept);
+        out.push_str(body.get(kept.len()..).unwrap_or_default());
+        out
+    }
+
+    /// Evidence masked: its excerpts end in `…` where they were cut, so
+    /// each piece before a `…` is masked as a cut text.
+    fn evidence(&self, text: &str) -> String {
+        if !self.has_values() || !text.contains('…') {
+            return self.text(text).into_owned();
+        }
+        let mut out = String::with_capacity(text.len());
+        for piece in text.split_inclusive('…') {
+            match piece.strip_suffix('…') {
+                Some(before) => {
+                    out.push_str(&self.cut_text(before));
+                    out.push('…');
+                }
+                None => out.push_str(&self.text(piece)),
             }
         }
-        Cow::Owned(out)
+        out
     }
 
     /// The masked value of a header: the scheme of `Authorization` stays
@@ -174,12 +681,13 @@ impl Secrets {
             .collect()
     }
 
-    /// A URL with the values of secret query parameters masked, and known
-    /// secret values hidden.
+    /// A URL with the password of its `user:password@` and the values of
+    /// secret query parameters masked, and known secret values hidden.
     pub fn url(&self, url: &str) -> String {
         if self.show {
             return url.to_owned();
         }
+        let url = mask_userinfo(url);
         let masked = match url.split_once('?') {
             Some((base, query)) if !self.params.is_empty() => {
                 let (query, fragment) = match query.split_once('#') {
@@ -196,7 +704,7 @@ impl Secrets {
                 }
                 out
             }
-            _ => url.to_owned(),
+            _ => url.to_string(),
         };
         self.text(&masked).into_owned()
     }
@@ -245,39 +753,64 @@ impl Secrets {
             return;
         }
         let local = self.with_request_values(&f.request);
-        f.curl = local.text(&f.curl).into_owned();
+        f.curl = local.text(&mask_userinfo(&f.curl)).into_owned();
         f.request = local.request(&f.request);
         if let Some(r) = &f.response {
             f.response = Some(local.response(r));
         }
         f.title = local.text(&f.title).into_owned();
-        f.evidence = local.text(&f.evidence).into_owned();
+        f.evidence = local.evidence(&f.evidence);
+        f.signature = local.text(&f.signature).into_owned();
         if let Some(fail) = &mut f.failure {
-            fail.message = local.text(&fail.message).into_owned();
+            fail.message = local.text(&mask_userinfo(&fail.message)).into_owned();
         }
         for p in &mut f.proof {
-            p.value = local.text(&p.value).into_owned();
+            p.value = local.evidence(&p.value);
         }
     }
 
-    /// A recorded request, masked.
+    /// A recorded request, masked (its body, cut at [`EXCERPT_CAP`] bytes
+    /// when longer, as a cut text when it may have been cut).
     pub fn request(&self, r: &RecordedRequest) -> RecordedRequest {
         RecordedRequest {
             method: r.method.clone(),
             url: self.url(&r.url),
             headers: self.headers(&r.headers),
-            body: r.body.as_deref().map(|b| self.text(b).into_owned()),
+            body: r.body.as_deref().map(|b| {
+                // a cut in a character turns its bytes into U+FFFD
+                if b.len() + 3 >= EXCERPT_CAP {
+                    self.cut_body(b)
+                } else {
+                    self.text(b).into_owned()
+                }
+            }),
         }
     }
 
-    /// A recorded response, masked.
+    /// A recorded response, masked (its body as a cut text when it was cut).
     pub fn response(&self, r: &RecordedResponse) -> RecordedResponse {
         RecordedResponse {
             status: r.status,
             headers: self.headers(&r.headers),
-            body: self.text(&r.body).into_owned(),
+            body: if r.truncated {
+                self.cut_body(&r.body)
+            } else {
+                self.text(&r.body).into_owned()
+            },
             truncated: r.truncated,
         }
+    }
+
+    /// Why a scan stopped, with the URLs and secrets in its message masked.
+    pub fn stop_reason(&self, reason: &StopReason) -> StopReason {
+        let mut reason = reason.clone();
+        if self.show {
+            return reason;
+        }
+        if let StopReason::Unreachable(why) | StopReason::TargetLost(why) = &mut reason {
+            *why = self.text(&mask_userinfo(why)).into_owned();
+        }
+        reason
     }
 
     /// Masks a whole report in place.
@@ -286,6 +819,8 @@ impl Secrets {
             return;
         }
         report.target = self.url(&report.target);
+        report.spec.source = self.url(&report.spec.source);
+        report.stopped = self.stop_reason(&report.stopped);
         for f in &mut report.findings {
             self.finding(f);
         }
@@ -347,6 +882,167 @@ mod tests {
             s.text("curl -H 'authorization: Bearer eyJ.tok3n'"),
             "curl -H 'authorization: Bearer ***'"
         );
+    }
+
+    /// Every piece of `secret` of [`FRAGMENT`] bytes.
+    fn pieces(secret: &str) -> Vec<&str> {
+        (0..=secret.len() - FRAGMENT)
+            .map(|i| &secret[i..i + FRAGMENT])
+            .collect()
+    }
+
+    fn assert_no_piece(text: &str, secret: &str) {
+        for p in pieces(secret) {
+            assert!(!text.contains(p), "{p:?} of {secret:?} in {text:?}");
+        }
+    }
+
+    #[test]
+    fn a_secret_cut_anywhere_leaves_no_piece_of_six() {
+        let secret = "Zq8-tok3n_9xW";
+        let mut s = Secrets::new();
+        s.add_value(&format!("Bearer {secret}"));
+        let text = format!("echo: authorization: Bearer {secret} (done)");
+        for cut in 0..=text.len() {
+            // cut at the end, and the text after a cut
+            let (head, tail) = text.split_at(cut);
+            assert_no_piece(&s.text(head), secret);
+            assert_no_piece(&s.text(tail), secret);
+            // a text known to end at the cut loses even 3 characters
+            let masked = s.cut_text(head);
+            for k in 3..secret.len() {
+                if head.ends_with(&secret[..k]) {
+                    assert!(masked.ends_with(MASK), "{head:?} gave {masked:?}");
+                }
+            }
+        }
+        assert_eq!(
+            s.text("authorization: Bearer Zq8-tok3n_9xW"),
+            "authorization: Bearer ***"
+        );
+        // a run of 5 is left: too common to mask on its own
+        assert_eq!(s.text("Zq8-t"), "Zq8-t");
+        assert_eq!(s.cut_text("the end: Zq8"), "the end: ***");
+    }
+
+    #[test]
+    fn base64_is_masked_at_every_alignment_and_inside_basic() {
+        use base64::engine::general_purpose::STANDARD as B64;
+        let password = "pa55-w0rd/planted+";
+        let mut s = Secrets::new();
+        s.add_value(&format!("alice:{password}"));
+        s.add_value(password);
+        for prefix in ["", "x", "xy", "xyz"] {
+            for suffix in ["", "!", "!?"] {
+                let encoded = B64.encode(format!("{prefix}{password}{suffix}"));
+                let masked = s.text(&encoded);
+                // every character that depends on the password alone is
+                // masked; left are those of the prefix and suffix (with at
+                // most 4 bits of the password each side)
+                let (p, n) = (prefix.len(), password.len());
+                let start = (8 * p).div_ceil(6);
+                let end = 8 * (p + n) / 6;
+                let (left, right) = masked.split_once(MASK).expect("masked");
+                assert!(
+                    encoded[..start].starts_with(left)
+                        && encoded[end..].ends_with(right)
+                        && !right.contains(MASK),
+                    "{encoded} gave {masked}"
+                );
+            }
+        }
+        let basic = format!("Basic {}", B64.encode(format!("alice:{password}")));
+        assert_eq!(s.text(&basic), "Basic ***");
+        let url_safe = URL_SAFE.encode(format!("xy{password}"));
+        assert!(s.text(&url_safe).contains(MASK), "{url_safe}");
+    }
+
+    #[test]
+    fn escaped_and_encoded_forms_are_masked() {
+        // s3cr\"t/<é>&'x
+        let secret = "s3cr\\\"t/<é>&'x";
+        let mut s = Secrets::new();
+        s.add_value(secret);
+        let json = serde_json::to_string(secret).expect("json");
+        let json = &json[1..json.len() - 1];
+        for text in [
+            json.to_owned(),
+            json.replace('/', "\\/"),
+            json.replace('é', "\\u00e9"),
+            "s3cr\\&quot;t/&lt;é&gt;&amp;&#39;x".to_owned(),
+            "s3cr\\&#34;t/&lt;é&gt;&amp;&apos;x".to_owned(),
+            "s3cr%5C%22t%2F%3C%C3%A9%3E%26%27x".to_owned(),
+            "s3cr%5c%22t%2f%3c%c3%a9%3e%26%27x".to_owned(),
+            "s3cr%5C%22t%2F%3C%C3%A9%3E%26%27x".to_owned(),
+            url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+            // as the curl commands quote it
+            "s3cr\\\"t/<é>&'\\''x".to_owned(),
+            "s3cr\\\\\"t/<\\xc3\\xa9>&\\'x".to_owned(),
+            "s3cr\\134\"t/<\\303\\251>&\\047x".to_owned(),
+        ] {
+            assert_eq!(s.text(&text), MASK, "{text}");
+            assert_eq!(s.text(&format!("a={text};")), "a=***;", "{text}");
+        }
+    }
+
+    #[test]
+    fn bodies_that_are_not_utf8_are_masked_as_bytes() {
+        let mut s = Secrets::new();
+        s.add_value("Bearer tok-in-binary-42");
+        let mut body = vec![0xff, 0xfe, 0x00];
+        body.extend_from_slice(b"authorization: Bearer tok-in-binary-42");
+        body.extend_from_slice(&[0xc3, 0x28, 0x80]);
+        let masked = s.bytes(&body);
+        assert_eq!(
+            masked.as_ref(),
+            [
+                &[0xffu8, 0xfe, 0x00][..],
+                &b"authorization: Bearer ***"[..],
+                &[0xc3u8, 0x28, 0x80][..]
+            ]
+            .concat()
+        );
+        // UTF-8 is masked at character boundaries
+        let text = "é tok-in-binary-42é";
+        assert_eq!(s.bytes(text.as_bytes()).as_ref(), "é ***é".as_bytes());
+        // nothing to mask: the same bytes, not copied
+        assert!(matches!(Secrets::new().bytes(&body), Cow::Borrowed(_)));
+        assert!(matches!(Secrets::shown().bytes(&body), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn passwords_in_urls_are_masked() {
+        let s = Secrets::new();
+        assert_eq!(
+            s.url("http://admin:pw@127.0.0.1:8080/x?a=1"),
+            "http://admin:***@127.0.0.1:8080/x?a=1"
+        );
+        assert_eq!(s.url("http://127.0.0.1/a@b"), "http://127.0.0.1/a@b");
+        let mut f: Finding = serde_json::from_value(serde_json::json!({
+            "id": "1", "check": "c", "severity": "low", "title": "t",
+            "operation": { "id": "o", "method": "GET", "path": "/" },
+            "probe": "positive", "evidence": "e", "signature": "s", "occurrences": 1,
+            "request": { "method": "GET", "url": "http://u:pw@h/x", "headers": [] },
+            "elapsed_ms": 1, "curl": "curl 'http://u:pw@h/x'"
+        }))
+        .expect("a finding");
+        s.finding(&mut f);
+        assert_eq!(f.request.url, "http://u:***@h/x");
+        assert_eq!(f.curl, "curl 'http://u:***@h/x'");
+        let why = StopReason::Unreachable("http://u:pw@h: refused".into());
+        assert_eq!(
+            s.stop_reason(&why),
+            StopReason::Unreachable("http://u:***@h: refused".into())
+        );
+    }
+
+    #[test]
+    fn only_an_authentication_scheme_is_kept() {
+        let mut s = Secrets::new();
+        s.add_value("hello world-secret");
+        assert_eq!(s.text("x hello world-secret y"), "x *** y");
+        s.add_value("Token abcdefgh");
+        assert_eq!(s.text("Token abcdefgh"), "Token ***");
     }
 
     #[test]

@@ -203,6 +203,7 @@ impl Streams {
                 json!({ "event": "shrinking", "time": time, "findings": findings })
             }
             Event::Finished { stats, reason } => {
+                let reason = self.secrets.stop_reason(reason);
                 json!({ "event": "finished", "time": time, "stats": stats, "stopped": reason })
             }
         })
@@ -227,10 +228,11 @@ impl Streams {
                 .collect()
         };
         let url = s.url(&sent.url);
+        // decoded, a value may show a secret its encoding hid
         let query: Vec<Value> = url::Url::parse(&url)
             .map(|u| {
                 u.query_pairs()
-                    .map(|(n, v)| json!({ "name": n, "value": v }))
+                    .map(|(n, v)| json!({ "name": s.text(&n), "value": s.text(&v) }))
                     .collect()
             })
             .unwrap_or_default();
@@ -244,20 +246,23 @@ impl Streams {
             "headersSize": -1,
             "bodySize": sent.request.body.as_ref().map(|b| b.bytes.len() as i64).unwrap_or(0),
         });
+        // bodies are masked whole, as bytes, before they are cut or encoded:
+        // a secret across the cut or in a body that is not UTF-8 is masked too
         if let Some(b) = &sent.request.body {
-            let (text, cut) = body_text(&b.bytes);
+            let (text, cut) = body_text(&s.bytes(&b.bytes));
             if cut {
                 comments.push("request body cut");
             }
-            request["postData"] = json!({ "mimeType": b.content_type, "text": s.text(&text) });
+            request["postData"] = json!({ "mimeType": b.content_type, "text": text });
         }
         let response = match &exchange.outcome {
             Outcome::Response(r) => {
                 let mime = r.header("content-type").unwrap_or("").to_owned();
-                let (text, cut) = body_text(&r.body);
+                let body = s.bytes(&r.body);
+                let (text, cut) = body_text(&body);
                 let mut content = json!({ "size": r.body.len(), "mimeType": mime });
-                match text_or_base64(&r.body, &text) {
-                    Ok(t) => content["text"] = json!(s.text(&t)),
+                match text_or_base64(&body, &text) {
+                    Ok(t) => content["text"] = json!(t),
                     Err(b64) => {
                         content["text"] = json!(b64);
                         content["encoding"] = json!("base64");
