@@ -603,10 +603,21 @@ fn conflicting_credentials_are_an_error() {
         2,
         "error: --basic and -H Authorization both set the Authorization header: give only one",
     );
-    // one from the file and one from the command line conflict all the same
+    // two in the file conflict as well
     let config = dir.join("apiprobe.toml");
-    std::fs::write(&config, "bearer = \"tok\"\n").expect("the config");
+    std::fs::write(&config, "bearer = \"tok\"\nbasic = \"u:p\"\n").expect("the config");
     let config_arg = config.display().to_string();
+    let out = scan(&dir, &server.url(), &["--config", &config_arg]).run();
+    assert_exit_with_line(
+        &out,
+        2,
+        &format!(
+            "error: {config_arg}: bearer and basic both set the Authorization header: give only one"
+        ),
+    );
+    assert_eq!(server.requests(), 0);
+    // the command line's wins over the file's, and says so
+    std::fs::write(&config, "bearer = \"tok\"\n").expect("the config");
     let out = scan(
         &dir,
         &server.url(),
@@ -615,10 +626,15 @@ fn conflicting_credentials_are_an_error() {
     .run();
     assert_exit_with_line(
         &out,
-        2,
-        "error: --bearer and --basic both set the Authorization header: give only one",
+        0,
+        &format!("note: --basic replaces bearer from {config_arg}"),
     );
-    assert_eq!(server.requests(), 0);
+    let seen = server.authorizations();
+    // base64 of u:p, lower-cased by the server
+    assert!(
+        !seen.is_empty() && seen.iter().all(|a| a == "basic dtpw"),
+        "{seen:?}"
+    );
 }
 
 #[test]

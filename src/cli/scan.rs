@@ -39,22 +39,63 @@ pub fn configure(flags: &mut ScanFlags, matches: &ArgMatches) -> Result<Config, 
         eprintln!("note: {n}");
     }
     checked?;
-    let config = if flags.no_config {
-        Config::default()
-    } else {
-        // an empty APIPROBE_CONFIG_PROFILE means no profile (handy in CI expressions)
-        let profile = flags.config_profile.as_deref().filter(|p| !p.is_empty());
-        let config = Config::discover(flags.config.as_deref(), profile)?;
-        for n in &config.notes {
-            eprintln!("note: {n}");
+    let flag_names = ["--bearer", "--basic", "-H Authorization"];
+    let from_command_line = authorization_setters(flags, flag_names);
+    if let [first, second, ..] = from_command_line[..] {
+        return Err(conflict(first, second));
+    }
+    if flags.no_config {
+        return Ok(Config::default());
+    }
+    // an empty APIPROBE_CONFIG_PROFILE means no profile (handy in CI expressions)
+    let profile = flags.config_profile.as_deref().filter(|p| !p.is_empty());
+    let config = Config::discover(flags.config.as_deref(), profile)?;
+    for n in &config.notes {
+        eprintln!("note: {n}");
+    }
+    let file = config
+        .path
+        .as_ref()
+        .map_or_else(|| "the config file".to_owned(), |p| p.display().to_string());
+    let before = (
+        flags.bearer.is_some(),
+        flags.basic.is_some(),
+        flags.headers.len(),
+    );
+    config.apply(flags, matches);
+    match from_command_line.first() {
+        // the command line sets Authorization: the file's way of setting
+        // it gives way (a flag given wins), with a note
+        Some(given) => {
+            let mut dropped = Vec::new();
+            if !before.0 && flags.bearer.take().is_some() {
+                dropped.push("bearer");
+            }
+            if !before.1 && flags.basic.take().is_some() {
+                dropped.push("basic");
+            }
+            if before.2 == 0 {
+                let count = flags.headers.len();
+                flags.headers.retain(|h| !sets_authorization(h));
+                if flags.headers.len() < count {
+                    dropped.push("headers.Authorization");
+                }
+            }
+            for d in dropped {
+                eprintln!("note: {given} replaces {d} from {file}");
+            }
         }
-        config.apply(flags, matches);
-        // a wrong [identities] table or callback-listen is a usage error now,
-        // not a silent omission later
-        config.identity_flags()?;
-        config
-    };
-    authorization_conflict(flags)?;
+        None => {
+            let bearer = format!("{file}: bearer");
+            let keys = [bearer.as_str(), "basic", "headers.Authorization"];
+            if let [first, second, ..] = authorization_setters(flags, keys)[..] {
+                return Err(conflict(first, second));
+            }
+        }
+    }
+    // a wrong [identities] table or callback-listen is a usage error now,
+    // not a silent omission later
+    config.identity_flags()?;
     Ok(config)
 }
 
@@ -75,27 +116,27 @@ fn check_credentials(flags: &mut ScanFlags, notes: &mut Vec<String>) -> Result<(
     Ok(())
 }
 
-/// Two ways of setting `Authorization` at once (from the command line or
-/// the file): one would silently replace the other.
-fn authorization_conflict(flags: &ScanFlags) -> Result<(), String> {
-    let header = flags.headers.iter().any(|h| {
-        h.split_once(':')
-            .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case("authorization"))
-    });
-    let given: Vec<&str> = [
-        (flags.bearer.is_some(), "--bearer"),
-        (flags.basic.is_some(), "--basic"),
-        (header, "-H Authorization"),
-    ]
-    .into_iter()
-    .filter_map(|(set, name)| set.then_some(name))
-    .collect();
-    if let [first, second, ..] = given[..] {
-        return Err(format!(
-            "{first} and {second} both set the Authorization header: give only one"
-        ));
-    }
-    Ok(())
+/// Whether a `Name: value` header is `Authorization`.
+fn sets_authorization(header: &str) -> bool {
+    header
+        .split_once(':')
+        .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case("authorization"))
+}
+
+/// Which of `names` (bearer, basic, an Authorization header, in that
+/// order) `flags` sets: two or more would silently replace each other.
+fn authorization_setters<'n>(flags: &ScanFlags, names: [&'n str; 3]) -> Vec<&'n str> {
+    let header = flags.headers.iter().any(|h| sets_authorization(h));
+    [flags.bearer.is_some(), flags.basic.is_some(), header]
+        .into_iter()
+        .zip(names)
+        .filter_map(|(set, name)| set.then_some(name))
+        .collect()
+}
+
+/// The error for two ways of setting `Authorization` at once.
+fn conflict(first: &str, second: &str) -> String {
+    format!("{first} and {second} both set the Authorization header: give only one")
 }
 
 /// Each report's folder exists and takes a new file, checked before the
