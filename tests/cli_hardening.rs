@@ -59,6 +59,9 @@ enum Behaviour {
     /// Resets every connection as soon as it is accepted (`SO_LINGER` 0),
     /// before reading a byte.
     ResetOnAccept,
+    /// Reads every request and never answers (the connection stays open
+    /// until the client gives up).
+    Silent,
 }
 
 /// A server on 127.0.0.1 in its own runtime (stopped when dropped).
@@ -161,6 +164,7 @@ async fn serve(
                 b"HTTP/1.1 302 Found\r\nlocation: /loop\r\ncontent-length: 0\r\n\r\n"
             }
             Behaviour::ResetOnAccept => return,
+            Behaviour::Silent => continue,
         };
         if socket.write_all(answer).await.is_err() {
             return;
@@ -509,6 +513,24 @@ fn a_target_that_resets_every_connection_is_reachable_and_crashing() {
         "{crash:?}\n{}",
         text(&out)
     );
+}
+
+#[test]
+fn a_target_that_never_answers_does_not_pass() {
+    // no check judges a timeout here: nothing found, and nothing heard
+    let server = Server::start(Behaviour::Silent);
+    let dir = workdir("silent");
+    let out = scan(&dir, &server.url(), &["--timeout", "300ms"]).run();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let prefix = "error: no response from the target: none of the ";
+    assert!(
+        stderr(&out)
+            .lines()
+            .any(|l| l.starts_with(prefix) && l.contains(" requests sent got one; ")),
+        "{}",
+        text(&out)
+    );
+    assert!(server.requests() > 0);
 }
 
 // --- item 7: checked before the first request, one validation path ---------
