@@ -2,16 +2,15 @@
 //! every configured secret are replaced by `***` in the terminal summary,
 //! every report and every curl command, unless the user asks to see them.
 //!
-//! A secret is masked in its common encodings too (percent-encoded, base64
-//! at any alignment, so also inside `Basic base64(user:password)`, JSON-
-//! and HTML-escaped), and not only whole: every run of [`FRAGMENT`] or
-//! more bytes of a secret (of 7 or more characters of its base64 form) is
-//! masked wherever it appears. Excerpts are cut before they are masked
-//! (evidence at 200 characters, recorded bodies at 4 KiB), so a secret cut
-//! in two leaves no piece of 6 or more characters; a text known to end at
-//! a cut also loses a last piece of 3 to 5 characters that starts a secret.
-//! The HAR report masks each body as bytes, whole, before cutting it and
-//! before encoding one that is not UTF-8 as base64.
+//! A secret is masked in its common encodings too: percent-encoded, base64
+//! at any alignment (so also inside `Basic base64(user:password)`), JSON-,
+//! HTML- and shell-escaped. Masking comes before cutting: the HAR report
+//! masks each body whole, as bytes, before cutting it and before encoding
+//! one that is not UTF-8 as base64; the terminal summary cuts a masked
+//! report. Where an excerpt was cut before it could be masked (evidence at
+//! 200 characters, recorded bodies at 4 KiB), the piece of a secret left
+//! at the cut goes too, from [`CUT_PIECE`] characters: no output holds a
+//! piece of a secret of that length that a cut made.
 
 use std::borrow::Cow;
 
@@ -25,17 +24,13 @@ use crate::engine::StopReason;
 /// What a masked value is replaced by.
 pub const MASK: &str = "***";
 
-/// The shortest run of a secret's bytes (or of a form of it: percent-encoded,
-/// escaped) that is masked wherever it appears, on its own.
-pub const FRAGMENT: usize = 6;
+/// A text that ends at a cut loses a last piece at least this long (in
+/// bytes) that starts a secret, in any of its forms.
+pub const CUT_PIECE: usize = 3;
 
-/// The same for a secret's base64 form: any 6 bytes of a secret, at any
-/// alignment, encode to at least 7 characters that depend on them alone.
-const BASE64_FRAGMENT: usize = 7;
-
-/// A text that ends at a cut loses a last piece at least this long that
-/// starts a secret (longer pieces are masked anyway).
-const CUT_FRAGMENT: usize = 3;
+/// The shortest base64 core (the characters that depend on a secret's
+/// bytes alone) masked: shorter ones would match unrelated base64 text.
+const SHORTEST_CORE: usize = 6;
 
 /// Header names whose values are always secret, in lower case.
 const SECRET_HEADERS: &[&str] = &[
@@ -95,23 +90,21 @@ pub struct Secrets {
 /// The forms of the secrets, as byte strings to find in a text.
 #[derive(Debug, Clone, Default)]
 struct Patterns {
-    /// Runs of forms, by run length (4 to 8 bytes): a text position where
-    /// one of them starts is masked for that length.
-    runs: Vec<Runs>,
-    /// Forms longer than 8 bytes that are only masked whole.
-    whole: Vec<Vec<u8>>,
     /// Every form, and whether a piece of it left at a cut is masked (not
     /// for the encodings of a whole `Bearer TOKEN`, which start with the
     /// scheme).
     forms: Vec<(Vec<u8>, bool)>,
+    /// The forms by the length of their key (their first 8 bytes, or all
+    /// of them when shorter).
+    starts: Vec<Starts>,
 }
 
-/// The runs of one length, packed big-endian into `u64`s.
+/// Forms whose first `len` bytes, packed big-endian into a `u64`, are a key.
 #[derive(Debug, Clone)]
-struct Runs {
+struct Starts {
     len: usize,
-    /// Sorted, each once.
-    keys: Vec<u64>,
+    /// Key and index in `forms`, sorted by key.
+    keys: Vec<(u64, usize)>,
     /// A 65,536-bit filter over the keys' hashes: most text positions are
     /// dismissed by one bit test.
     filter: Vec<u64>,
@@ -136,29 +129,33 @@ fn low_bytes(len: usize) -> u64 {
     }
 }
 
-impl Runs {
-    fn new(len: usize) -> Runs {
-        Runs {
+impl Starts {
+    fn new(len: usize) -> Starts {
+        Starts {
             len,
             keys: Vec::new(),
             filter: vec![0; FILTER_WORDS],
         }
     }
 
-    fn insert(&mut self, run: &[u8]) {
-        let key = pack(run);
-        if let Err(at) = self.keys.binary_search(&key) {
-            self.keys.insert(at, key);
-            let (word, bit) = filter_bit(key);
-            if let Some(w) = self.filter.get_mut(word) {
-                *w |= bit;
-            }
+    fn insert(&mut self, key: u64, form: usize) {
+        let at = self.keys.partition_point(|&(k, _)| k < key);
+        self.keys.insert(at, (key, form));
+        let (word, bit) = filter_bit(key);
+        if let Some(w) = self.filter.get_mut(word) {
+            *w |= bit;
         }
     }
 
-    fn contains(&self, key: u64) -> bool {
+    /// The forms whose key is `key`.
+    fn get(&self, key: u64) -> &[(u64, usize)] {
         let (word, bit) = filter_bit(key);
-        self.filter.get(word).is_some_and(|w| w & bit != 0) && self.keys.binary_search(&key).is_ok()
+        if self.filter.get(word).is_none_or(|w| w & bit == 0) {
+            return &[];
+        }
+        let from = self.keys.partition_point(|&(k, _)| k < key);
+        let to = self.keys.partition_point(|&(k, _)| k <= key);
+        self.keys.get(from..to).unwrap_or_default()
     }
 }
 
@@ -167,58 +164,47 @@ impl Patterns {
         self.forms.is_empty()
     }
 
-    /// Adds `form`, masked wherever a run of `run` of its bytes appears
-    /// (whole when `run` is its length or more), and at the end of a cut
-    /// text when `at_cut`.
-    fn add(&mut self, form: &[u8], run: usize, at_cut: bool) {
+    /// Adds `form`, masked wherever it appears, and at the end of a cut
+    /// text (its first bytes) when `at_cut`.
+    fn add(&mut self, form: &[u8], at_cut: bool) {
         if form.len() < SHORTEST_MASKED || self.forms.iter().any(|(f, _)| f == form) {
             return;
         }
+        let index = self.forms.len();
         self.forms.push((form.to_vec(), at_cut));
-        let run = run.min(form.len());
-        if run > 8 {
-            self.whole.push(form.to_vec());
-            return;
-        }
-        let i = match self.runs.iter().position(|r| r.len == run) {
+        let len = form.len().min(8);
+        let i = match self.starts.iter().position(|s| s.len == len) {
             Some(i) => i,
             None => {
-                self.runs.push(Runs::new(run));
-                self.runs.len() - 1
+                self.starts.push(Starts::new(len));
+                self.starts.len() - 1
             }
         };
-        if let Some(runs) = self.runs.get_mut(i) {
-            for window in form.windows(run) {
-                runs.insert(window);
-            }
+        if let (Some(starts), Some(key)) = (self.starts.get_mut(i), form.get(..len)) {
+            starts.insert(pack(key), index);
         }
     }
 
     /// The byte ranges of `text` to mask, sorted, merged where they touch.
+    /// One pass: at each position, the last 8 bytes are a key.
     fn ranges(&self, text: &[u8]) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
-        if !self.runs.is_empty() {
-            let masks: Vec<u64> = self.runs.iter().map(|r| low_bytes(r.len)).collect();
-            let mut key = 0u64;
-            for (i, &b) in text.iter().enumerate() {
-                key = (key << 8) | u64::from(b);
-                let end = i + 1;
-                for (runs, mask) in self.runs.iter().zip(&masks) {
-                    if end >= runs.len && runs.contains(key & mask) {
-                        found.push((end - runs.len, end));
-                    }
+        let masks: Vec<u64> = self.starts.iter().map(|s| low_bytes(s.len)).collect();
+        let mut key = 0u64;
+        for (i, &b) in text.iter().enumerate() {
+            key = (key << 8) | u64::from(b);
+            let end = i + 1;
+            for (starts, mask) in self.starts.iter().zip(&masks) {
+                if end < starts.len {
+                    continue;
                 }
-            }
-        }
-        for form in &self.whole {
-            let mut at = 0;
-            while let Some(rest) = text.get(at..) {
-                match find(rest, form) {
-                    Some(i) => {
-                        found.push((at + i, at + i + form.len()));
-                        at += i + form.len();
+                let start = end - starts.len;
+                for &(_, f) in starts.get(key & mask) {
+                    if let Some((form, _)) = self.forms.get(f)
+                        && text.get(start..start + form.len()) == Some(form.as_slice())
+                    {
+                        found.push((start, start + form.len()));
                     }
-                    None => break,
                 }
             }
         }
@@ -226,32 +212,18 @@ impl Patterns {
     }
 
     /// The length of the longest last piece of `text` (at least
-    /// [`CUT_FRAGMENT`] bytes) that starts a form, when there is one.
+    /// [`CUT_PIECE`] bytes) that starts a form, when there is one.
     fn cut_piece(&self, text: &[u8]) -> Option<usize> {
         self.forms
             .iter()
             .filter(|(_, at_cut)| *at_cut)
             .filter_map(|(form, _)| {
-                (CUT_FRAGMENT..form.len())
+                (CUT_PIECE..form.len())
                     .rev()
                     .find(|&k| form.get(..k).is_some_and(|p| text.ends_with(p)))
             })
             .max()
     }
-}
-
-/// The first position of `needle` in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = *needle.first()?;
-    let mut at = 0;
-    while at + needle.len() <= hay.len() {
-        let i = at + hay.get(at..)?.iter().position(|&b| b == first)?;
-        if hay.get(i..i + needle.len()) == Some(needle) {
-            return Some(i);
-        }
-        at = i + 1;
-    }
-    None
 }
 
 /// Sorted ranges, overlapping or touching ones merged.
@@ -299,7 +271,8 @@ fn widen(text: &str, ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 }
 
 /// The forms a secret takes in text: itself, JSON-, HTML/XML-escaped and
-/// percent-encoded (each as encoders commonly write it).
+/// percent-encoded (each as encoders commonly write it), and each of these
+/// as a curl command quotes it for the shell.
 fn text_forms(secret: &str) -> Vec<String> {
     let mut forms = vec![secret.to_owned()];
     if let Ok(json) = serde_json::to_string(secret) {
@@ -353,7 +326,9 @@ fn text_forms(secret: &str) -> Vec<String> {
     forms.push(all);
     forms.push(percent_encoding::utf8_percent_encode(secret, UNRESERVED).to_string());
     forms.push(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect());
-    forms.extend(shell_forms(secret));
+    // a curl command quotes the request, whichever of these it holds
+    let quoted: Vec<String> = forms.iter().flat_map(|f| shell_forms(f)).collect();
+    forms.extend(quoted);
     forms.sort();
     forms.dedup();
     forms
@@ -489,10 +464,10 @@ impl Secrets {
         !self.show && !self.patterns.is_empty()
     }
 
-    /// Hides `value` wherever it appears, in its encodings (percent,
-    /// base64, JSON, HTML) and in pieces of [`FRAGMENT`] characters or more.
-    /// In `Bearer TOKEN`, `Basic ...` (an authentication scheme, a space,
-    /// the credential) only the credential is hidden: text keeps the scheme.
+    /// Hides `value` wherever it appears, and in its encodings (percent,
+    /// base64, JSON, HTML, shell). In `Bearer TOKEN`, `Basic ...` (an
+    /// authentication scheme, a space, the credential) only the credential
+    /// is hidden: text keeps the scheme.
     pub fn add_value(&mut self, value: &str) {
         let value = value.trim();
         if value.chars().count() < SHORTEST_MASKED || self.values.iter().any(|v| v == value) {
@@ -503,32 +478,26 @@ impl Secrets {
             Some((scheme, rest)) if is_scheme(scheme) => rest.trim(),
             _ => value,
         };
-        // a short secret is masked whole, its pieces would be too common
-        let (run, base64_run) = if secret.len() >= FRAGMENT {
-            (FRAGMENT, BASE64_FRAGMENT)
-        } else {
-            (usize::MAX, usize::MAX)
-        };
         for form in text_forms(secret) {
-            self.patterns.add(form.as_bytes(), run, true);
+            self.patterns.add(form.as_bytes(), true);
         }
-        if secret.len() >= FRAGMENT {
-            for core in base64_cores(secret.as_bytes()) {
-                self.patterns.add(core.as_bytes(), base64_run, true);
+        for core in base64_cores(secret.as_bytes()) {
+            if core.len() >= SHORTEST_CORE {
+                self.patterns.add(core.as_bytes(), true);
             }
         }
         // whole encodings, padding included (`Basic dXNlcjpwdw==`)
         for whole in [secret, value] {
             let at_cut = whole == secret;
             for encoded in [STANDARD.encode(whole), URL_SAFE.encode(whole)] {
-                self.patterns.add(encoded.as_bytes(), usize::MAX, at_cut);
+                self.patterns.add(encoded.as_bytes(), at_cut);
             }
         }
         if value != secret {
             let encoded =
                 percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
                     .to_string();
-            self.patterns.add(encoded.as_bytes(), usize::MAX, false);
+            self.patterns.add(encoded.as_bytes(), false);
         }
     }
 
@@ -553,8 +522,7 @@ impl Secrets {
         self.headers.contains(&lower) || self.params.iter().any(|p| p.eq_ignore_ascii_case(name))
     }
 
-    /// `text` with every known secret value, in every form and every piece
-    /// of [`FRAGMENT`] characters or more, replaced by `***`.
+    /// `text` with every known secret value, in every form, replaced by `***`.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         if !self.has_values() {
             return Cow::Borrowed(text);
@@ -595,8 +563,8 @@ impl Secrets {
     }
 
     /// `text`, which was cut from a longer one and ends at the cut, masked;
-    /// a last piece that starts a secret goes too, however short (from 3
-    /// characters).
+    /// a last piece that starts a secret goes too, from [`CUT_PIECE`]
+    /// characters.
     pub fn cut_text(&self, text: &str) -> String {
         let masked = self.text(text);
         if !self.has_values() {
@@ -884,45 +852,27 @@ mod tests {
         );
     }
 
-    /// Every piece of `secret` of [`FRAGMENT`] bytes.
-    fn pieces(secret: &str) -> Vec<&str> {
-        (0..=secret.len() - FRAGMENT)
-            .map(|i| &secret[i..i + FRAGMENT])
-            .collect()
-    }
-
-    fn assert_no_piece(text: &str, secret: &str) {
-        for p in pieces(secret) {
-            assert!(!text.contains(p), "{p:?} of {secret:?} in {text:?}");
-        }
-    }
-
     #[test]
-    fn a_secret_cut_anywhere_leaves_no_piece_of_six() {
+    fn a_secret_cut_anywhere_leaves_no_piece_at_the_cut() {
         let secret = "Zq8-tok3n_9xW";
         let mut s = Secrets::new();
         s.add_value(&format!("Bearer {secret}"));
         let text = format!("echo: authorization: Bearer {secret} (done)");
+        assert_eq!(s.text(&text), "echo: authorization: Bearer *** (done)");
         for cut in 0..=text.len() {
-            // cut at the end, and the text after a cut
-            let (head, tail) = text.split_at(cut);
-            assert_no_piece(&s.text(head), secret);
-            assert_no_piece(&s.text(tail), secret);
-            // a text known to end at the cut loses even 3 characters
+            let head = &text[..cut];
             let masked = s.cut_text(head);
-            for k in 3..secret.len() {
+            for k in CUT_PIECE..=secret.len() {
                 if head.ends_with(&secret[..k]) {
                     assert!(masked.ends_with(MASK), "{head:?} gave {masked:?}");
+                    assert!(!masked.contains(&secret[..CUT_PIECE]), "{masked:?}");
                 }
             }
         }
-        assert_eq!(
-            s.text("authorization: Bearer Zq8-tok3n_9xW"),
-            "authorization: Bearer ***"
-        );
-        // a run of 5 is left: too common to mask on its own
-        assert_eq!(s.text("Zq8-t"), "Zq8-t");
         assert_eq!(s.cut_text("the end: Zq8"), "the end: ***");
+        assert_eq!(s.cut_text("the end: Zq"), "the end: Zq");
+        // a piece away from a cut is left: it may be an ordinary word
+        assert_eq!(s.text("Zq8-tok3n"), "Zq8-tok3n");
     }
 
     #[test]
