@@ -547,6 +547,8 @@ fn a_report_path_that_cannot_be_written_is_found_before_the_first_request() {
             &["--report", &format!("{format}:{path}")],
         )
         .run();
+        // found before the scan, not after it: the server heard nothing
+        assert_eq!(server.requests(), 0, "{format}: {}", text(&out));
         assert_exit_with_line(
             &out,
             2,
