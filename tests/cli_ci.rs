@@ -12,10 +12,7 @@ use apiprobe::report::{Baseline, Report};
 use support::cli::{Cli, Stream, run as apiprobe, run_in as apiprobe_in};
 
 fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("apiprobe-cli-ci-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    support::cli::fresh_dir(&format!("cli-ci-{name}"))
 }
 
 fn spec() -> String {

@@ -20,7 +20,8 @@ use std::time::Duration;
 
 use apiprobe::report::Report;
 use support::cli::{Cli, text};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use support::raw::read_request;
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 
 /// A scan here ends in seconds; this only catches a hang.
@@ -29,8 +30,6 @@ const GUARD: Duration = Duration::from_secs(120);
 const MAX_CONNECTIONS: usize = 5_000;
 /// Requests a test server reads on one connection at most.
 const MAX_REQUESTS_PER_CONNECTION: usize = 1_000;
-/// The longest request a test server reads.
-const MAX_REQUEST_BYTES: usize = 1 << 20;
 
 /// One operation, `GET /ping`, answering a JSON object.
 const SPEC: &str = r#"openapi: 3.0.3
@@ -172,41 +171,6 @@ async fn serve(
     }
 }
 
-/// Reads one request (its head and a `content-length` body) off `buf` and
-/// the socket; its head in lower case, `None` when the peer closed first.
-async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<String> {
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let body = head
-                .lines()
-                .filter_map(|l| l.strip_prefix("content-length:"))
-                .find_map(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            let total = end + 4 + body;
-            if total > MAX_REQUEST_BYTES {
-                return None;
-            }
-            while buf.len() < total {
-                match socket.read(&mut chunk).await {
-                    Ok(0) | Err(_) => return None,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            buf.drain(..total);
-            return Some(head);
-        }
-        if buf.len() > MAX_REQUEST_BYTES {
-            return None;
-        }
-        match socket.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
 /// A port on 127.0.0.1 that nothing listens on (bound, then let go).
 fn refused_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
@@ -215,12 +179,7 @@ fn refused_port() -> u16 {
 
 /// A fresh folder for one test, with the spec in it.
 fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "apiprobe-cli-hardening-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("the test folder");
+    let dir = support::cli::fresh_dir(&format!("cli-hardening-{name}"));
     std::fs::write(dir.join("spec.yaml"), SPEC).expect("the spec");
     dir
 }

@@ -32,7 +32,8 @@ use apiprobe::generate::Payloads;
 use apiprobe::probes::PlanOptions;
 use apiprobe::spec::Loader;
 use support::cli::Cli;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use support::raw::read_request;
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -45,8 +46,6 @@ const ENDLESS_BOUND: usize = 50 * 1024 * 1024;
 /// The most connections a server accepts, and requests it reads on one.
 const MAX_CONNECTIONS: usize = 1000;
 const MAX_REQUESTS_PER_CONNECTION: usize = 1000;
-/// The longest request head a server reads.
-const MAX_REQUEST_BYTES: usize = 1 << 20;
 
 /// One operation, `GET /item`, documented to answer 200 with a JSON object.
 const SPEC: &str = r#"
@@ -197,7 +196,7 @@ impl Server {
 async fn serve(mut socket: TcpStream, behaviour: Behaviour, tally: Arc<Tally>) {
     let mut buf = Vec::new();
     for _ in 0..MAX_REQUESTS_PER_CONNECTION {
-        if !read_request(&mut socket, &mut buf).await {
+        if read_request(&mut socket, &mut buf).await.is_none() {
             return;
         }
         let first = tally.bump(&tally.requests) == 0;
@@ -246,41 +245,6 @@ async fn serve(mut socket: TcpStream, behaviour: Behaviour, tally: Arc<Tally>) {
                     return;
                 }
             }
-        }
-    }
-}
-
-/// Reads one request (its head and a `content-length` body) and takes it
-/// out of `buf`. False when the peer closed first or the head is too long.
-async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let body = head
-                .lines()
-                .filter_map(|l| l.strip_prefix("content-length:"))
-                .find_map(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            let total = end + 4 + body;
-            if total > MAX_REQUEST_BYTES {
-                return false;
-            }
-            while buf.len() < total {
-                match socket.read(&mut chunk).await {
-                    Ok(0) | Err(_) => return false,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            buf.drain(..total);
-            return true;
-        }
-        if buf.len() > MAX_REQUEST_BYTES {
-            return false;
-        }
-        match socket.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
 }

@@ -639,12 +639,7 @@ struct Scanned {
 /// Scans the echo server with `args` (after the spec and the URL) and every
 /// report, in a fresh folder.
 fn scan_echo(name: &str, url: &str, args: &[&str]) -> Scanned {
-    let dir = std::env::temp_dir().join(format!(
-        "apiprobe-secrets-e2e-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let dir = support::cli::fresh_dir(&format!("secrets-e2e-{name}"));
     std::fs::write(dir.join("echo.yaml"), ECHO_SPEC).expect("the spec");
     let mut all: Vec<&str> = vec![
         "scan",

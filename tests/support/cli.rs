@@ -45,6 +45,15 @@ pub fn text(out: &Output) -> String {
     )
 }
 
+/// An empty folder for one test's files: `apiprobe-NAME-PID` in the system's
+/// temporary folder, emptied first if an earlier run left it.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("apiprobe-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot make {}: {e}", dir.display()));
+    dir
+}
+
 /// One of the child's output streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod raw;
 
 use std::sync::Arc;
 use std::time::Duration;
