@@ -556,8 +556,14 @@ pub(crate) async fn send_with(
         match &exchange.outcome {
             Outcome::Response(r) => {
                 shared.responses.fetch_add(1, Ordering::Relaxed);
-                shared.connect_streak.store(0, Ordering::Relaxed);
-                shared.reached.store(true, Ordering::Relaxed);
+                // each written only when it changes: a store on every
+                // response would bounce the cache line between the workers
+                if shared.connect_streak.load(Ordering::Relaxed) != 0 {
+                    shared.connect_streak.store(0, Ordering::Relaxed);
+                }
+                if !shared.reached.load(Ordering::Relaxed) {
+                    shared.reached.store(true, Ordering::Relaxed);
+                }
                 if r.status == 429 && attempt < retries_on_429 {
                     let wait = r
                         .header("retry-after")
