@@ -543,15 +543,12 @@ fn a_soft_delete_that_still_serves_the_item_is_found_for_every_seed() {
     }
 }
 
-#[test]
-fn a_new_item_at_a_reused_id_is_no_use_after_free() {
+/// Scans a correct items server kept as `keeping` over several seeds: the
+/// look-alike is met (`met` counts it on the server) and nothing is found.
+fn no_finding_over_seeds(keeping: Keeping, met: fn(&Store) -> u64, what: &str) {
     for seed in [1, 5, 77] {
-        let (result, store) = scan_items(Keeping::ReusedIds, seed);
-        // the look-alike was met: a read after a delete found the new item
-        assert!(
-            store.reused_reads.load(Ordering::Relaxed) > 0,
-            "seed {seed}: no read met a reused id"
-        );
+        let (result, store) = scan_items(keeping, seed);
+        assert!(met(&store) > 0, "seed {seed}: no read met {what}");
         assert!(
             pairs(&result).is_empty(),
             "seed {seed}: {:?}",
@@ -561,17 +558,20 @@ fn a_new_item_at_a_reused_id_is_no_use_after_free() {
 }
 
 #[test]
+fn a_new_item_at_a_reused_id_is_no_use_after_free() {
+    // a read after a delete found the new item at the freed id
+    no_finding_over_seeds(
+        Keeping::ReusedIds,
+        |s| s.reused_reads.load(Ordering::Relaxed),
+        "a reused id",
+    );
+}
+
+#[test]
 fn a_tombstone_marked_deleted_is_no_use_after_free() {
-    for seed in [1, 5, 77] {
-        let (result, store) = scan_items(Keeping::Tombstone, seed);
-        assert!(
-            store.deleted_reads.load(Ordering::Relaxed) > 0,
-            "seed {seed}: no read met a tombstone"
-        );
-        assert!(
-            pairs(&result).is_empty(),
-            "seed {seed}: {:?}",
-            pairs(&result)
-        );
-    }
+    no_finding_over_seeds(
+        Keeping::Tombstone,
+        |s| s.deleted_reads.load(Ordering::Relaxed),
+        "a tombstone",
+    );
 }
