@@ -64,18 +64,6 @@ async fn scan(
     account: Option<Account>,
     identities: Vec<NamedIdentity>,
     cleanup: bool,
-) -> ScanResult {
-    scan_seeded(api, base, credentials, account, identities, cleanup, 5).await
-}
-
-/// [`scan`] with another seed.
-async fn scan_seeded(
-    api: Api,
-    base: String,
-    credentials: Vec<Credential>,
-    account: Option<Account>,
-    identities: Vec<NamedIdentity>,
-    cleanup: bool,
     seed: u64,
 ) -> ScanResult {
     let names: Vec<String> = STATEFUL.iter().map(|s| (*s).to_owned()).collect();
@@ -148,6 +136,7 @@ fn scan_demo(fixed: bool) -> ScanResult {
             Some(account),
             identities,
             true,
+            5,
         )
         .await;
         server.shutdown().await;
@@ -439,7 +428,7 @@ async fn items_server(keeping: Keeping) -> (String, Arc<Store>, tokio::task::Joi
 fn scan_items(keeping: Keeping, seed: u64) -> (ScanResult, Arc<Store>) {
     runtime().block_on(async {
         let (url, store, server) = items_server(keeping).await;
-        let result = scan_seeded(
+        let result = scan(
             items_api(),
             url,
             vec![Credential::header("x-user", "a")],
@@ -503,6 +492,7 @@ fn no_cleanup_leaves_what_was_created() {
             None,
             vec![],
             false,
+            5,
         )
         .await;
         let made = store.next.load(Ordering::Relaxed);

@@ -441,6 +441,20 @@ fn run_case(secret: &str, form: usize, split: f64, offset: usize, binary: bool) 
     // how much of the chosen form lies before the cut: 1..len-1
     let before = 1 + ((chosen.len() - 2) as f64 * split) as usize;
     let small_body = body_across(0, 0, "", &all, binary);
+    // the form echoed in both the request and the response body, `before`
+    // of its bytes ahead of `at`
+    let echoed = |at: usize, before: usize, status: u16| {
+        exchange(
+            op,
+            request(op, secret, body_across(at, before, chosen, &all, binary)),
+            answer(
+                status,
+                body_across(at, before, chosen, &all, binary),
+                binary,
+                secret,
+            ),
+        )
+    };
     let mut exchanges = Vec::new();
     // the 5xx evidence cut (and, with its lead, the summary's)
     exchanges.push(exchange(
@@ -454,31 +468,9 @@ fn run_case(secret: &str, form: usize, split: f64, offset: usize, binary: bool) 
         ),
     ));
     // at a random offset, whole
-    exchanges.push(exchange(
-        op,
-        request(op, secret, body_across(offset, 0, chosen, &all, binary)),
-        answer(
-            502,
-            body_across(offset, 0, chosen, &all, binary),
-            binary,
-            secret,
-        ),
-    ));
+    exchanges.push(echoed(offset, 0, 502));
     // the recorded excerpts' cut, request and response
-    exchanges.push(exchange(
-        op,
-        request(
-            op,
-            secret,
-            body_across(EXCERPT, before, chosen, &all, binary),
-        ),
-        answer(
-            503,
-            body_across(EXCERPT, before, chosen, &all, binary),
-            binary,
-            secret,
-        ),
-    ));
+    exchanges.push(echoed(EXCERPT, before, 503));
     // the summary's evidence cut, in a failure's message (evidence uncut)
     let lead = "connection reset; the server said: ".len();
     let mut message = String::from("connection reset; the server said: ");
@@ -494,20 +486,7 @@ fn run_case(secret: &str, form: usize, split: f64, offset: usize, binary: bool) 
         }),
     ));
     // the HAR's cut, request and response (a 2xx: no finding, HAR only)
-    exchanges.push(exchange(
-        op,
-        request(
-            op,
-            secret,
-            body_across(HAR_BODY_CAP, before, chosen, &all, binary),
-        ),
-        answer(
-            200,
-            body_across(HAR_BODY_CAP, before, chosen, &all, binary),
-            binary,
-            secret,
-        ),
-    ));
+    exchanges.push(echoed(HAR_BODY_CAP, before, 200));
     let dir = case_dir();
     for (name, text) in outputs(secret, &exchanges, &dir) {
         assert_no_leak(&name, &text, secret);
