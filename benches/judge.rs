@@ -22,10 +22,10 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use apiprobe::checks::{Judge, Settings, select};
-use apiprobe::engine::{Exchange, Outcome, Response, SentRequest};
 use apiprobe::generate::{
     Case, CaseGenerator, Direction, Generator, Intent, Options, Payloads, Seeded,
 };
+use apiprobe::http::{Exchange, Outcome, Response, SentRequest};
 use apiprobe::model::{Api, StatusCode};
 use apiprobe::probes::ProbeKind;
 use divan::counter::{BytesCount, ItemsCount};

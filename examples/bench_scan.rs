@@ -38,8 +38,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apiprobe::checks::{Judge, Settings, select};
-use apiprobe::engine::{Client, ClientOptions, Event, Observer, Scan, ScanOptions, Stop};
+use apiprobe::engine::{Event, Observer, Scan, ScanOptions, Stop};
 use apiprobe::generate::{Direction, Generator, Options, Payloads, Seeded};
+use apiprobe::http::{Client, ClientOptions};
 use apiprobe::model::{Api, StatusCode};
 use apiprobe::probes::PlanOptions;
 use apiprobe::spec::Loader;

@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use apiprobe::checks::{Judge, Settings, select};
 use apiprobe::demo::{DemoConfig, router, serve};
-use apiprobe::engine::{Client, ClientOptions, Event, Observer, Scan, ScanOptions, Stop};
+use apiprobe::engine::{Event, Observer, Scan, ScanOptions, Stop};
 use apiprobe::fuzz::{FuzzOptions, FuzzTarget};
 use apiprobe::generate::{Payloads, Seeded, Source};
+use apiprobe::http::{Client, ClientOptions};
 
 const SPEC: &str = include_str!("../specs/demo.yaml");
 

@@ -5,6 +5,8 @@ pub mod demo;
 pub mod engine;
 pub mod fuzz;
 pub mod generate;
+pub mod http;
+pub mod identity;
 pub mod model;
 pub mod probes;
 pub mod report;

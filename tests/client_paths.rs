@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use apiprobe::engine::{Client, ClientOptions, Outcome};
 use apiprobe::generate::{Request, RequestBody};
+use apiprobe::http::{Client, ClientOptions, Outcome};
 use apiprobe::model::Method;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;

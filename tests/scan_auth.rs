@@ -378,7 +378,7 @@ fn ignored_auth_says_nothing_where_the_real_credentials_fail() {
     let result = support::runtime().block_on(async {
         let url = support::serve(app).await;
         let setup = Setup {
-            credentials: vec![apiprobe::engine::Credential::bearer("opaque-token-123")],
+            credentials: vec![apiprobe::identity::Credential::bearer("opaque-token-123")],
             ..Setup::new(&["ignored_auth", "jwt_forgery"])
         };
         support::scan(support::api(CAREFUL_SPEC), url, setup).await

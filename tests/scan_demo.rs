@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use apiprobe::checks::{Finding, Judge, Settings, select};
 use apiprobe::demo::{DemoConfig, serve};
-use apiprobe::engine::{
-    Client, ClientOptions, Scan, ScanOptions, ScanResult, Silent, Stop, StopReason,
-};
+use apiprobe::engine::{Scan, ScanOptions, ScanResult, Silent, Stop, StopReason};
 use apiprobe::generate::Payloads;
+use apiprobe::http::{Client, ClientOptions};
 use apiprobe::probes::PlanOptions;
 use apiprobe::spec::Loader;
 

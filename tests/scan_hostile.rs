@@ -24,11 +24,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apiprobe::checks::{Finding, Judge, Settings, select};
-use apiprobe::engine::{
-    Client, ClientOptions, Event, FailureKind, Observer, Outcome, Scan, ScanOptions, ScanResult,
-    Stop, StopReason,
-};
+use apiprobe::engine::{Event, Observer, Scan, ScanOptions, ScanResult, Stop, StopReason};
 use apiprobe::generate::Payloads;
+use apiprobe::http::{Client, ClientOptions, FailureKind, Outcome};
 use apiprobe::probes::PlanOptions;
 use apiprobe::spec::Loader;
 use support::cli::Cli;

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use apiprobe::checks::{Confidence, Finding, Judge, Settings, select};
 use apiprobe::demo::{DemoConfig, serve};
-use apiprobe::engine::{Client, ClientOptions, Scan, ScanOptions, ScanResult, Silent, Stop};
+use apiprobe::engine::{Scan, ScanOptions, ScanResult, Silent, Stop};
 use apiprobe::generate::Payloads;
+use apiprobe::http::{Client, ClientOptions};
 use apiprobe::probes::PlanOptions;
 use apiprobe::probes::active::Profile;
 use apiprobe::spec::Loader;

@@ -12,10 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apiprobe::checks::{Judge, Settings, select};
-use apiprobe::engine::{
-    Client, ClientOptions, Event, Observer, Scan, ScanOptions, ScanResult, Stop,
-};
+use apiprobe::engine::{Event, Observer, Scan, ScanOptions, ScanResult, Stop};
 use apiprobe::generate::Payloads;
+use apiprobe::http::{Client, ClientOptions};
 use apiprobe::model::Api;
 use apiprobe::probes::{PlanOptions, ProbeKind};
 use axum::Router;

@@ -12,11 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apiprobe::checks::{Judge, Settings, select};
-use apiprobe::engine::{
-    Account, Client, ClientOptions, Credential, LoginError, Place, Scan, ScanOptions, ScanResult,
-    SignedIn, TokenAs, TokenFrom, TokenUse, login_with,
-};
+use apiprobe::engine::{Scan, ScanOptions, ScanResult};
 use apiprobe::generate::Payloads;
+use apiprobe::http::{Client, ClientOptions};
+use apiprobe::identity::{
+    Account, Credential, LoginError, Place, SignedIn, TokenAs, TokenFrom, TokenUse, login_with,
+};
 use apiprobe::model::Api;
 use axum::Router;
 use axum::extract::{Path, State};

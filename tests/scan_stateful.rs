@@ -11,11 +11,10 @@ use std::time::Duration;
 
 use apiprobe::checks::{Finding, Judge, Settings, select};
 use apiprobe::demo::{DEMO_ACCOUNT, DEMO_IDENTITIES, DemoConfig, serve};
-use apiprobe::engine::{
-    Account, Client, ClientOptions, Credential, IdentitySpec, NamedIdentity, Scan, ScanOptions,
-    ScanResult, Silent, Stop, login,
-};
+use apiprobe::engine::{Scan, ScanOptions, ScanResult, Silent, Stop};
 use apiprobe::generate::Payloads;
+use apiprobe::http::{Client, ClientOptions};
+use apiprobe::identity::{Account, Credential, IdentitySpec, NamedIdentity, login};
 use apiprobe::model::Api;
 use apiprobe::probes::PlanOptions;
 use apiprobe::spec::Loader;

@@ -22,11 +22,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apiprobe::checks::{Finding, Judge, Settings, select};
-use apiprobe::engine::{
-    Event, Exchange, Failure, FailureKind, Observer, Outcome, Response, SentRequest, Silent, Stats,
-    StopReason,
-};
+use apiprobe::engine::{Event, Observer, Silent, Stats, StopReason};
 use apiprobe::generate::{Case, Intent, Request, RequestBody, Values};
+use apiprobe::http::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
 use apiprobe::model::{Api, Operation};
 use apiprobe::probes::ProbeKind;
 use apiprobe::report::{

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::leaks::{Leak, LeakMatcher};
 use super::memo::{BodyKey, Memo};
 use super::validators::Validators;
-use crate::engine::Exchange;
 use crate::generate::Case;
+use crate::http::Exchange;
 use crate::model::{Api, Operation};
 use crate::probes::ProbeKind;
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::check::{Context, Verdict};
 use super::server::status_line;
 use super::validators::SchemaErrors;
-use crate::engine::Response;
+use crate::http::Response;
 use crate::model::{MediaType, Method, SchemaId, Schemas, Types};
 use crate::probes::ProbeKind;
 

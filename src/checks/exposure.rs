@@ -7,7 +7,7 @@ use super::check::{Confidence, Context, ProofItem, Verdict};
 use super::jwt::{self, Jwt};
 use super::leaks::{DebugPage, Leak, LeakKind, SecretKind, SensitiveField};
 use super::server::serial_name;
-use crate::probes::login;
+use crate::model::login;
 
 /// Everything the request carried, as text (the URL percent-decoded), to
 /// tell an echo from a leak.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::check::{Check, Confidence, Owasp, ProofItem, Severity, Verdict};
-use crate::engine::{Exchange, Outcome};
+use crate::http::{Exchange, Outcome};
 use crate::model::Operation;
 use crate::probes::ProbeKind;
 

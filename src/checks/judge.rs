@@ -4,8 +4,8 @@ use super::check::{Check, Context, Settings, Verdict};
 use super::leaks::LeakMatcher;
 use super::memo::Memo;
 use super::validators::Validators;
-use crate::engine::Exchange;
 use crate::generate::Case;
+use crate::http::Exchange;
 use crate::model::{Api, Operation};
 use crate::probes::ProbeKind;
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::check::{Context, Verdict};
-use crate::engine::{FailureKind, Outcome};
+use crate::http::{FailureKind, Outcome};
 
 /// How much of a body evidence quotes, in characters.
 const BODY_EXCERPT: usize = 200;

@@ -8,8 +8,9 @@
 //! that still carries a masked value is not sent.
 
 use apiprobe::checks::Finding;
-use apiprobe::engine::{Client, ClientOptions, Credential, Exchange, Outcome, apply_credentials};
 use apiprobe::generate::{Request, RequestBody};
+use apiprobe::http::{Client, ClientOptions, Exchange, Outcome};
+use apiprobe::identity::{Credential, apply_credentials};
 use apiprobe::model::Method;
 use apiprobe::report::{MASK, Report};
 
@@ -107,7 +108,7 @@ pub async fn run(mut args: ReplayArgs) -> u8 {
         let exchange = client.send(url, request).await;
         let (same, detail) = reproduces(f, &exchange);
         if let Outcome::Failed(fail) = &exchange.outcome
-            && fail.kind == apiprobe::engine::FailureKind::Connect
+            && fail.kind == apiprobe::http::FailureKind::Connect
         {
             unreachable += 1;
         }

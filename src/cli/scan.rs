@@ -5,13 +5,15 @@ use std::io::IsTerminal as _;
 use std::sync::Arc;
 
 use apiprobe::checks::{Judge, Settings, select};
-use apiprobe::engine::{
-    Account, Client, ClientOptions, Credential, Filter, IdentitySpec, NamedIdentity, Place, Scan,
-    ScanOptions, ScanResult, SignedIn, Stop, StopReason, TokenAs, TokenFrom, TokenUse,
-};
+use apiprobe::engine::{Scan, ScanOptions, ScanResult, Stop, StopReason};
 use apiprobe::generate::Payloads;
+use apiprobe::http::{Client, ClientOptions};
+use apiprobe::identity::{
+    Account, Credential, IdentitySpec, NamedIdentity, Place, SignedIn, TokenAs, TokenFrom, TokenUse,
+};
 use apiprobe::model::Api;
 use apiprobe::model::{ApiKeyLocation, SecurityScheme};
+use apiprobe::probes::Filter;
 use apiprobe::probes::PlanOptions;
 use apiprobe::report::{
     Baseline, Report, ReportError, ReportSpec, Secrets, SpecLines, Streams, Style, summary,
@@ -520,7 +522,7 @@ pub async fn scan(
                 eprintln!("error: --login: expected user:password");
                 return exit::USAGE;
             };
-            match apiprobe::engine::login_with(&api, &client, &base_url, &account, &token).await {
+            match apiprobe::identity::login_with(&api, &client, &base_url, &account, &token).await {
                 Ok(credential) => {
                     credentials.push(credential.clone());
                     signed_in = Some(SignedIn {

@@ -12,18 +12,18 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::auth::Credential;
-use super::callback::CallbackServer;
 use super::event::Event;
-use super::exchange::Exchange;
-use super::identity::NamedIdentity;
-use super::login::Account;
 use super::scan::{Shared, send_with, with_operation_headers};
 use crate::checks::{Finding, Scope, Verdict, fingerprint};
 use crate::generate::{
     Case, CaseGenerator, Direction, Intent, Options, Request, Seeded, Slot, Source, Values,
     serialise,
 };
+use crate::http::CallbackServer;
+use crate::http::Exchange;
+use crate::identity::Account;
+use crate::identity::Credential;
+use crate::identity::NamedIdentity;
 use crate::model::{Api, Operation, ParameterLocation, SchemaId, Schemas, Types};
 use crate::probes::active::{ActiveProbe, Profile};
 use crate::probes::{ProbeKind, Resources};

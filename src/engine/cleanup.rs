@@ -6,8 +6,9 @@
 use std::time::Duration;
 
 use super::active::Phase;
-use super::auth;
-use super::scan::{Shared, join};
+use super::scan::Shared;
+use crate::http::join_url;
+use crate::identity::apply_credentials;
 
 /// The most deletions one scan sends.
 const MAX_DELETIONS: usize = 500;
@@ -29,8 +30,8 @@ pub(crate) async fn delete_created(shared: &Shared, phase: &Phase) -> u64 {
         for c in created.iter().rev().take(MAX_DELETIONS) {
             let mut request = c.delete.clone();
             // a login's current credential, if it signed in again meanwhile
-            auth::apply(&shared.signers.current(&c.credentials), &mut request);
-            let url = join(&shared.options.base_url, &request);
+            apply_credentials(&shared.signers.current(&c.credentials), &mut request);
+            let url = join_url(&shared.options.base_url, &request);
             // straight to the client: the scan's stop signal and budgets no
             // longer apply once it has ended
             let _ = shared.client.send(url, request).await;

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::exchange::Exchange;
 use crate::checks::Finding;
+use crate::http::Exchange;
 use crate::model::Operation;
 use crate::probes::ProbeKind;
 

@@ -26,10 +26,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::Value;
 
 use super::active::{Created, base_case};
-use super::auth::Credential;
 use super::event::Event;
 use super::scan::{Shared, send_with, with_operation_headers};
 use crate::generate::{Case, CaseGenerator, Options, Seeded, Values, serialise, serialise_path};
+use crate::identity::Credential;
 use crate::model::{Api, Method, Operation, ParameterLocation};
 use crate::probes::active::id_from;
 use crate::probes::{Binding, Inference, Probe, ProbeKind, Resources, is_read_only};

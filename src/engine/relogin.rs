@@ -25,14 +25,14 @@ use std::borrow::Cow;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
-use super::auth::Credential;
-use super::identity::NamedIdentity;
-use super::login::{Account, SignedIn, login_with};
 use super::scan::Shared;
-use super::token::TokenUse;
-use crate::generate::Request;
+use crate::http::Request;
+use crate::identity::Credential;
+use crate::identity::NamedIdentity;
+use crate::identity::TokenUse;
+use crate::identity::{Account, SignedIn, login_with};
 use crate::model::Api;
-use crate::probes::login::find_login;
+use crate::model::login::find_login;
 
 /// Sign-ins after a 401, at most, per login and scan.
 pub(crate) const MAX_RELOGINS: u32 = 20;

@@ -9,17 +9,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::active::{self, Phase};
-use super::auth::{self, Credential};
-use super::callback::CallbackServer;
 use super::cleanup;
-use super::client::Client;
 use super::event::{Event, Observer, Stats, StopReason};
-use super::exchange::{Exchange, Failure, FailureKind, Outcome};
 use super::rate::{Pause, RateLimiter, retry_after};
 use super::shrink;
 use super::stop::Stop;
 use crate::checks::{Finding, FindingSet, Judge, Scope, fingerprint};
 use crate::generate::{Case, CaseGenerator, Options, Payloads, Request, Seeded};
+use crate::http::CallbackServer;
+use crate::http::{Client, join_url};
+use crate::http::{Exchange, Failure, FailureKind, Outcome};
+use crate::identity::{Credential, apply_credentials};
 use crate::model::Api;
 use crate::probes::active::Profile;
 use crate::probes::{Plan, PlanOptions, Probe, probe_seed, realise};
@@ -48,7 +48,7 @@ pub struct ScanOptions {
     /// How often a request answered with 429 is sent again.
     pub retries_on_429: u32,
     /// The account `--login` signed in with, if any (login probes use its username).
-    pub account: Option<super::login::Account>,
+    pub account: Option<crate::identity::Account>,
     /// How hard the active probes push (`--profile`).
     pub profile: Profile,
     /// The URL the target should call back (`--callback-url`); default: the
@@ -58,7 +58,7 @@ pub struct ScanOptions {
     pub callback_listen: Option<SocketAddr>,
     /// Named identities besides the scan's own credentials (`--identity`),
     /// for authorization probes (BOLA, BFLA).
-    pub identities: Vec<super::identity::NamedIdentity>,
+    pub identities: Vec<crate::identity::NamedIdentity>,
     /// Delete the resources the probes created when the scan ends.
     pub cleanup: bool,
     /// Extra headers for some operations only (by operation index), from
@@ -66,7 +66,7 @@ pub struct ScanOptions {
     pub operation_headers: Vec<(usize, Vec<Credential>)>,
     /// The `--login` sign-in, when the scan made one: a 401 to a request
     /// carrying its credential signs in again (login identities too).
-    pub signed_in: Option<super::login::SignedIn>,
+    pub signed_in: Option<crate::identity::SignedIn>,
 }
 
 impl Default for ScanOptions {
@@ -382,21 +382,6 @@ fn never_reached(shared: &Shared, reason: &StopReason) -> Option<String> {
     ))
 }
 
-/// The base URL joined with a request's path and query.
-pub(crate) fn join(base: &str, request: &Request) -> String {
-    let mut url = String::with_capacity(base.len() + request.path.len() + request.query.len() + 1);
-    url.push_str(base.trim_end_matches('/'));
-    if !request.path.starts_with('/') {
-        url.push('/');
-    }
-    url.push_str(&request.path);
-    if !request.query.is_empty() {
-        url.push('?');
-        url.push_str(&request.query);
-    }
-    url
-}
-
 async fn work(shared: &Shared) {
     let mut cases = CaseGenerator::new(&shared.api, Options::default(), &shared.payloads);
     loop {
@@ -491,7 +476,7 @@ pub(crate) fn with_operation_headers<'r>(
     {
         Some((_, extra)) => {
             let mut request = request.clone();
-            auth::apply(extra, &mut request);
+            apply_credentials(extra, &mut request);
             Cow::Owned(request)
         }
         None => Cow::Borrowed(request),
@@ -521,8 +506,8 @@ pub(crate) async fn send_with(
     let mut request = request.clone();
     // a login's older credential goes out as its current one (relogin.rs)
     let mut credentials = shared.signers.current(credentials);
-    auth::apply(&credentials, &mut request);
-    let mut url = join(&shared.options.base_url, &request);
+    apply_credentials(&credentials, &mut request);
+    let mut url = join_url(&shared.options.base_url, &request);
     let mut attempt = 0;
     let mut signed_in_again = false;
     loop {
@@ -592,8 +577,8 @@ pub(crate) async fn send_with(
                     let mut fresh = credentials.into_owned();
                     fresh.retain(|c| *c != old);
                     fresh.push(new);
-                    auth::apply(&fresh, &mut request);
-                    url = join(&shared.options.base_url, &request);
+                    apply_credentials(&fresh, &mut request);
+                    url = join_url(&shared.options.base_url, &request);
                     credentials = std::borrow::Cow::Owned(fresh);
                     continue;
                 }

@@ -42,7 +42,7 @@
 //! - `target`: [`FuzzTarget`], [`FuzzOptions`], [`Run`], [`FuzzCase`].
 //! - `service`: a generated request as an `http::Request`, sent through
 //!   `tower::ServiceExt::oneshot`, the response read into an
-//!   [`Exchange`](crate::engine::Exchange) (capped body, timing, named failures).
+//!   [`Exchange`](crate::http::Exchange) (capped body, timing, named failures).
 //! - `dict`: [`dictionary`], a libFuzzer dictionary from a spec.
 //! - `seeds`: [`seeds`], one positive input per operation, a seed corpus.
 

@@ -8,8 +8,8 @@ use bytes::{Buf, Bytes};
 use http_body_util::{BodyExt, Full};
 use tower::{Service, ServiceExt};
 
-use crate::engine::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
-use crate::generate::Request;
+use crate::http::Request;
+use crate::http::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
 
 /// The request body type the in-process path sends.
 pub type ReqBody = Full<Bytes>;
@@ -25,13 +25,13 @@ pub fn to_http(
     base_url: &str,
     request: &Request,
 ) -> Result<(String, http::Request<ReqBody>), Failure> {
-    let joined = crate::engine::join_url(base_url, request);
+    let joined = crate::http::join_url(base_url, request);
     let url = url::Url::parse(&joined).map_err(|e| Failure {
         kind: FailureKind::Other,
         message: format!("the URL {joined:?} cannot be sent: {e}"),
     })?;
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let method = crate::engine::wire::method(request.method);
+    let method = crate::http::wire::method(request.method);
     let unsendable = |what: String| Failure {
         kind: FailureKind::Other,
         message: what,

@@ -11,8 +11,9 @@ use tower::Service;
 use super::input::InputLayout;
 use super::service::{ReqBody, send, to_http, unsent};
 use crate::checks::{Check, Finding, Judge, Settings, UnknownCheck, select};
-use crate::engine::{Credential, Exchange, Failure, FailureKind, SentRequest, apply_credentials};
 use crate::generate::{Case, CaseGenerator, Fuzzed, Options, Payloads};
+use crate::http::{Exchange, Failure, FailureKind, SentRequest};
+use crate::identity::{Credential, apply_credentials};
 use crate::model::Api;
 use crate::probes::{Plan, PlanOptions, Probe, ProbeKind, realise};
 use crate::spec::{Loader, SpecError};
@@ -246,7 +247,7 @@ impl FuzzTarget {
         let (url, http) = match to_http(&self.options.base_url, &request) {
             Ok(parts) => parts,
             Err(failure) => {
-                let url = crate::engine::join_url(&self.options.base_url, &request);
+                let url = crate::http::join_url(&self.options.base_url, &request);
                 return unsent(url, request, failure);
             }
         };
@@ -305,7 +306,7 @@ impl FuzzTarget {
                     .unwrap_or_else(|| "a panic".to_owned());
                 let mut request = case.case.request.clone();
                 apply_credentials(&self.options.credentials, &mut request);
-                let url = crate::engine::join_url(&self.options.base_url, &request);
+                let url = crate::http::join_url(&self.options.base_url, &request);
                 let mut exchange = unsent(
                     url,
                     request,

@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use super::negative::{Violation, ViolationKind};
 use super::payloads::{PayloadFamily, Payloads};
-use super::request::{Request, Unsendable};
 use super::serialise::{Values, serialise};
 use super::source::Source;
 use super::value::{Generator, Options, plain};
+use crate::http::{Request, Unsendable};
 use crate::model::{Api, Direction, Operation, ParameterLocation, SchemaId, Types};
 
 /// What a case is for.

@@ -13,16 +13,12 @@ mod body;
 mod encode;
 mod multipart;
 mod params;
-mod shell;
 mod xml;
 
 use serde_json::Value;
 
 use super::{Request, Unsendable};
 use crate::model::{Api, Operation, ParameterLocation};
-
-pub(crate) use encode::{is_header_value_byte, is_tchar};
-pub use shell::{curl, curl_at};
 
 /// The values chosen for one request, before serialisation.
 #[derive(Debug, Clone, Default, PartialEq)]

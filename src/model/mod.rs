@@ -4,9 +4,13 @@
 //! the probes, the engine and the checks never read the raw document. Schemas
 //! live in one arena ([`Schemas`]) and refer to each other by [`SchemaId`], so
 //! recursive schemas are plain cycles of ids.
+//!
+//! [`login`] reads which operation signs in, its fields, and where its
+//! answer holds a token.
 
 mod api;
 mod json_schema;
+pub mod login;
 mod operation;
 mod schema;
 mod security;

@@ -7,14 +7,15 @@
 //! - `realise`: a [`Probe`] plus a source of choices becomes a [`Case`](crate::generate::Case).
 //! - `resources`: [`Resources`], which operation produces the ids another
 //!   consumes (links, creation on a collection, listing).
-//! - [`login`]: login-like operations, their fields, and tokens in their answers.
+//! - `filter`: [`Filter`], which operations a scan covers.
 
 pub mod active;
-pub mod login;
+mod filter;
 mod plan;
 mod realise;
 mod resources;
 
+pub use filter::{Filter, FilterError, Matcher};
 pub(crate) use plan::is_read_only;
 pub use plan::{Plan, PlanOptions, Probe, ProbeKind};
 pub(crate) use realise::probe_seed;

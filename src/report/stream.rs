@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use super::secrets::Secrets;
 use super::sink::{Format, ReportError, ReportSpec};
-use crate::engine::{Event, Exchange, Observer, Outcome};
+use crate::engine::{Event, Observer};
+use crate::http::{Exchange, Outcome};
 
 /// Longest body a HAR entry holds, in bytes (request and response each);
 /// a longer one is cut and the entry's comment says so.

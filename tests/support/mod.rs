@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apiprobe::checks::{Finding, Judge, Settings, select};
-use apiprobe::engine::{
-    Account, Client, ClientOptions, Credential, Scan, ScanOptions, ScanResult, Silent, Stop,
-};
+use apiprobe::engine::{Scan, ScanOptions, ScanResult, Silent, Stop};
 use apiprobe::generate::Payloads;
+use apiprobe::http::{Client, ClientOptions};
+use apiprobe::identity::{Account, Credential};
 use apiprobe::model::Api;
 use apiprobe::probes::PlanOptions;
 use apiprobe::probes::active::Profile;
@@ -91,7 +91,7 @@ pub async fn scan(api: Api, base_url: String, setup: Setup) -> ScanResult {
         password: password.into(),
     });
     if let Some(account) = &account {
-        let token = apiprobe::engine::login(&api, &client, &base_url, account)
+        let token = apiprobe::identity::login(&api, &client, &base_url, account)
             .await
             .expect("the login succeeds");
         credentials.push(Credential::bearer(&token));

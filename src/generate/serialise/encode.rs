@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+pub(super) use crate::http::{is_header_value_byte, is_tchar};
 use crate::model::ParameterStyle;
 
 /// RFC 3986 `unreserved`: `ALPHA / DIGIT / "-" / "." / "_" / "~"`.
@@ -17,37 +18,9 @@ pub(super) fn is_sub_delim(b: u8) -> bool {
     )
 }
 
-/// RFC 9110 `tchar`: what a header name (a token) may hold.
-pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'|'
-                | b'~'
-        )
-}
-
 /// RFC 6265 `cookie-octet`: visible ASCII except DQUOTE, comma, semicolon and backslash.
 pub(super) fn is_cookie_octet(b: u8) -> bool {
     matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
-}
-
-/// Whether `b` may appear in an HTTP field value as `http::HeaderValue`
-/// accepts it: visible ASCII, space, tab, and any byte of 0x80 or more.
-pub(crate) fn is_header_value_byte(b: u8) -> bool {
-    (b >= 0x20 && b != 0x7F) || b == b'\t'
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";

@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::Profile;
 use super::sequence::{ok, status, step};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Identity, Session, is_privileged_role};
+use crate::engine::{Identity, Session};
+use crate::identity::is_privileged_role;
 use crate::model::{Api, Operation};
 
 /// Whether the spec marks `op` as reserved to a privileged role: an

@@ -2,7 +2,7 @@
 //! (boolean SQL injection, NoSQL operators) compare a true and a false
 //! condition, and two benign values, with it.
 
-use crate::engine::Exchange;
+use crate::http::Exchange;
 
 /// What a comparison looks at: the status and the body with the values
 /// the request carried taken out (an echo of the input is not a difference).

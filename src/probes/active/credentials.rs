@@ -4,7 +4,7 @@
 use base64::Engine as _;
 
 use crate::checks::jwt::{self, Jwt};
-use crate::engine::{Credential, Place};
+use crate::identity::{Credential, Place};
 use crate::model::{Api, SecurityScheme};
 
 /// Whether a credential authenticates (rather than being an extra header):

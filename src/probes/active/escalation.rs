@@ -11,9 +11,10 @@ use super::Profile;
 use super::bfla::is_privileged_operation;
 use super::sequence::{ok, status, step};
 use crate::checks::{ProofItem, Verdict};
-use crate::engine::{Account, Credential, Identity, Session, is_privileged_role, login_request};
+use crate::engine::{Identity, Session};
+use crate::identity::{Account, Credential, is_privileged_role, login_request};
+use crate::model::login::{find_login, token_in};
 use crate::model::{Api, Method, Operation};
-use crate::probes::login::{find_login, token_in};
 
 /// Words in a path or operation id that mark a registration.
 const REGISTER_WORDS: [&str; 5] = ["register", "signup", "sign_up", "sign-up", "createuser"];
@@ -193,7 +194,7 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
 
 /// An account registered and signed in.
 struct SignedIn {
-    registered: crate::engine::Exchange,
+    registered: crate::http::Exchange,
     token: String,
     /// Whether the sign-in answer (a role field, or the token's claims)
     /// grants a privileged role.

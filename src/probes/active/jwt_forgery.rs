@@ -15,7 +15,8 @@ use super::Profile;
 use super::credentials::{bearer_jwt, refusal, success};
 use crate::checks::jwt::{self, Jwt};
 use crate::checks::{ProofItem, Verdict};
-use crate::engine::{Credential, Identity, Session};
+use crate::engine::{Identity, Session};
+use crate::identity::Credential;
 use crate::model::{Api, Operation};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {

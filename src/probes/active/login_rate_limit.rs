@@ -10,9 +10,10 @@ use futures_util::future::BoxFuture;
 
 use super::Profile;
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Account, Identity, Session, login_request};
+use crate::engine::{Identity, Session};
+use crate::identity::{Account, login_request};
+use crate::model::login::login_fields;
 use crate::model::{Api, Operation};
-use crate::probes::login::login_fields;
 
 /// Failed attempts in the burst.
 pub(crate) const BURST: usize = 30;

@@ -11,8 +11,9 @@ use serde_json::{Map, Value, json};
 
 use super::Profile;
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Exchange, Session};
-use crate::generate::Request;
+use crate::engine::Session;
+use crate::http::Exchange;
+use crate::http::Request;
 use crate::model::{Api, Method, Operation, ParameterLocation};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {

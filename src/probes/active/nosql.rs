@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 use super::Profile;
 use super::compare::{Shape, differs, shape, stands_out};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Exchange, Session, ValueSlot};
-use crate::generate::Request;
+use crate::engine::{Session, ValueSlot};
+use crate::http::Exchange;
+use crate::http::Request;
 use crate::model::{Api, Operation};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {

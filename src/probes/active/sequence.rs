@@ -5,8 +5,9 @@
 
 use serde_json::Value;
 
-use crate::engine::{Exchange, Identity, Session};
+use crate::engine::{Identity, Session};
 use crate::generate::{Request, Values};
+use crate::http::Exchange;
 use crate::model::{Api, Method, Operation, ParameterLocation};
 use crate::probes::{Binding, IdSource, Inference};
 

@@ -24,7 +24,8 @@ use super::compare::{differs, shape, stands_out};
 use super::timing::{self, Delay, Expect};
 use crate::checks::leaks::{LeakKind, LeakMatcher};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Exchange, Session, ValueSlot};
+use crate::engine::{Session, ValueSlot};
+use crate::http::Exchange;
 use crate::model::{Api, Operation};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {

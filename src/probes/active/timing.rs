@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
-use crate::engine::{Exchange, Session};
-use crate::generate::Request;
+use crate::engine::Session;
+use crate::http::Exchange;
+use crate::http::Request;
 
 /// What the delay must look like to count.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +97,7 @@ pub(super) async fn confirm(
 async fn timed(s: &mut Session<'_>, request: &Request) -> Option<(Exchange, Duration)> {
     let exchange = s.send(request).await?;
     if let Some(f) = exchange.failure()
-        && f.kind != crate::engine::FailureKind::Timeout
+        && f.kind != crate::http::FailureKind::Timeout
     {
         return None;
     }

@@ -14,9 +14,11 @@ use futures_util::future::BoxFuture;
 use super::Profile;
 use super::credentials::basic_user;
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Account, Exchange, Identity, Session, login_request};
+use crate::engine::{Identity, Session};
+use crate::http::Exchange;
+use crate::identity::{Account, login_request};
+use crate::model::login::login_fields;
 use crate::model::{Api, Operation};
-use crate::probes::login::login_fields;
 
 pub(super) fn applies(api: &Api, op: &Operation, _: Profile) -> bool {
     login_fields(api, op).is_some()

@@ -16,9 +16,9 @@
 
 use serde_json::Value;
 
-use super::auth::{Credential, Place};
-use super::exchange::Response;
-use crate::probes::login::token_in;
+use super::credential::{Credential, Place};
+use crate::http::Response;
+use crate::model::login::token_in;
 
 /// Where a login answer holds the token.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

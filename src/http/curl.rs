@@ -1,6 +1,6 @@
 //! The request as a curl command line.
 
-use crate::generate::Request;
+use super::request::Request;
 use crate::model::Method;
 
 /// A single-line POSIX shell command that sends `request` to `base_url`

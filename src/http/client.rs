@@ -4,11 +4,11 @@
 use std::error::Error as StdError;
 use std::time::{Duration, Instant};
 
-use super::EngineError;
+use super::error::ClientError;
 use super::exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
 use super::plain::Plain;
+use super::request::Request;
 use super::wire;
-use crate::generate::Request;
 
 /// How the client connects and reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +71,7 @@ pub struct Client {
 
 impl Client {
     /// A client with `options`. Fails on a CA file that holds no certificate.
-    pub fn new(options: ClientOptions) -> Result<Client, EngineError> {
+    pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
         crate::tls::install_crypto_provider();
         let redirect = if options.follow_redirects {
             reqwest::redirect::Policy::custom(|attempt| {
@@ -103,9 +103,9 @@ impl Client {
         }
         if let Some(pem) = &options.ca_cert {
             let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| EngineError::CaCert(e.to_string()))?;
+                .map_err(|e| ClientError::CaCert(e.to_string()))?;
             if certs.is_empty() {
-                return Err(EngineError::CaCert("no PEM certificate in the file".into()));
+                return Err(ClientError::CaCert("no PEM certificate in the file".into()));
             }
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
@@ -113,7 +113,7 @@ impl Client {
         }
         let inner = builder
             .build()
-            .map_err(|e| EngineError::Client(chain(&e)))?;
+            .map_err(|e| ClientError::Client(chain(&e)))?;
         let proxied = options.env_proxy
             && PROXY_VARIABLES
                 .iter()

@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 
-use crate::generate::Request;
+use crate::http::Request;
 use crate::model::{Api, ApiKeyLocation, SecurityScheme};
 
 /// Where a credential travels.

@@ -11,10 +11,10 @@
 //! `login[from=header:X-Auth-Token,as=cookie:sid]:USER:PASSWORD` (see
 //! [`token`](super::token) for the locators; a bracketed value holds no `,` or `]`).
 
-use super::auth::{Credential, Place};
-use super::client::Client;
+use super::credential::{Credential, Place};
 use super::login::{Account, LoginError, login_with};
 use super::token::{TokenAs, TokenFrom, TokenUse};
+use crate::http::Client;
 use crate::model::Api;
 
 /// Role labels that mean "may do more than a normal user".

@@ -7,7 +7,7 @@ use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
 use super::client::failed;
 use super::exchange::{FailureKind, Outcome};
-use crate::generate::Request;
+use super::request::Request;
 use crate::model::Method;
 
 /// The `http` method of `method`.

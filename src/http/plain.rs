@@ -27,7 +27,7 @@ use tokio::net::TcpStream;
 use super::client::{USER_AGENT, failed, send_error};
 use super::exchange::{Failure, FailureKind, Outcome};
 use super::h1;
-use crate::generate::Request;
+use super::request::Request;
 use crate::model::Method;
 
 /// The bytes a URL may hold for this path: printable ASCII but those that

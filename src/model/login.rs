@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::model::{Api, Method, Operation, SchemaId};
+use super::{Api, Method, Operation, SchemaId};
 
 /// Body property names that carry a password.
 const PASSWORD_FIELDS: &[&str] = &["password", "passwd", "pass", "pwd", "passphrase"];

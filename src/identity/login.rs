@@ -4,14 +4,14 @@
 
 use serde_json::{Map, Value};
 
-use super::auth::Credential;
-use super::client::Client;
-use super::exchange::{Outcome, Response};
-use super::scan::join;
+use super::credential::Credential;
 use super::token::TokenUse;
-use crate::generate::{Request, RequestBody};
+use crate::http::Client;
+use crate::http::join_url as join;
+use crate::http::{Outcome, Response};
+use crate::http::{Request, RequestBody};
+use crate::model::login::{find_login, login_fields, token_in};
 use crate::model::{Api, Method, Operation};
-use crate::probes::login::{find_login, login_fields, token_in};
 
 /// The account a scan signed in with: the user-enumeration and login
 /// rate-limit probes use its username as the known user. Its `Debug` form

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::generate::{Request, curl_at};
+use super::curl::curl_at;
+use super::request::Request;
 
 /// The request exactly as it went on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,8 @@ use tokio::net::TcpStream;
 
 use super::client::{Read, read_error, send_error};
 use super::exchange::{Failure, FailureKind, Response};
-use crate::generate::{Request, is_header_value_byte, is_tchar};
+use super::grammar::{is_header_value_byte, is_tchar};
+use super::request::Request;
 
 /// The most headers a response head may hold (hyper's limit too).
 const MAX_HEADERS: usize = 100;
@@ -739,7 +740,7 @@ mod tests {
                 .iter()
                 .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
                 .collect(),
-            body: body.map(|(ct, bytes)| crate::generate::RequestBody {
+            body: body.map(|(ct, bytes)| crate::http::RequestBody {
                 content_type: ct.into(),
                 bytes: bytes.to_vec(),
             }),
