@@ -270,8 +270,10 @@ fn run_demo(args: &Args) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", spec.display()))?,
     );
     println!("demo API: {} operations", api.operations.len());
-    let active: Vec<String> = apiprobe::probes::active::all()
-        .map(|p| p.check.to_owned())
+    let active: Vec<String> = apiprobe::checks::CHECKS
+        .iter()
+        .filter(|c| c.probe().is_some())
+        .map(|c| c.name.to_owned())
         .collect();
     let mut single = 0.0;
     for (label, exclude) in [

@@ -11,7 +11,7 @@ use std::time::Duration;
 use apiprobe::checks::{Confidence, Severity};
 use apiprobe::demo::{DEMO_ACCOUNT, DemoConfig, serve as serve_demo};
 use apiprobe::engine::ScanResult;
-use apiprobe::probes::active::Profile;
+use apiprobe::probes::Profile;
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};

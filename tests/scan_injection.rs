@@ -10,7 +10,7 @@ use apiprobe::engine::{Scan, ScanOptions, ScanResult, Silent, Stop};
 use apiprobe::generate::Payloads;
 use apiprobe::http::{Client, ClientOptions};
 use apiprobe::probes::PlanOptions;
-use apiprobe::probes::active::Profile;
+use apiprobe::probes::Profile;
 use apiprobe::spec::Loader;
 
 /// The checks of the injection oracles.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::active::ActiveProbe;
 use super::leaks::{Leak, LeakMatcher};
 use super::memo::{BodyKey, Memo};
 use super::validators::Validators;
@@ -69,8 +70,28 @@ pub struct Check {
     pub summary: &'static str,
     /// Whether its findings belong to one operation or to the whole target.
     pub scope: Scope,
-    /// The judgement: pushes one verdict per distinct problem it sees.
-    pub(crate) judge: fn(&Context<'_>, &mut Vec<Verdict>),
+    /// How it finds problems: judging each exchange, or probing.
+    pub how: How,
+}
+
+/// How a check finds problems.
+#[derive(Debug, Clone, Copy)]
+pub enum How {
+    /// It judges every exchange of the scan: pushes one verdict per
+    /// distinct problem it sees.
+    Judge(fn(&Context<'_>, &mut Vec<Verdict>)),
+    /// It sends requests of its own, in the scan's active phase.
+    Probe(ActiveProbe),
+}
+
+impl Check {
+    /// Its active probe, when it is an active check.
+    pub fn probe(&self) -> Option<&ActiveProbe> {
+        match &self.how {
+            How::Probe(p) => Some(p),
+            How::Judge(_) => None,
+        }
+    }
 }
 
 /// What a check's findings are about.

@@ -1,6 +1,6 @@
 //! The judge: runs the selected checks over each exchange.
 
-use super::check::{Check, Context, Settings, Verdict};
+use super::check::{Check, Context, How, Settings, Verdict};
 use super::leaks::LeakMatcher;
 use super::memo::Memo;
 use super::validators::Validators;
@@ -67,7 +67,10 @@ impl Judge {
         let mut out = Vec::new();
         let mut verdicts = Vec::new();
         for &check in &self.checks {
-            (check.judge)(&ctx, &mut verdicts);
+            let How::Judge(judge) = check.how else {
+                continue;
+            };
+            judge(&ctx, &mut verdicts);
             out.extend(verdicts.drain(..).map(|v| (check, v)));
         }
         out

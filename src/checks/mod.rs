@@ -11,7 +11,7 @@
 //! - `validation`: negative_data_rejection, positive_data_acceptance,
 //!   missing_required_header, unsupported_method.
 //! - `disclosure`: stack_trace_leak, sql_error_leak, server_banner.
-//! - `active`: the judge of checks that only active probes report.
+//! - [`active`]: checks that send requests of their own (active probes).
 //! - `validators`: compiled response schemas, cached.
 //! - `exposure`: secret_leak, sensitive_data_exposure, internal_disclosure, debug_page.
 //! - `authn`: weak_jwt_secret (offline, bundled wordlist).
@@ -21,7 +21,7 @@
 //!   file-system paths and debug pages; and [`leaks::server_banner`] over
 //!   response headers for version-revealing banners.
 
-mod active;
+pub mod active;
 mod authn;
 mod check;
 mod conformance;
@@ -39,7 +39,9 @@ mod tests;
 mod validation;
 mod validators;
 
-pub use check::{Check, Confidence, Context, Owasp, ProofItem, Scope, Settings, Severity, Verdict};
+pub use check::{
+    Check, Confidence, Context, How, Owasp, ProofItem, Scope, Settings, Severity, Verdict,
+};
 pub use finding::{
     EXCERPT_CAP, Finding, FindingSet, OperationRef, RecordedFailure, RecordedRequest,
     RecordedResponse, fingerprint,

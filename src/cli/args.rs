@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use apiprobe::checks::Severity;
-use apiprobe::probes::active::Profile;
+use apiprobe::probes::Profile;
 use apiprobe::report::ReportSpec;
 
 /// Security and fuzz testing for HTTP APIs described by OpenAPI.

@@ -17,7 +17,7 @@ use serde::{Deserialize, Deserializer};
 
 use apiprobe::checks::{Severity, find};
 use apiprobe::model::{Api, Response, StatusCode};
-use apiprobe::probes::active::Profile;
+use apiprobe::probes::Profile;
 use apiprobe::report::ReportSpec;
 
 use super::args::{

@@ -1,8 +1,6 @@
-//! The active phase: after the plan, each active probe (src/probes/active/)
-//! runs once per operation it applies to, in a [`Session`] that sends
-//! several requests derived from one valid case of the operation (a
-//! baseline, a true and a false condition, a repeated delay, a callback),
-//! sees every exchange and reports verdicts. Requests go through the scan's
+//! The active phase: after the plan, each active check's probe
+//! (src/checks/active/) runs once per operation it applies to, in a
+//! [`Session`] whose [`Port`] is this phase. Requests go through the scan's
 //! one sending path (credentials, budgets, rate limit, 429 pauses, stop
 //! signal); exchanges and findings are the scan's events and findings.
 
@@ -10,83 +8,20 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
+use futures_util::future::BoxFuture;
 
 use super::event::Event;
 use super::scan::{Shared, send_with, with_operation_headers};
-use crate::checks::{Finding, Scope, Verdict, fingerprint};
-use crate::generate::{
-    Case, CaseGenerator, Direction, Intent, Options, Request, Seeded, Slot, Source, Values,
-    serialise,
-};
-use crate::http::CallbackServer;
-use crate::http::Exchange;
-use crate::identity::Account;
-use crate::identity::Credential;
-use crate::identity::NamedIdentity;
-use crate::model::{Api, Operation, ParameterLocation, SchemaId, Schemas, Types};
-use crate::probes::active::{ActiveProbe, Profile};
-use crate::probes::{ProbeKind, Resources};
+use crate::checks::active::{Port, Session};
+use crate::checks::{Check, Finding};
+use crate::generate::Payloads;
+use crate::http::{CallbackServer, Exchange, Request};
+use crate::identity::{Account, Credential, NamedIdentity};
+use crate::model::Api;
+use crate::probes::{ProbeKind, Profile, Resources};
 
-/// Requests one session may send at most (a runaway probe cannot flood the target).
-const SESSION_REQUESTS: u32 = 400;
 /// Sessions run at once, at most (fewer than the plan's workers: timings stay readable).
 const ACTIVE_WORKERS: usize = 8;
-
-/// Whose credentials a request carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Identity {
-    /// The scan's credentials (`--bearer`, `--api-key`, `-H`, ...).
-    Scan,
-    /// None at all.
-    Anonymous,
-    /// These instead of the scan's (another user, a forged token).
-    With(Vec<Credential>),
-}
-
-/// One value of the session's valid case that a probe may replace: a
-/// parameter, or a leaf of a JSON body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValueSlot {
-    /// Where it sits (location, parameter name or media type, JSON pointer).
-    pub slot: Slot,
-    /// The parameter's index in `operation.parameters`; `None` for the body.
-    pub parameter: Option<usize>,
-    /// The value's schema, when the spec gives one.
-    pub schema: Option<SchemaId>,
-    /// The valid value it holds.
-    pub value: Value,
-}
-
-impl ValueSlot {
-    /// The name users know it by: the parameter name, or the body property
-    /// (the last segment of the pointer).
-    pub fn name(&self) -> &str {
-        if self.parameter.is_some() || self.slot.pointer.is_empty() {
-            return &self.slot.name;
-        }
-        self.slot.pointer.rsplit('/').next().unwrap_or("")
-    }
-
-    /// `query q`, `body /url`: where it is, for titles and proofs.
-    pub fn label(&self) -> String {
-        if self.parameter.is_some() {
-            format!("{} parameter {:?}", self.slot.location, self.slot.name)
-        } else if self.slot.pointer.is_empty() {
-            "the body".to_owned()
-        } else {
-            format!("body field {}", self.slot.pointer)
-        }
-    }
-
-    /// Whether a string may go there (its schema allows strings, or it holds one).
-    pub fn takes_string(&self, schemas: &Schemas) -> bool {
-        self.value.is_string()
-            || self
-                .schema
-                .is_some_and(|id| schemas.get(id).allows_type(Types::String))
-    }
-}
 
 /// A resource a probe created, and the request that deletes it at the end
 /// of the scan.
@@ -121,375 +56,102 @@ impl Phase {
     }
 }
 
-/// What an active probe works with: one operation, a valid case of it, and
-/// a way to send requests derived from it and report what they show.
-pub struct Session<'a> {
+/// The scan as active probes see it: the engine's side of [`Port`].
+struct Scan<'a> {
     shared: &'a Shared,
     phase: &'a Phase,
-    op: &'a Operation,
-    index: usize,
-    probe: &'static ActiveProbe,
-    kind: ProbeKind,
-    cases: CaseGenerator<'a>,
-    base: Case,
-    rng: Seeded,
-    sent: u32,
-    reported: u32,
-    limited: bool,
 }
 
-impl<'a> Session<'a> {
-    /// The API.
-    pub fn api(&self) -> &'a Api {
+impl Port for Scan<'_> {
+    fn api(&self) -> &Api {
         &self.shared.api
     }
 
-    /// The operation under test.
-    pub fn operation(&self) -> &'a Operation {
-        self.op
+    fn payloads(&self) -> &Payloads {
+        &self.shared.payloads
     }
 
-    /// The operation's index in `api.operations`.
-    pub fn index(&self) -> usize {
-        self.index
+    fn seed(&self) -> u64 {
+        self.shared.options.seed
     }
 
-    /// The scan's profile.
-    pub fn profile(&self) -> Profile {
+    fn profile(&self) -> Profile {
         self.phase.profile
     }
 
-    /// The scan's credentials (`--bearer`, `--basic`, `--api-key`, `-H`, `--login`).
-    pub fn credentials(&self) -> &'a [Credential] {
+    fn credentials(&self) -> &[Credential] {
         &self.shared.options.credentials
     }
 
-    /// The account `--login` signed in with, if any.
-    pub fn account(&self) -> Option<&'a Account> {
+    fn account(&self) -> Option<&Account> {
         self.shared.options.account.as_ref()
     }
 
-    /// The valid case every derived request starts from (every parameter
-    /// the operation declares is filled, and the body when it has one).
-    pub fn base(&self) -> &Case {
-        &self.base
+    fn identities(&self) -> &[NamedIdentity] {
+        &self.shared.options.identities
     }
 
-    /// The base case's request.
-    pub fn base_request(&self) -> &Request {
-        &self.base.request
+    fn resources(&self) -> &Resources {
+        &self.phase.resources
     }
 
-    /// Every value of the base case a probe may replace: each parameter,
-    /// then each leaf (string, number, boolean) of a JSON body.
-    pub fn slots(&self) -> Vec<ValueSlot> {
-        let op = self.op;
-        let mut out = Vec::new();
-        for (i, p) in op.parameters.iter().enumerate() {
-            let Some(Some(v)) = self.base.values.parameters.get(i) else {
-                continue;
-            };
-            out.push(ValueSlot {
-                slot: Slot {
-                    location: p.location.as_str(),
-                    name: p.name.clone(),
-                    pointer: String::new(),
-                },
-                parameter: Some(i),
-                schema: p.schema,
-                value: v.clone(),
-            });
-        }
-        if let (Some(body), Some((i, value))) = (&op.body, &self.base.values.body)
-            && let Some(media) = body.content.get(*i)
-        {
-            let mut leaves = Vec::new();
-            leaves_of(value, String::new(), &mut leaves);
-            for (pointer, v) in leaves {
-                let schema = media
-                    .schema
-                    .and_then(|root| schema_at(&self.shared.api.schemas, root, &pointer));
-                out.push(ValueSlot {
-                    slot: Slot {
-                        location: "body",
-                        name: media.media_type.clone(),
-                        pointer,
-                    },
-                    parameter: None,
-                    schema,
-                    value: v,
-                });
-            }
-        }
-        out
+    fn timeout(&self) -> Duration {
+        self.shared.client.options().timeout
     }
 
-    /// The slots a string payload can go into, at most as many as the
-    /// profile allows per operation (path parameters first: they are the
-    /// most often injectable).
-    pub fn string_slots(&self) -> Vec<ValueSlot> {
-        let schemas = &self.shared.api.schemas;
-        let mut slots: Vec<ValueSlot> = self
-            .slots()
-            .into_iter()
-            .filter(|s| s.takes_string(schemas))
-            // headers the scan's credentials overwrite carry nothing of ours
-            .filter(|s| {
-                s.parameter.is_none()
-                    || !self
-                        .shared
-                        .options
-                        .credentials
-                        .iter()
-                        .any(|c| c.name.eq_ignore_ascii_case(&s.slot.name))
-            })
-            .collect();
-        slots.sort_by_key(|s| match s.slot.location {
-            "path" => 0,
-            "query" => 1,
-            "body" => 2,
-            _ => 3,
-        });
-        slots.truncate(self.phase.profile.slots_per_operation());
-        slots
+    fn callback(&self) -> Option<&CallbackServer> {
+        self.phase.callback.as_ref()
     }
 
-    /// The base case's values (to change several at once and [`request_from`](Self::request_from)).
-    pub fn values(&self) -> &Values {
-        &self.base.values
-    }
-
-    /// The base case's values with `slot` set to `value`.
-    pub fn values_with(&self, slot: &ValueSlot, value: Value) -> Values {
-        let mut values = self.base.values.clone();
-        match slot.parameter {
-            Some(i) => {
-                if let Some(v) = values.parameters.get_mut(i) {
-                    *v = Some(value);
-                }
-            }
-            None => {
-                if let Some((_, body)) = values.body.as_mut() {
-                    if slot.slot.pointer.is_empty() {
-                        *body = value;
-                    } else if let Some(leaf) = body.pointer_mut(&slot.slot.pointer) {
-                        *leaf = value;
-                    }
-                }
-            }
-        }
-        values
-    }
-
-    /// The base request with `slot` set to `value`, serialised; `None` when
-    /// the value cannot travel there (a line break in a header).
-    pub fn request_with(&self, slot: &ValueSlot, value: Value) -> Option<Request> {
-        self.request_from(&self.values_with(slot, value))
-    }
-
-    /// A request from `values` (for this operation), serialised.
-    pub fn request_from(&self, values: &Values) -> Option<Request> {
-        serialise(&self.shared.api, self.op, values).ok()
-    }
-
-    /// Another valid set of values for the operation (every parameter
-    /// filled, a body), e.g. for a second create that must not collide with
-    /// the base case.
-    pub fn fresh_values(&mut self) -> Option<Values> {
-        base_case(&mut self.cases, &self.shared.api, self.op, &mut self.rng).map(|c| c.values)
-    }
-
-    /// Another valid value for `slot` (for a control request), different
-    /// from its base value where the schema allows.
-    pub fn benign(&mut self, slot: &ValueSlot) -> Value {
-        for _ in 0..4 {
-            let v = match slot.schema {
-                Some(id) => self
-                    .cases
-                    .values()
-                    .positive(id, Direction::Request, &mut self.rng),
-                None => Value::String(self.canary(8)),
-            };
-            if v != slot.value {
-                return v;
-            }
-        }
-        slot.value.clone()
-    }
-
-    /// A random lower-case alphanumeric string of `len` characters starting
-    /// with a letter, drawn from the scan's seed (runs are reproducible).
-    pub fn canary(&mut self, len: usize) -> String {
-        const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
-        const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        (0..len.max(1))
-            .map(|i| {
-                let set = if i == 0 { LETTERS } else { ALNUM };
-                set[self.rng.index(set.len())] as char
-            })
-            .collect()
-    }
-
-    /// A random number in `lo..=hi`, drawn from the scan's seed.
-    pub fn number(&mut self, lo: u64, hi: u64) -> u64 {
-        let span = hi.saturating_sub(lo).saturating_add(1);
-        lo + self.rng.below(span.max(1))
-    }
-
-    /// Takes one trial from the scan's budget of time-based trials; false
-    /// when the profile allows none or the budget is spent.
-    pub fn take_time_budget(&self) -> bool {
+    fn take_time_budget(&self) -> bool {
         self.phase
             .timed_left
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
             .is_ok()
     }
 
-    /// The longest a single request may take before the client gives up.
-    pub fn timeout(&self) -> Duration {
-        self.shared.client.options().timeout
+    fn stopping(&self) -> bool {
+        self.shared.stop.is_set()
     }
 
-    /// The callback listener, when the scan runs one.
-    pub fn callback(&self) -> Option<&'a CallbackServer> {
-        self.phase.callback.as_ref()
-    }
-
-    /// Sends `request` with the scan's credentials.
-    pub async fn send(&mut self, request: &Request) -> Option<Exchange> {
-        self.send_as(request, &Identity::Scan).await
-    }
-
-    /// Sends `request` as `identity`, through the scan's sending path; the
-    /// exchange is an event of the scan. `None` when the scan is stopping,
-    /// the session has sent its share, or the target answered 429 before
-    /// (a session does not wait out rate limits: the 429 exchange itself is
-    /// returned once, and the session ends).
-    pub async fn send_as(&mut self, request: &Request, identity: &Identity) -> Option<Exchange> {
-        if self.limited {
-            return None;
-        }
-        let exchange = self.dispatch(self.index, request, identity).await?;
-        if exchange.response().is_some_and(|r| r.status == 429) {
-            self.limited = true;
-        }
-        Some(exchange)
-    }
-
-    /// The one sending step of a session: the session's cap, the per-operation
-    /// headers, the scan's sending path, and the exchange as an event of
-    /// `operation`.
-    async fn dispatch(
-        &mut self,
+    fn send<'s>(
+        &'s self,
         operation: usize,
-        request: &Request,
-        identity: &Identity,
-    ) -> Option<Exchange> {
-        let shared = self.shared;
-        let op = shared.api.operations.get(operation)?;
-        if self.sent >= SESSION_REQUESTS || shared.stop.is_set() {
-            return None;
-        }
-        self.sent += 1;
-        self.phase.requests.fetch_add(1, Ordering::Relaxed);
-        let request = &with_operation_headers(shared, operation, request);
-        let exchange = send_with(shared, request, self.credentials_of(identity), 0).await?;
-        shared.observer.on_event(&Event::Exchange {
-            operation: op,
-            probe: &self.kind,
-            exchange: &exchange,
-        });
-        Some(exchange)
+        kind: &'s ProbeKind,
+        request: &'s Request,
+        credentials: &'s [Credential],
+    ) -> BoxFuture<'s, Option<Exchange>> {
+        Box::pin(async move {
+            let shared = self.shared;
+            let op = shared.api.operations.get(operation)?;
+            self.phase.requests.fetch_add(1, Ordering::Relaxed);
+            let request = &with_operation_headers(shared, operation, request);
+            let exchange = send_with(shared, request, credentials, 0).await?;
+            shared.observer.on_event(&Event::Exchange {
+                operation: op,
+                probe: kind,
+                exchange: &exchange,
+            });
+            Some(exchange)
+        })
     }
 
-    /// The credentials `identity` stands for.
-    fn credentials_of<'i>(&self, identity: &'i Identity) -> &'i [Credential]
-    where
-        'a: 'i,
-    {
-        let shared: &'a Shared = self.shared;
-        match identity {
-            Identity::Scan => &shared.options.credentials,
-            Identity::Anonymous => &[],
-            Identity::With(c) => c,
-        }
-    }
-
-    /// Whether the scan is stopping (Ctrl-C, a budget) or the session was
-    /// rate limited: probes should return.
-    pub fn stopping(&self) -> bool {
-        self.limited || self.shared.stop.is_set()
-    }
-
-    /// Records a finding of this probe's check with `exchange` as the
-    /// request and response that show it. False when the same finding
-    /// (operation, check, signature) was already known.
-    pub fn report(&mut self, verdict: Verdict, exchange: &Exchange) -> bool {
-        let Some(check) = crate::checks::find(self.probe.check) else {
-            return false;
-        };
-        let subject = match check.scope {
-            Scope::Operation => self.op.id.as_str(),
-            Scope::Target => "",
-        };
-        let id = fingerprint(subject, check.name, &verdict.signature);
-        let finding = {
+    fn record(&self, finding: Finding) -> bool {
+        {
             let mut set = match self.shared.findings.lock() {
                 Ok(g) => g,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            if set.seen(&id) {
+            if set.seen(&finding.id) {
                 return false;
             }
-            let finding = Finding::new(check, verdict, self.op, &self.kind, exchange);
             set.insert(finding.clone());
-            finding
-        };
-        self.reported += 1;
+        }
         self.shared.observer.on_event(&Event::Finding(&finding));
         true
     }
 
-    /// The named identities of the scan (`--identity`), besides its own credentials.
-    pub fn identities(&self) -> &'a [NamedIdentity] {
-        &self.shared.options.identities
-    }
-
-    /// Which operations produce the ids others consume.
-    pub fn resources(&self) -> &'a Resources {
-        &self.phase.resources
-    }
-
-    /// A valid case of another operation (index in `api.operations`), with
-    /// every parameter filled and its body present, from the session's seed.
-    pub fn case_of(&mut self, operation: usize) -> Option<Case> {
-        let api: &'a Api = &self.shared.api;
-        let op = api.operations.get(operation)?;
-        base_case(&mut self.cases, api, op, &mut self.rng)
-    }
-
-    /// A request of another operation from `values`, serialised.
-    pub fn request_of(&self, operation: usize, values: &Values) -> Option<Request> {
-        let op = self.shared.api.operations.get(operation)?;
-        serialise(&self.shared.api, op, values).ok()
-    }
-
-    /// Sends a request of another operation as `identity` (a step of a
-    /// sequence: creating, reading back, deleting); the exchange is an event
-    /// of that operation.
-    pub async fn send_to(
-        &mut self,
-        operation: usize,
-        request: &Request,
-        identity: &Identity,
-    ) -> Option<Exchange> {
-        self.dispatch(operation, request, identity).await
-    }
-
-    /// Remembers a resource the session created: `delete` (sent as
-    /// `identity`) removes it when the scan ends, unless `--no-cleanup`.
-    pub fn created(&self, delete: Request, identity: &Identity) {
-        let credentials = self.credentials_of(identity).to_vec();
+    fn created(&self, delete: Request, credentials: Vec<Credential>) {
         if let Ok(mut list) = self.phase.created.lock() {
             list.push(Created {
                 delete,
@@ -497,51 +159,6 @@ impl<'a> Session<'a> {
             });
         }
     }
-
-    /// How many findings this session reported.
-    pub fn reported(&self) -> u32 {
-        self.reported
-    }
-}
-
-/// Every leaf of a JSON value with its pointer (objects and arrays walked).
-fn leaves_of(v: &Value, at: String, out: &mut Vec<(String, Value)>) {
-    match v {
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                leaves_of(item, format!("{at}/{i}"), out);
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                leaves_of(
-                    item,
-                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
-            }
-        }
-        Value::Null => {}
-        leaf => out.push((at, leaf.clone())),
-    }
-}
-
-/// The schema of the value at `pointer` inside a value of schema `root`
-/// (properties and items followed; composed schemas are not searched).
-fn schema_at(schemas: &Schemas, root: SchemaId, pointer: &str) -> Option<SchemaId> {
-    let mut id = root;
-    for raw in pointer.split('/').skip(1) {
-        let key = raw.replace("~1", "/").replace("~0", "~");
-        let s = schemas.get(id);
-        id = match s.properties.get(&key) {
-            Some(child) => *child,
-            None => match (s.items, key.parse::<usize>()) {
-                (Some(items), Ok(_)) => items,
-                _ => return None,
-            },
-        };
-    }
-    Some(id)
 }
 
 /// A seed for one session, from the scan's seed, the operation and the probe.
@@ -560,58 +177,28 @@ fn session_seed(seed: u64, operation: usize, check: &str) -> u64 {
     h
 }
 
-/// The valid case a session starts from: a positive case with every
-/// parameter filled and the body present, or `None` when the operation
-/// cannot be given one.
-pub(crate) fn base_case(
-    cases: &mut CaseGenerator<'_>,
-    api: &Api,
-    op: &Operation,
-    src: &mut Seeded,
-) -> Option<Case> {
-    let mut case = cases.case(op, Intent::Positive, src).ok().flatten()?;
-    let mut values = case.values.clone();
-    for (i, p) in op.parameters.iter().enumerate() {
-        if values.parameters.get(i).is_some_and(Option::is_none)
-            && p.location != ParameterLocation::Cookie
-        {
-            let v = match p.schema {
-                Some(id) => cases.values().positive(id, Direction::Request, src),
-                None => Value::String("apiprobe".into()),
-            };
-            values.parameters[i] = Some(v);
-        }
-    }
-    if values.body.is_none()
-        && let Some(body) = &op.body
-        && let Some(media) = body.content.first()
-    {
-        let v = match media.schema {
-            Some(id) => cases.values().positive(id, Direction::Request, src),
-            None => Value::Object(Default::default()),
-        };
-        values.body = Some((0, v));
-    }
-    if let Ok(request) = serialise(api, op, &values) {
-        case.values = values;
-        case.request = request;
-    }
-    Some(case)
-}
-
 /// Runs every selected active probe on every operation of the plan.
 pub(crate) async fn run(shared: &Arc<Shared>, operations: Vec<usize>, phase: Arc<Phase>) {
-    let selected: Vec<&'static ActiveProbe> = crate::probes::active::all()
-        .filter(|p| shared.judge.checks().iter().any(|c| c.name == p.check))
+    // in stage order, then in the catalogue's order
+    let mut selected: Vec<&'static Check> = shared
+        .judge
+        .checks()
+        .iter()
+        .copied()
+        .filter(|c| c.probe().is_some())
         .collect();
-    let mut tasks: Vec<(usize, &'static ActiveProbe)> = Vec::new();
+    selected.sort_by_key(|c| c.probe().map(|p| p.stage));
+    let mut tasks: Vec<(usize, &'static Check)> = Vec::new();
     for &i in &operations {
         let Some(op) = shared.api.operations.get(i) else {
             continue;
         };
-        for &p in &selected {
-            if (p.applies)(&shared.api, op, phase.profile) {
-                tasks.push((i, p));
+        for &check in &selected {
+            if check
+                .probe()
+                .is_some_and(|p| (p.applies)(&shared.api, op, phase.profile))
+            {
+                tasks.push((i, check));
             }
         }
     }
@@ -632,10 +219,10 @@ pub(crate) async fn run(shared: &Arc<Shared>, operations: Vec<usize>, phase: Arc
                     if shared.stop.is_set() {
                         return;
                     }
-                    let Some(&(i, probe)) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    let Some(&(i, check)) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         return;
                     };
-                    run_one(&shared, &phase, i, probe).await;
+                    run_one(&shared, &phase, i, check).await;
                 }
             })
         })
@@ -646,28 +233,14 @@ pub(crate) async fn run(shared: &Arc<Shared>, operations: Vec<usize>, phase: Arc
     }
 }
 
-async fn run_one(shared: &Shared, phase: &Phase, index: usize, probe: &'static ActiveProbe) {
-    let Some(op) = shared.api.operations.get(index) else {
+async fn run_one(shared: &Shared, phase: &Phase, index: usize, check: &'static Check) {
+    let Some(probe) = check.probe() else {
         return;
     };
-    let mut cases = CaseGenerator::new(&shared.api, Options::default(), &shared.payloads);
-    let mut rng = Seeded::new(session_seed(shared.options.seed, index, probe.check));
-    let Some(base) = base_case(&mut cases, &shared.api, op, &mut rng) else {
+    let port = Scan { shared, phase };
+    let seed = session_seed(shared.options.seed, index, check.name);
+    let Some(mut session) = Session::new(&port, index, check, seed) else {
         return;
-    };
-    let mut session = Session {
-        shared,
-        phase,
-        op,
-        index,
-        probe,
-        kind: ProbeKind::Active(probe.check),
-        cases,
-        base,
-        rng,
-        sent: 0,
-        reported: 0,
-        limited: false,
     };
     (probe.run)(&mut session).await;
 }

@@ -8,7 +8,7 @@
 //! - `shrink`: smaller requests that still show each finding.
 //! - `relogin`: signing in again, once for many, when a signed-in request gets 401.
 //! - `pool`: live resources created before the plan, whose ids fill plan probes' path parameters.
-//! - `active`: the active phase: a [`Session`] per operation and active probe.
+//! - `active`: the active phase: a session per operation and active check, on this scan as its port.
 //! - `cleanup`: deleting what the probes created, when the scan ends.
 
 mod active;
@@ -21,7 +21,6 @@ mod scan;
 mod shrink;
 mod stop;
 
-pub use active::{Identity, Session, ValueSlot};
 pub use event::{Event, Observer, Silent, Stats, StopReason};
 pub use rate::retry_after;
 pub use scan::{Scan, ScanOptions, ScanResult};

@@ -25,13 +25,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
-use super::active::{Created, base_case};
+use super::active::Created;
 use super::event::Event;
 use super::scan::{Shared, send_with, with_operation_headers};
+use crate::checks::active::base_case;
+use crate::checks::active::id_from;
 use crate::generate::{Case, CaseGenerator, Options, Seeded, Values, serialise, serialise_path};
 use crate::identity::Credential;
 use crate::model::{Api, Method, Operation, ParameterLocation};
-use crate::probes::active::id_from;
 use crate::probes::{Binding, Inference, Probe, ProbeKind, Resources, is_read_only};
 
 /// Producer calls the pool makes at most.

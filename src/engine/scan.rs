@@ -21,7 +21,7 @@ use crate::http::{Client, join_url};
 use crate::http::{Exchange, Failure, FailureKind, Outcome};
 use crate::identity::{Credential, apply_credentials};
 use crate::model::Api;
-use crate::probes::active::Profile;
+use crate::probes::Profile;
 use crate::probes::{Plan, PlanOptions, Probe, probe_seed, realise};
 
 /// How a scan runs.

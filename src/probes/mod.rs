@@ -3,21 +3,22 @@
 //! required headers left out), and how each probe becomes a concrete case.
 //!
 //! - `plan`: [`Plan`] and [`PlanOptions`], the probes of a whole scan in order.
-//! - [`active`]: probes that send several requests per finding (oracles).
+//! - `profile`: [`Profile`], how hard the probes push (`--profile`).
 //! - `realise`: a [`Probe`] plus a source of choices becomes a [`Case`](crate::generate::Case).
 //! - `resources`: [`Resources`], which operation produces the ids another
 //!   consumes (links, creation on a collection, listing).
 //! - `filter`: [`Filter`], which operations a scan covers.
 
-pub mod active;
 mod filter;
 mod plan;
+mod profile;
 mod realise;
 mod resources;
 
 pub use filter::{Filter, FilterError, Matcher};
 pub(crate) use plan::is_read_only;
 pub use plan::{Plan, PlanOptions, Probe, ProbeKind};
+pub use profile::Profile;
 pub(crate) use realise::probe_seed;
 pub use realise::{adapt, realise};
 pub use resources::{Binding, IdSource, Inference, Resources};

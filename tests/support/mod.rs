@@ -17,7 +17,7 @@ use apiprobe::http::{Client, ClientOptions};
 use apiprobe::identity::{Account, Credential};
 use apiprobe::model::Api;
 use apiprobe::probes::PlanOptions;
-use apiprobe::probes::active::Profile;
+use apiprobe::probes::Profile;
 use apiprobe::spec::Loader;
 
 /// The demo API's spec.

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::engine::{Identity, Session};
+use super::{Identity, Session};
 use crate::generate::{Request, Values};
 use crate::http::Exchange;
 use crate::model::{Api, Method, Operation, ParameterLocation};

@@ -13,11 +13,28 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::Profile;
 use super::timing::{self, Delay, Expect};
+use super::{ActiveProbe, Stage};
+use super::{Session, ValueSlot};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Session, ValueSlot};
 use crate::model::{Api, Operation, Types};
+use crate::probes::Profile;
+
+/// The `resource_consumption` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "resource_consumption",
+    severity: Severity::Medium,
+    cwe: Some(400),
+    owasp: Some(Owasp::Api4),
+    summary: "A crafted input takes many times longer than a short one of the same shape, repeatedly, or a huge page size is served.",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Injection,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.parameters.is_empty() || op.body.is_some()

@@ -5,10 +5,27 @@
 
 use futures_util::future::BoxFuture;
 
-use super::Profile;
+use super::Session;
+use super::{ActiveProbe, Stage};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{ProofItem, Verdict};
-use crate::engine::Session;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `cors_misconfiguration` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "cors_misconfiguration",
+    severity: Severity::High,
+    cwe: Some(942),
+    owasp: Some(Owasp::Api8),
+    summary: "An arbitrary Origin, or `null`, is reflected in Access-Control-Allow-Origin with Access-Control-Allow-Credentials: true.",
+    scope: Scope::Target,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Authentication,
+        applies,
+        run,
+    }),
+};
 
 /// The origins sent: one no site could own (`.example` is reserved), and
 /// `null` (sandboxed frames, `file:` pages, some redirects).

@@ -7,12 +7,44 @@
 
 use futures_util::future::BoxFuture;
 
-use super::Profile;
+use super::Session;
 use super::afterlife::{Afterlife, afterlife};
 use super::sequence::{self, ok, owner, provision, reader, request_on, status, step};
+use super::{ActiveProbe, Stage};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{ProofItem, Verdict};
-use crate::engine::Session;
 use crate::model::{Api, Method, Operation};
+use crate::probes::Profile;
+
+/// The `ensure_resource_availability` check.
+pub(in crate::checks) const ENSURE_RESOURCE_AVAILABILITY: Check = Check {
+    name: "ensure_resource_availability",
+    severity: Severity::Low,
+    cwe: None,
+    owasp: None,
+    summary: "A resource just created (2xx) is not readable by the identity that created it.",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Stateful,
+        applies: applies_availability,
+        run: availability,
+    }),
+};
+
+/// The `use_after_free` check.
+pub(in crate::checks) const USE_AFTER_FREE: Check = Check {
+    name: "use_after_free",
+    severity: Severity::Medium,
+    cwe: Some(672),
+    owasp: Some(Owasp::Api1),
+    summary: "A resource deleted with a 2xx answer is still readable as it was (not 404 or 410, nor a tombstone).",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Stateful,
+        applies: applies_use_after_free,
+        run: use_after_free,
+    }),
+};
 
 /// How long to wait before reading a resource again (eventual consistency).
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);

@@ -8,12 +8,29 @@ use std::time::Instant;
 
 use futures_util::future::BoxFuture;
 
-use super::Profile;
+use super::{ActiveProbe, Stage};
+use super::{Identity, Session};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Identity, Session};
 use crate::identity::{Account, login_request};
 use crate::model::login::login_fields;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `login_rate_limit` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "login_rate_limit",
+    severity: Severity::Medium,
+    cwe: Some(307),
+    owasp: Some(Owasp::Api2),
+    summary: "A burst of failed sign-ins on a login-like operation met no 429 or lock-out (aggressive profile only).",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Authentication,
+        applies,
+        run,
+    }),
+};
 
 /// Failed attempts in the burst.
 pub(crate) const BURST: usize = 30;

@@ -11,13 +11,30 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::Profile;
 use super::credentials::{bearer_jwt, refusal, success};
+use super::{ActiveProbe, Stage};
+use super::{Identity, Session};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::jwt::{self, Jwt};
 use crate::checks::{ProofItem, Verdict};
-use crate::engine::{Identity, Session};
 use crate::identity::Credential;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `jwt_forgery` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "jwt_forgery",
+    severity: Severity::Critical,
+    cwe: Some(347),
+    owasp: Some(Owasp::Api2),
+    summary: "A forged JWT (alg none, signature stripped, claims changed under the old signature, expired, kid injection) was accepted where no token is refused.",
+    scope: Scope::Target,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Authentication,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.is_public()

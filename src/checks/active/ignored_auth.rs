@@ -5,11 +5,28 @@
 
 use futures_util::future::BoxFuture;
 
-use super::Profile;
 use super::credentials::{malformed, split, success, wrong};
+use super::{ActiveProbe, Stage};
+use super::{Identity, Session};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{ProofItem, Verdict};
-use crate::engine::{Identity, Session};
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `ignored_auth` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "ignored_auth",
+    severity: Severity::High,
+    cwe: Some(287),
+    owasp: Some(Owasp::Api2),
+    summary: "An operation that declares security, and succeeds with the scan's credentials, also succeeds with no credentials, malformed ones or a wrong token.",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Authentication,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.is_public()

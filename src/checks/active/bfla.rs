@@ -5,12 +5,29 @@
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::Profile;
 use super::sequence::{ok, status, step};
+use super::{ActiveProbe, Stage};
+use super::{Identity, Session};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Identity, Session};
 use crate::identity::is_privileged_role;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `bfla` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "bfla",
+    severity: Severity::High,
+    cwe: Some(285),
+    owasp: Some(Owasp::Api5),
+    summary: "An operation the spec reserves to a privileged role succeeds for an identity without it (broken function-level authorization).",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Stateful,
+        applies,
+        run,
+    }),
+};
 
 /// Whether the spec marks `op` as reserved to a privileged role: an
 /// `x-admin-only`/`x-admin` flag, an `x-required-role`/`x-role(s)` naming

@@ -8,10 +8,27 @@
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::Profile;
+use super::Session;
+use super::{ActiveProbe, Stage};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::Session;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `template_injection` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "template_injection",
+    severity: Severity::Critical,
+    cwe: Some(1336),
+    owasp: Some(Owasp::Api8),
+    summary: "Server-side template injection: an arithmetic expression sent in a template syntax came back evaluated (the product of two random numbers).",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Injection,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.parameters.is_empty() || op.body.is_some()

@@ -19,14 +19,31 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::Profile;
 use super::compare::{differs, shape, stands_out};
 use super::timing::{self, Delay, Expect};
+use super::{ActiveProbe, Stage};
+use super::{Session, ValueSlot};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::leaks::{LeakKind, LeakMatcher};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Session, ValueSlot};
 use crate::http::Exchange;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `sql_injection` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "sql_injection",
+    severity: Severity::Critical,
+    cwe: Some(89),
+    owasp: Some(Owasp::Api8),
+    summary: "SQL injection, confirmed by an oracle: a database error after a quote (none for a balanced one), true and false conditions that answer differently, or an injected delay that repeats.",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Injection,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.parameters.is_empty() || op.body.is_some()

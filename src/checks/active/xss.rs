@@ -4,10 +4,27 @@
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::Profile;
+use super::Session;
+use super::{ActiveProbe, Stage};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::Session;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `reflected_xss` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "reflected_xss",
+    severity: Severity::High,
+    cwe: Some(79),
+    owasp: Some(Owasp::Api8),
+    summary: "Markup sent in a parameter came back unescaped in an HTML response (a unique canary tag proves it).",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Injection,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.parameters.is_empty() || op.body.is_some()

@@ -11,14 +11,31 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
-use super::Profile;
 use super::credentials::basic_user;
+use super::{ActiveProbe, Stage};
+use super::{Identity, Session};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Identity, Session};
 use crate::http::Exchange;
 use crate::identity::{Account, login_request};
 use crate::model::login::login_fields;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `user_enumeration` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "user_enumeration",
+    severity: Severity::Medium,
+    cwe: Some(204),
+    owasp: Some(Owasp::Api2),
+    summary: "A login-like operation answers a wrong password for a real user differently (status, message or time) from an unknown user.",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Authentication,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(api: &Api, op: &Operation, _: Profile) -> bool {
     login_fields(api, op).is_some()

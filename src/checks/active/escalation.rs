@@ -7,14 +7,31 @@
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
-use super::Profile;
 use super::bfla::is_privileged_operation;
 use super::sequence::{ok, status, step};
+use super::{ActiveProbe, Stage};
+use super::{Identity, Session};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{ProofItem, Verdict};
-use crate::engine::{Identity, Session};
 use crate::identity::{Account, Credential, is_privileged_role, login_request};
 use crate::model::login::{find_login, token_in};
 use crate::model::{Api, Method, Operation};
+use crate::probes::Profile;
+
+/// The `privilege_escalation` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "privilege_escalation",
+    severity: Severity::Critical,
+    cwe: Some(269),
+    owasp: Some(Owasp::Api3),
+    summary: "An account registered with a privileged field (role, is_admin) signs in and reaches an operation a plain account is refused.",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Stateful,
+        applies,
+        run,
+    }),
+};
 
 /// Words in a path or operation id that mark a registration.
 const REGISTER_WORDS: [&str; 5] = ["register", "signup", "sign_up", "sign-up", "createuser"];

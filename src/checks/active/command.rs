@@ -13,11 +13,28 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::Profile;
 use super::timing::{self, Delay, Expect};
+use super::{ActiveProbe, Stage};
+use super::{Session, ValueSlot};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Session, ValueSlot};
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `command_injection` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "command_injection",
+    severity: Severity::Critical,
+    cwe: Some(78),
+    owasp: Some(Owasp::Api8),
+    summary: "OS command injection, confirmed by the output of an injected command (a canary and a product only a shell computes) or an injected sleep that repeats.",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Injection,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.parameters.is_empty() || op.body.is_some()

@@ -8,10 +8,27 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::Profile;
+use super::{ActiveProbe, Stage};
+use super::{Session, ValueSlot};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Session, ValueSlot};
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `ssrf` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "ssrf",
+    severity: Severity::High,
+    cwe: Some(918),
+    owasp: Some(Owasp::Api7),
+    summary: "Server-side request forgery: a URL given to the API was fetched (a request with its unique token reached apiprobe's callback listener).",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Injection,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.parameters.is_empty() || op.body.is_some()

@@ -9,12 +9,29 @@
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value, json};
 
-use super::Profile;
+use super::Session;
+use super::{ActiveProbe, Stage};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::Session;
 use crate::http::Exchange;
 use crate::http::Request;
 use crate::model::{Api, Method, Operation, ParameterLocation};
+use crate::probes::Profile;
+
+/// The `mass_assignment` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "mass_assignment",
+    severity: Severity::High,
+    cwe: Some(915),
+    owasp: Some(Owasp::Api3),
+    summary: "A privileged property the request schema does not declare (role, is_admin, balance, ...) was accepted and shows in the response.",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Injection,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     matches!(op.method, Method::Post | Method::Put | Method::Patch)

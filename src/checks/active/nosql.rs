@@ -9,13 +9,30 @@
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::Profile;
 use super::compare::{Shape, differs, shape, stands_out};
+use super::{ActiveProbe, Stage};
+use super::{Session, ValueSlot};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::{Session, ValueSlot};
 use crate::http::Exchange;
 use crate::http::Request;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `nosql_injection` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "nosql_injection",
+    severity: Severity::High,
+    cwe: Some(943),
+    owasp: Some(Owasp::Api8),
+    summary: "NoSQL operator injection: operator objects ($ne, $regex, ...) that are true for all and for no records answer differently, while benign values agree.",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Injection,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.parameters.is_empty() || op.body.is_some()

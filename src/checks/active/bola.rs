@@ -6,11 +6,28 @@
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::Profile;
+use super::Session;
 use super::sequence::{self, ok, others, owner, provision, reader, request_on, status, step};
+use super::{ActiveProbe, Stage};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::Session;
 use crate::model::{Api, Method, Operation};
+use crate::probes::Profile;
+
+/// The `bola` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "bola",
+    severity: Severity::High,
+    cwe: Some(639),
+    owasp: Some(Owasp::Api1),
+    summary: "One identity reads, changes or deletes a resource another identity created (broken object-level authorization).",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Stateful,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     matches!(

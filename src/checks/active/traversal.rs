@@ -10,10 +10,27 @@ use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;
 
-use super::Profile;
+use super::Session;
+use super::{ActiveProbe, Stage};
+use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
-use crate::engine::Session;
 use crate::model::{Api, Operation};
+use crate::probes::Profile;
+
+/// The `path_traversal` check.
+pub(in crate::checks) const CHECK: Check = Check {
+    name: "path_traversal",
+    severity: Severity::High,
+    cwe: Some(22),
+    owasp: Some(Owasp::Api8),
+    summary: "A traversal sequence in a parameter read a file outside the served folder (the signature of /etc/passwd or win.ini came back).",
+    scope: Scope::Operation,
+    how: How::Probe(ActiveProbe {
+        stage: Stage::Injection,
+        applies,
+        run,
+    }),
+};
 
 pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
     !op.parameters.is_empty() || op.body.is_some()

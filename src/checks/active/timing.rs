@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::engine::Session;
+use super::Session;
 use crate::http::Exchange;
 use crate::http::Request;
 

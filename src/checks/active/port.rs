@@ -1,0 +1,75 @@
+//! [`Port`]: what an active probe needs from the scan that runs it. The
+//! engine implements it; the probes see only this, so they depend on the
+//! scan's sending path without depending on the engine.
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
+use crate::checks::Finding;
+use crate::generate::Payloads;
+use crate::http::{CallbackServer, Exchange, Request};
+use crate::identity::{Account, Credential, NamedIdentity};
+use crate::model::Api;
+use crate::probes::{ProbeKind, Profile, Resources};
+
+/// The scan as an active probe's [`Session`](super::Session) sees it.
+pub trait Port: Send + Sync {
+    /// The API.
+    fn api(&self) -> &Api;
+
+    /// The payload lists cases draw from.
+    fn payloads(&self) -> &Payloads;
+
+    /// The scan's seed.
+    fn seed(&self) -> u64;
+
+    /// The scan's profile.
+    fn profile(&self) -> Profile;
+
+    /// The scan's credentials (`--bearer`, `--basic`, `--api-key`, `-H`, `--login`).
+    fn credentials(&self) -> &[Credential];
+
+    /// The account `--login` signed in with, if any.
+    fn account(&self) -> Option<&Account>;
+
+    /// The named identities of the scan (`--identity`).
+    fn identities(&self) -> &[NamedIdentity];
+
+    /// Which operations produce the ids others consume.
+    fn resources(&self) -> &Resources;
+
+    /// The longest a single request may take before the client gives up.
+    fn timeout(&self) -> Duration;
+
+    /// The callback listener, when the scan runs one.
+    fn callback(&self) -> Option<&CallbackServer>;
+
+    /// Takes one trial from the scan's budget of time-based trials; false
+    /// when the profile allows none or the budget is spent.
+    fn take_time_budget(&self) -> bool;
+
+    /// Whether the scan is stopping (Ctrl-C, a budget, a lost target).
+    fn stopping(&self) -> bool;
+
+    /// Sends `request` for operation `operation` (its index in
+    /// `api.operations`) with `credentials`, through the scan's one sending
+    /// path (budgets, rate limit, 429 pauses, signing in again); the
+    /// exchange is an event of the scan, of probe `kind`. `None` when
+    /// nothing was sent (the scan is stopping, a budget is spent).
+    fn send<'s>(
+        &'s self,
+        operation: usize,
+        kind: &'s ProbeKind,
+        request: &'s Request,
+        credentials: &'s [Credential],
+    ) -> BoxFuture<'s, Option<Exchange>>;
+
+    /// Records `finding` as a finding of the scan (and its event). False
+    /// when the same finding (operation, check, signature) was already known.
+    fn record(&self, finding: Finding) -> bool;
+
+    /// Remembers a resource a probe created: `delete`, sent with
+    /// `credentials`, removes it when the scan ends (unless `--no-cleanup`).
+    fn created(&self, delete: Request, credentials: Vec<Credential>);
+}

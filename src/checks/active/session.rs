@@ -1,0 +1,532 @@
+//! [`Session`]: what an active probe works with. One operation, a valid
+//! case of it, and a way to send requests derived from it (through the
+//! scan's [`Port`]) and report what they show.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::port::Port;
+use crate::checks::{Check, Finding, Verdict};
+use crate::generate::{
+    Case, CaseGenerator, Direction, Intent, Options, Seeded, Slot, Source, Values, serialise,
+};
+use crate::http::{CallbackServer, Exchange, Request};
+use crate::identity::{Account, Credential, NamedIdentity};
+use crate::model::{Api, Operation, ParameterLocation, SchemaId, Schemas, Types};
+use crate::probes::{ProbeKind, Profile, Resources};
+
+/// Requests one session may send at most (a runaway probe cannot flood the target).
+const SESSION_REQUESTS: u32 = 400;
+
+/// Whose credentials a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// The scan's credentials (`--bearer`, `--api-key`, `-H`, ...).
+    Scan,
+    /// None at all.
+    Anonymous,
+    /// These instead of the scan's (another user, a forged token).
+    With(Vec<Credential>),
+}
+
+/// One value of the session's valid case that a probe may replace: a
+/// parameter, or a leaf of a JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueSlot {
+    /// Where it sits (location, parameter name or media type, JSON pointer).
+    pub slot: Slot,
+    /// The parameter's index in `operation.parameters`; `None` for the body.
+    pub parameter: Option<usize>,
+    /// The value's schema, when the spec gives one.
+    pub schema: Option<SchemaId>,
+    /// The valid value it holds.
+    pub value: Value,
+}
+
+impl ValueSlot {
+    /// The name users know it by: the parameter name, or the body property
+    /// (the last segment of the pointer).
+    pub fn name(&self) -> &str {
+        if self.parameter.is_some() || self.slot.pointer.is_empty() {
+            return &self.slot.name;
+        }
+        self.slot.pointer.rsplit('/').next().unwrap_or("")
+    }
+
+    /// `query q`, `body /url`: where it is, for titles and proofs.
+    pub fn label(&self) -> String {
+        if self.parameter.is_some() {
+            format!("{} parameter {:?}", self.slot.location, self.slot.name)
+        } else if self.slot.pointer.is_empty() {
+            "the body".to_owned()
+        } else {
+            format!("body field {}", self.slot.pointer)
+        }
+    }
+
+    /// Whether a string may go there (its schema allows strings, or it holds one).
+    pub fn takes_string(&self, schemas: &Schemas) -> bool {
+        self.value.is_string()
+            || self
+                .schema
+                .is_some_and(|id| schemas.get(id).allows_type(Types::String))
+    }
+}
+
+/// What an active probe works with: one operation, a valid case of it, and
+/// a way to send requests derived from it and report what they show.
+pub struct Session<'a> {
+    port: &'a dyn Port,
+    op: &'a Operation,
+    index: usize,
+    check: &'static Check,
+    kind: ProbeKind,
+    cases: CaseGenerator<'a>,
+    base: Case,
+    rng: Seeded,
+    sent: u32,
+    reported: u32,
+    limited: bool,
+}
+
+impl<'a> Session<'a> {
+    /// A session of `check`'s probe on operation `index` of the port's API,
+    /// starting from a valid case drawn from `seed`; `None` when the
+    /// operation cannot be given one (or `check` is not active).
+    pub fn new(port: &'a dyn Port, index: usize, check: &'static Check, seed: u64) -> Option<Self> {
+        let api = port.api();
+        let op = api.operations.get(index)?;
+        check.probe()?;
+        let mut cases = CaseGenerator::new(api, Options::default(), port.payloads());
+        let mut rng = Seeded::new(seed);
+        let base = base_case(&mut cases, api, op, &mut rng)?;
+        Some(Session {
+            port,
+            op,
+            index,
+            check,
+            kind: ProbeKind::Active(check.name),
+            cases,
+            base,
+            rng,
+            sent: 0,
+            reported: 0,
+            limited: false,
+        })
+    }
+
+    /// The API.
+    pub fn api(&self) -> &'a Api {
+        self.port.api()
+    }
+
+    /// The operation under test.
+    pub fn operation(&self) -> &'a Operation {
+        self.op
+    }
+
+    /// The operation's index in `api.operations`.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The scan's profile.
+    pub fn profile(&self) -> Profile {
+        self.port.profile()
+    }
+
+    /// The scan's credentials (`--bearer`, `--basic`, `--api-key`, `-H`, `--login`).
+    pub fn credentials(&self) -> &'a [Credential] {
+        self.port.credentials()
+    }
+
+    /// The account `--login` signed in with, if any.
+    pub fn account(&self) -> Option<&'a Account> {
+        self.port.account()
+    }
+
+    /// The valid case every derived request starts from (every parameter
+    /// the operation declares is filled, and the body when it has one).
+    pub fn base(&self) -> &Case {
+        &self.base
+    }
+
+    /// The base case's request.
+    pub fn base_request(&self) -> &Request {
+        &self.base.request
+    }
+
+    /// Every value of the base case a probe may replace: each parameter,
+    /// then each leaf (string, number, boolean) of a JSON body.
+    pub fn slots(&self) -> Vec<ValueSlot> {
+        let op = self.op;
+        let mut out = Vec::new();
+        for (i, p) in op.parameters.iter().enumerate() {
+            let Some(Some(v)) = self.base.values.parameters.get(i) else {
+                continue;
+            };
+            out.push(ValueSlot {
+                slot: Slot {
+                    location: p.location.as_str(),
+                    name: p.name.clone(),
+                    pointer: String::new(),
+                },
+                parameter: Some(i),
+                schema: p.schema,
+                value: v.clone(),
+            });
+        }
+        if let (Some(body), Some((i, value))) = (&op.body, &self.base.values.body)
+            && let Some(media) = body.content.get(*i)
+        {
+            let mut leaves = Vec::new();
+            leaves_of(value, String::new(), &mut leaves);
+            for (pointer, v) in leaves {
+                let schema = media
+                    .schema
+                    .and_then(|root| schema_at(&self.port.api().schemas, root, &pointer));
+                out.push(ValueSlot {
+                    slot: Slot {
+                        location: "body",
+                        name: media.media_type.clone(),
+                        pointer,
+                    },
+                    parameter: None,
+                    schema,
+                    value: v,
+                });
+            }
+        }
+        out
+    }
+
+    /// The slots a string payload can go into, at most as many as the
+    /// profile allows per operation (path parameters first: they are the
+    /// most often injectable).
+    pub fn string_slots(&self) -> Vec<ValueSlot> {
+        let credentials = self.port.credentials();
+        let schemas = &self.port.api().schemas;
+        let mut slots: Vec<ValueSlot> = self
+            .slots()
+            .into_iter()
+            .filter(|s| s.takes_string(schemas))
+            // headers the scan's credentials overwrite carry nothing of ours
+            .filter(|s| {
+                s.parameter.is_none()
+                    || !credentials
+                        .iter()
+                        .any(|c| c.name.eq_ignore_ascii_case(&s.slot.name))
+            })
+            .collect();
+        slots.sort_by_key(|s| match s.slot.location {
+            "path" => 0,
+            "query" => 1,
+            "body" => 2,
+            _ => 3,
+        });
+        slots.truncate(self.port.profile().slots_per_operation());
+        slots
+    }
+
+    /// The base case's values (to change several at once and [`request_from`](Self::request_from)).
+    pub fn values(&self) -> &Values {
+        &self.base.values
+    }
+
+    /// The base case's values with `slot` set to `value`.
+    pub fn values_with(&self, slot: &ValueSlot, value: Value) -> Values {
+        let mut values = self.base.values.clone();
+        match slot.parameter {
+            Some(i) => {
+                if let Some(v) = values.parameters.get_mut(i) {
+                    *v = Some(value);
+                }
+            }
+            None => {
+                if let Some((_, body)) = values.body.as_mut() {
+                    if slot.slot.pointer.is_empty() {
+                        *body = value;
+                    } else if let Some(leaf) = body.pointer_mut(&slot.slot.pointer) {
+                        *leaf = value;
+                    }
+                }
+            }
+        }
+        values
+    }
+
+    /// The base request with `slot` set to `value`, serialised; `None` when
+    /// the value cannot travel there (a line break in a header).
+    pub fn request_with(&self, slot: &ValueSlot, value: Value) -> Option<Request> {
+        self.request_from(&self.values_with(slot, value))
+    }
+
+    /// A request from `values` (for this operation), serialised.
+    pub fn request_from(&self, values: &Values) -> Option<Request> {
+        serialise(self.port.api(), self.op, values).ok()
+    }
+
+    /// Another valid set of values for the operation (every parameter
+    /// filled, a body), e.g. for a second create that must not collide with
+    /// the base case.
+    pub fn fresh_values(&mut self) -> Option<Values> {
+        base_case(&mut self.cases, self.port.api(), self.op, &mut self.rng).map(|c| c.values)
+    }
+
+    /// Another valid value for `slot` (for a control request), different
+    /// from its base value where the schema allows.
+    pub fn benign(&mut self, slot: &ValueSlot) -> Value {
+        for _ in 0..4 {
+            let v = match slot.schema {
+                Some(id) => self
+                    .cases
+                    .values()
+                    .positive(id, Direction::Request, &mut self.rng),
+                None => Value::String(self.canary(8)),
+            };
+            if v != slot.value {
+                return v;
+            }
+        }
+        slot.value.clone()
+    }
+
+    /// A random lower-case alphanumeric string of `len` characters starting
+    /// with a letter, drawn from the scan's seed (runs are reproducible).
+    pub fn canary(&mut self, len: usize) -> String {
+        const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+        const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        (0..len.max(1))
+            .map(|i| {
+                let set = if i == 0 { LETTERS } else { ALNUM };
+                set[self.rng.index(set.len())] as char
+            })
+            .collect()
+    }
+
+    /// A random number in `lo..=hi`, drawn from the scan's seed.
+    pub fn number(&mut self, lo: u64, hi: u64) -> u64 {
+        let span = hi.saturating_sub(lo).saturating_add(1);
+        lo + self.rng.below(span.max(1))
+    }
+
+    /// Takes one trial from the scan's budget of time-based trials; false
+    /// when the profile allows none or the budget is spent.
+    pub fn take_time_budget(&self) -> bool {
+        self.port.take_time_budget()
+    }
+
+    /// The longest a single request may take before the client gives up.
+    pub fn timeout(&self) -> Duration {
+        self.port.timeout()
+    }
+
+    /// The callback listener, when the scan runs one.
+    pub fn callback(&self) -> Option<&'a CallbackServer> {
+        self.port.callback()
+    }
+
+    /// Sends `request` with the scan's credentials.
+    pub async fn send(&mut self, request: &Request) -> Option<Exchange> {
+        self.send_as(request, &Identity::Scan).await
+    }
+
+    /// Sends `request` as `identity`, through the scan's sending path; the
+    /// exchange is an event of the scan. `None` when the scan is stopping,
+    /// the session has sent its share, or the target answered 429 before
+    /// (a session does not wait out rate limits: the 429 exchange itself is
+    /// returned once, and the session ends).
+    pub async fn send_as(&mut self, request: &Request, identity: &Identity) -> Option<Exchange> {
+        if self.limited {
+            return None;
+        }
+        let exchange = self.dispatch(self.index, request, identity).await?;
+        if exchange.response().is_some_and(|r| r.status == 429) {
+            self.limited = true;
+        }
+        Some(exchange)
+    }
+
+    /// The one sending step of a session: the session's cap, the per-operation
+    /// headers, the scan's sending path, and the exchange as an event of
+    /// `operation`.
+    async fn dispatch(
+        &mut self,
+        operation: usize,
+        request: &Request,
+        identity: &Identity,
+    ) -> Option<Exchange> {
+        let port = self.port;
+        if self.sent >= SESSION_REQUESTS || port.stopping() {
+            return None;
+        }
+        self.sent += 1;
+        port.send(
+            operation,
+            &self.kind,
+            request,
+            self.credentials_of(identity),
+        )
+        .await
+    }
+
+    /// The credentials `identity` stands for.
+    fn credentials_of<'i>(&self, identity: &'i Identity) -> &'i [Credential]
+    where
+        'a: 'i,
+    {
+        let port: &'a dyn Port = self.port;
+        match identity {
+            Identity::Scan => port.credentials(),
+            Identity::Anonymous => &[],
+            Identity::With(c) => c,
+        }
+    }
+
+    /// Whether the scan is stopping (Ctrl-C, a budget) or the session was
+    /// rate limited: probes should return.
+    pub fn stopping(&self) -> bool {
+        self.limited || self.port.stopping()
+    }
+
+    /// Records a finding of this probe's check with `exchange` as the
+    /// request and response that show it. False when the same finding
+    /// (operation, check, signature) was already known.
+    pub fn report(&mut self, verdict: Verdict, exchange: &Exchange) -> bool {
+        let finding = Finding::new(self.check, verdict, self.op, &self.kind, exchange);
+        if !self.port.record(finding) {
+            return false;
+        }
+        self.reported += 1;
+        true
+    }
+
+    /// The named identities of the scan (`--identity`), besides its own credentials.
+    pub fn identities(&self) -> &'a [NamedIdentity] {
+        self.port.identities()
+    }
+
+    /// Which operations produce the ids others consume.
+    pub fn resources(&self) -> &'a Resources {
+        self.port.resources()
+    }
+
+    /// A valid case of another operation (index in `api.operations`), with
+    /// every parameter filled and its body present, from the session's seed.
+    pub fn case_of(&mut self, operation: usize) -> Option<Case> {
+        let api: &'a Api = self.port.api();
+        let op = api.operations.get(operation)?;
+        base_case(&mut self.cases, api, op, &mut self.rng)
+    }
+
+    /// A request of another operation from `values`, serialised.
+    pub fn request_of(&self, operation: usize, values: &Values) -> Option<Request> {
+        let api = self.port.api();
+        let op = api.operations.get(operation)?;
+        serialise(api, op, values).ok()
+    }
+
+    /// Sends a request of another operation as `identity` (a step of a
+    /// sequence: creating, reading back, deleting); the exchange is an event
+    /// of that operation.
+    pub async fn send_to(
+        &mut self,
+        operation: usize,
+        request: &Request,
+        identity: &Identity,
+    ) -> Option<Exchange> {
+        self.dispatch(operation, request, identity).await
+    }
+
+    /// Remembers a resource the session created: `delete` (sent as
+    /// `identity`) removes it when the scan ends, unless `--no-cleanup`.
+    pub fn created(&self, delete: Request, identity: &Identity) {
+        let credentials = self.credentials_of(identity).to_vec();
+        self.port.created(delete, credentials);
+    }
+
+    /// How many findings this session reported.
+    pub fn reported(&self) -> u32 {
+        self.reported
+    }
+}
+
+/// Every leaf of a JSON value with its pointer (objects and arrays walked).
+fn leaves_of(v: &Value, at: String, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                leaves_of(item, format!("{at}/{i}"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                leaves_of(
+                    item,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Null => {}
+        leaf => out.push((at, leaf.clone())),
+    }
+}
+
+/// The schema of the value at `pointer` inside a value of schema `root`
+/// (properties and items followed; composed schemas are not searched).
+fn schema_at(schemas: &Schemas, root: SchemaId, pointer: &str) -> Option<SchemaId> {
+    let mut id = root;
+    for raw in pointer.split('/').skip(1) {
+        let key = raw.replace("~1", "/").replace("~0", "~");
+        let s = schemas.get(id);
+        id = match s.properties.get(&key) {
+            Some(child) => *child,
+            None => match (s.items, key.parse::<usize>()) {
+                (Some(items), Ok(_)) => items,
+                _ => return None,
+            },
+        };
+    }
+    Some(id)
+}
+
+/// The valid case a session starts from: a positive case with every
+/// parameter filled and the body present, or `None` when the operation
+/// cannot be given one.
+pub(crate) fn base_case(
+    cases: &mut CaseGenerator<'_>,
+    api: &Api,
+    op: &Operation,
+    src: &mut Seeded,
+) -> Option<Case> {
+    let mut case = cases.case(op, Intent::Positive, src).ok().flatten()?;
+    let mut values = case.values.clone();
+    for (i, p) in op.parameters.iter().enumerate() {
+        if values.parameters.get(i).is_some_and(Option::is_none)
+            && p.location != ParameterLocation::Cookie
+        {
+            let v = match p.schema {
+                Some(id) => cases.values().positive(id, Direction::Request, src),
+                None => Value::String("apiprobe".into()),
+            };
+            values.parameters[i] = Some(v);
+        }
+    }
+    if values.body.is_none()
+        && let Some(body) = &op.body
+        && let Some(media) = body.content.first()
+    {
+        let v = match media.schema {
+            Some(id) => cases.values().positive(id, Direction::Request, src),
+            None => Value::Object(Default::default()),
+        };
+        values.body = Some((0, v));
+    }
+    if let Ok(request) = serialise(api, op, &values) {
+        case.values = values;
+        case.request = request;
+    }
+    Some(case)
+}
