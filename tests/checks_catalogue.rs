@@ -1,0 +1,147 @@
+//! The one check catalogue: every entry is selectable by its name, and
+//! every active entry's probe runs in a real scan (of the demo, with the
+//! identities its authorization probes need).
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use apiprobe::checks::{CHECKS, Judge, Settings, select};
+use apiprobe::demo::{DemoConfig, serve};
+use apiprobe::engine::{Event, Observer, Scan, ScanOptions, Stop};
+use apiprobe::generate::Payloads;
+use apiprobe::http::{Client, ClientOptions};
+use apiprobe::identity::{Account, Credential, IdentitySpec, login};
+use apiprobe::probes::{ProbeKind, Profile};
+
+#[test]
+fn every_check_is_selected_by_its_name_alone() {
+    let mut names = BTreeSet::new();
+    for check in CHECKS {
+        assert!(names.insert(check.name), "{} is listed twice", check.name);
+        let only = select(&[check.name.to_owned()], &[]).expect("a known name");
+        assert_eq!(
+            only.iter().map(|c| c.name).collect::<Vec<_>>(),
+            [check.name]
+        );
+        let without = select(&[], &[check.name.to_owned()]).expect("a known name");
+        assert_eq!(without.len(), CHECKS.len() - 1);
+        assert!(without.iter().all(|c| c.name != check.name));
+    }
+    assert!(select(&["no_such_check".to_owned()], &[]).is_err());
+}
+
+#[test]
+fn active_and_passive_entries_are_told_apart() {
+    let active: Vec<&str> = CHECKS
+        .iter()
+        .filter(|c| c.probe().is_some())
+        .map(|c| c.name)
+        .collect();
+    // one of each kind, by what it does
+    assert!(active.contains(&"sql_injection") && active.contains(&"bola"));
+    assert!(!active.contains(&"not_a_server_error"));
+    assert!(active.len() < CHECKS.len());
+}
+
+/// Counts the exchanges of each active probe.
+#[derive(Default)]
+struct Sent(Mutex<BTreeMap<&'static str, u32>>);
+
+impl Observer for Sent {
+    fn on_event(&self, event: &Event<'_>) {
+        if let Event::Exchange {
+            probe: ProbeKind::Active(name),
+            ..
+        } = event
+            && let Ok(mut sent) = self.0.lock()
+        {
+            *sent.entry(name).or_default() += 1;
+        }
+    }
+}
+
+#[test]
+fn every_active_entry_runs_in_a_scan() {
+    let runtime = support::runtime();
+    let sent = runtime.block_on(async {
+        let server = serve(DemoConfig { fixed: false })
+            .await
+            .expect("the demo starts");
+        let base_url = server.base_url();
+        let api = support::demo_api();
+        let client = || {
+            Client::new(ClientOptions {
+                timeout: Duration::from_secs(10),
+                env_proxy: false,
+                ..ClientOptions::default()
+            })
+            .expect("a client")
+        };
+        let account = Account {
+            user: "alice".into(),
+            password: "wonderland".into(),
+        };
+        let token = login(&api, &client(), &base_url, &account)
+            .await
+            .expect("alice signs in");
+        let mut identities = Vec::new();
+        for (name, password, role) in [
+            ("bob", "builder", "user"),
+            ("admin", "sup3rs3cret", "admin"),
+        ] {
+            let spec = IdentitySpec::parse(&api, &format!("{name}:{role}=login:{name}:{password}"))
+                .expect("the identity parses");
+            identities.push(
+                spec.resolve(&api, &client(), &base_url)
+                    .await
+                    .expect("signs in"),
+            );
+        }
+        let active: Vec<String> = CHECKS
+            .iter()
+            .filter(|c| c.probe().is_some())
+            .map(|c| c.name.to_owned())
+            .collect();
+        let scan = Scan {
+            operations: (0..api.operations.len()).collect(),
+            api: Arc::new(api),
+            payloads: Arc::new(Payloads::builtin()),
+            client: client(),
+            judge: Arc::new(Judge::new(
+                select(&active, &[]).expect("the active checks"),
+                Settings::default(),
+            )),
+            options: ScanOptions {
+                base_url,
+                seed: 3,
+                plan: support::plan(1),
+                profile: Profile::Aggressive,
+                credentials: vec![Credential::bearer(&token)],
+                account: Some(account),
+                identities,
+                shrink: false,
+                ..ScanOptions::default()
+            },
+        };
+        let sent = Arc::new(Sent::default());
+        let observer: Arc<dyn Observer> = sent.clone();
+        tokio::time::timeout(Duration::from_secs(240), scan.run(observer, Stop::new()))
+            .await
+            .expect("the scan ends within its guard");
+        server.shutdown().await;
+        let counts = sent.0.lock().map(|m| m.clone()).unwrap_or_default();
+        counts
+    });
+    let silent: Vec<&str> = CHECKS
+        .iter()
+        .filter(|c| c.probe().is_some() && !sent.contains_key(c.name))
+        .map(|c| c.name)
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "these active checks sent nothing: {silent:?}; requests per check: {sent:?}"
+    );
+}
