@@ -10,190 +10,26 @@
 //! An operation that needs a `$ref` which cannot be resolved is left out of
 //! the model and listed in [`Api::skipped`](crate::model::Api::skipped) with
 //! the error; a [strict](Loader::strict) loader fails on it instead.
+//!
+//! - `loader`: [`Loader`] and [`load`], [`load_path`], [`load_str`]: the entry points.
+//! - `fetch`: [`Source`], a file or URL, and reading it.
+//! - `version`, `swagger2`, `openapi31`: the document's version, and 2.0 and 3.1 normalised to 3.0.
+//! - `document`, `documents`, `reference`, `stack`: the documents of a spec and `$ref` resolution.
+//! - `build`: the model built from the resolved documents.
+//! - `error`: [`SpecError`].
 
 mod build;
 mod document;
 mod documents;
 mod error;
 mod fetch;
+mod loader;
 mod openapi31;
 mod reference;
 mod stack;
 mod swagger2;
 mod version;
 
-use std::path::Path;
-
-use url::Url;
-
 pub use error::SpecError;
 pub use fetch::Source;
-
-use crate::model::{Api, SpecVersion, Warning, WarningKind};
-use documents::Documents;
-
-/// Loads a spec from a file or URL with default options.
-pub async fn load(source: &Source) -> Result<Api, SpecError> {
-    Loader::new().load(source).await
-}
-
-/// Loads a spec file and the files it refers to, without async, with default options.
-pub fn load_path(path: impl AsRef<Path>) -> Result<Api, SpecError> {
-    Loader::new().load_path(path)
-}
-
-/// Loads a spec held in memory, with default options; `origin` names it in messages.
-pub fn load_str(text: &str, origin: &str) -> Result<Api, SpecError> {
-    Loader::new().load_str(text, origin)
-}
-
-/// Loads specs, with options.
-#[derive(Debug, Clone, Default)]
-pub struct Loader {
-    strict: bool,
-}
-
-impl Loader {
-    /// A loader with default options: operations with unresolvable references are skipped.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Whether an unresolvable reference fails the whole load instead of
-    /// leaving its operation out.
-    pub fn strict(mut self, strict: bool) -> Self {
-        self.strict = strict;
-        self
-    }
-
-    /// Loads a spec from a file or URL, with every external reference it makes.
-    pub async fn load(&self, source: &Source) -> Result<Api, SpecError> {
-        let root = source.url()?;
-        let client = match source {
-            Source::Url(_) => Some(fetch::client()?),
-            Source::Path(_) => None,
-        };
-        let bytes = match &client {
-            Some(client) => fetch::fetch_url(client, &root).await?,
-            None => fetch::read_file_named(&root, Some(&source.to_string()))?,
-        };
-        let origin = source.to_string();
-        let mut docs = stack::with_large_stack(|| root_documents(root, &bytes, &origin))?;
-        while let Some(url) = docs.next_missing() {
-            let loaded = if url.scheme() == "file" {
-                fetch::read_file(&url)
-            } else {
-                let client = match &client {
-                    Some(c) => c.clone(),
-                    None => fetch::client()?,
-                };
-                fetch::fetch_url(&client, &url).await
-            };
-            let docs_ref = &mut docs;
-            stack::with_large_stack(move || {
-                add_loaded(docs_ref, url, loaded);
-                Ok(())
-            })?;
-        }
-        stack::with_large_stack(|| self.finish(docs, &origin))
-    }
-
-    /// Loads a spec file and the files it refers to, without async. References
-    /// to http(s) documents fail with a message pointing at [`Loader::load`].
-    pub fn load_path(&self, path: impl AsRef<Path>) -> Result<Api, SpecError> {
-        let source = Source::Path(path.as_ref().to_path_buf());
-        let root = source.url()?;
-        let origin = source.to_string();
-        let bytes = fetch::read_file_named(&root, Some(&origin))?;
-        stack::with_large_stack(|| {
-            let docs = root_documents(root, &bytes, &origin)?;
-            self.load_local(docs, &origin)
-        })
-    }
-
-    /// Loads a spec held in memory. `origin` names it in messages; relative
-    /// file references resolve against it as a path.
-    pub fn load_str(&self, text: &str, origin: &str) -> Result<Api, SpecError> {
-        let root = Source::Path(Path::new(origin).to_path_buf()).url()?;
-        stack::with_large_stack(|| {
-            let docs = root_documents(root, text.as_bytes(), origin)?;
-            self.load_local(docs, origin)
-        })
-    }
-
-    fn load_local(&self, mut docs: Documents, origin: &str) -> Result<Api, SpecError> {
-        while let Some(url) = docs.next_missing() {
-            let loaded = if url.scheme() == "file" {
-                fetch::read_file(&url)
-            } else {
-                Err(SpecError::Fetch {
-                    url: url.to_string(),
-                    message: "remote references need the async loader (spec::load)".into(),
-                })
-            };
-            add_loaded(&mut docs, url, loaded);
-        }
-        self.finish(docs, origin)
-    }
-
-    /// Normalises the root to the 3.0 shape, then builds the model.
-    fn finish(&self, mut docs: Documents, origin: &str) -> Result<Api, SpecError> {
-        let version = version::detect(docs.root(), origin)?;
-        let mut warnings: Vec<Warning> = docs
-            .notes()
-            .iter()
-            .map(|(url, note)| {
-                let at = if url == docs.root_url() {
-                    "#".to_owned()
-                } else {
-                    format!("{url}#")
-                };
-                Warning::new(WarningKind::Conversion, at, note.clone())
-            })
-            .collect();
-        let root = docs.take_root();
-        let root = match &version {
-            SpecVersion::Swagger2 => {
-                docs.replace_root(root);
-                swagger2::convert(&docs, &mut warnings)
-            }
-            SpecVersion::OpenApi31(_) => openapi31::normalise(root, &mut warnings),
-            SpecVersion::OpenApi30(_) => {
-                let mut root = root;
-                openapi31::remove_webhooks(&mut root, &mut warnings);
-                root
-            }
-        };
-        docs.replace_root(root);
-        build::build(&docs, version, origin, warnings, self.strict)
-    }
-}
-
-fn root_documents(root: Url, bytes: &[u8], origin: &str) -> Result<Documents, SpecError> {
-    let parsed = document::parse_noting_repairs(bytes, origin)?;
-    let mut docs = Documents::new(root.clone(), parsed.value);
-    if let Some(note) = parsed.repair {
-        docs.note(root, note);
-    }
-    Ok(docs)
-}
-
-fn add_loaded(docs: &mut Documents, url: Url, loaded: Result<Vec<u8>, SpecError>) {
-    let origin = docs.describe(&url);
-    match loaded.and_then(|bytes| document::parse_noting_repairs(&bytes, &origin)) {
-        Ok(parsed) => {
-            if let Some(note) = parsed.repair {
-                docs.note(url.clone(), note);
-            }
-            docs.add(url, Ok(parsed.value));
-        }
-        Err(e) => docs.add(url, Err(strip_origin(&e.to_string(), &origin))),
-    }
-}
-
-fn strip_origin(message: &str, origin: &str) -> String {
-    message
-        .strip_prefix(origin)
-        .map(|m| m.trim_start_matches(':').trim().to_owned())
-        .unwrap_or_else(|| message.to_owned())
-}
+pub use loader::{Loader, load, load_path, load_str};

@@ -5,6 +5,7 @@
 //! derived from one valid case (a baseline, a true and a false condition, a
 //! repeated delay, a callback) and reporting verdicts of its check.
 //!
+//! - `probe`: [`ActiveProbe`], what an active check does, and its [`Stage`].
 //! - `port`: [`Port`], what a probe needs from the scan (the engine implements it).
 //! - `session`: [`Session`], one probe on one operation; [`Identity`], [`ValueSlot`].
 //! - `timing`: latency samples and the repeated-delay oracle.
@@ -15,11 +16,6 @@
 //! To add a probe: write `fn applies(&Api, &Operation, Profile) -> bool`,
 //! `fn run(&mut Session) -> BoxFuture<()>` and a `CHECK` constant with
 //! `how: How::Probe(..)` in a new file, and list the constant in `CHECKS`.
-
-use futures_util::future::BoxFuture;
-
-use crate::model::{Api, Operation};
-use crate::probes::Profile;
 
 mod afterlife;
 pub(super) mod bfla;
@@ -36,6 +32,7 @@ pub(super) mod login_rate_limit;
 pub(super) mod mass_assignment;
 pub(super) mod nosql;
 mod port;
+mod probe;
 pub(super) mod resource;
 mod sequence;
 mod session;
@@ -48,35 +45,7 @@ pub(super) mod user_enumeration;
 pub(super) mod xss;
 
 pub use port::Port;
+pub use probe::{ActiveProbe, Run, Stage};
 pub(crate) use sequence::id_from;
 pub(crate) use session::base_case;
 pub use session::{Identity, Session, ValueSlot};
-
-/// The body of an active probe: sends what it needs through the session
-/// and reports what it proves.
-pub type Run = for<'s, 'a> fn(&'s mut Session<'a>) -> BoxFuture<'s, ()>;
-
-/// When an active probe runs on an operation, relative to the others:
-/// injection first, then authentication, then the stateful sequences (which
-/// create, share and delete resources).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Stage {
-    /// Payloads in the operation's own values.
-    Injection,
-    /// Credentials: none, forged, guessed, in bursts.
-    Authentication,
-    /// Sequences over resources, and identities acting on each other's.
-    Stateful,
-}
-
-/// What an active check does.
-#[derive(Debug, Clone, Copy)]
-pub struct ActiveProbe {
-    /// When it runs on an operation.
-    pub stage: Stage,
-    /// Whether it has anything to try on an operation under a profile
-    /// (cheap: no request is sent).
-    pub applies: fn(&Api, &Operation, Profile) -> bool,
-    /// What it does.
-    pub run: Run,
-}
