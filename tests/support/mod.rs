@@ -1,11 +1,15 @@
-//! Shared by the integration tests: scanning a server on loopback with a
-//! chosen set of checks, serving a small axum app on 127.0.0.1, and running
-//! the built binary ([`cli`]).
+//! Shared by the integration tests: scanning a server on loopback
+//! ([`ScanBuilder`], its defaults in one place), serving a small axum app on
+//! 127.0.0.1, and running the built binary ([`cli`]).
 
 #![allow(dead_code)]
 
 pub mod cli;
 pub mod raw;
+pub mod scan;
+
+#[allow(unused_imports)] // each test binary uses some
+pub use scan::{ScanBuilder, active_checks, active_only, client, client_options};
 
 use std::sync::Arc;
 use std::time::Duration;
