@@ -548,3 +548,88 @@ fn an_operation_the_config_marks_privileged_is_judged_by_bfla() {
     assert!(ops.contains(&"listUsers"), "{ops:?}: {}", text(&out));
     assert!(ops.contains(&"getAuditLog"), "{ops:?}");
 }
+
+/// The `finding` objects of an NDJSON stream, in the order written.
+fn streamed_findings(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).expect("the ndjson stream was written");
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("each line is json"))
+        .filter(|v| v["event"] == "finding")
+        .map(|v| v["finding"].clone())
+        .collect()
+}
+
+#[test]
+fn severity_overrides_reach_the_stream_the_reports_and_fail_on() {
+    // one passive check (a stack trace in a 500) and one active one (bola,
+    // two users), each given another severity by the file
+    let demo = Demo::start(false);
+    let dir = fresh_dir("severity");
+    std::fs::write(
+        dir.join("apiprobe.toml"),
+        "login = \"alice:wonderland\"\n\
+         [identities.alice]\nrole = \"user\"\nlogin = \"alice:wonderland\"\n\
+         [identities.bob]\nrole = \"user\"\nlogin = \"bob:builder\"\n\
+         [severity]\nstack_trace_leak = \"critical\"\nbola = \"low\"\n",
+    )
+    .expect("config");
+    let out = apiprobe_in(
+        &dir,
+        &[
+            "scan",
+            &spec(),
+            "--url",
+            &demo.url(),
+            "--seed",
+            "5",
+            "--checks",
+            "stack_trace_leak,bola",
+            "--quiet",
+            // only the overridden severity of stack_trace_leak (by default
+            // medium) is critical
+            "--fail-on",
+            "critical",
+            "--report",
+            "json:r.json",
+            "--report",
+            "ndjson:r.ndjson",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let expected = |check: &str| match check {
+        "stack_trace_leak" => "critical",
+        "bola" => "low",
+        other => panic!("a finding of {other}, which was not selected"),
+    };
+    let streamed = streamed_findings(&dir.join("r.ndjson"));
+    let report = read_report(&dir.join("r.json"));
+    for check in ["stack_trace_leak", "bola"] {
+        assert!(
+            streamed.iter().any(|f| f["check"] == check),
+            "no {check} finding streamed: {}",
+            text(&out)
+        );
+        assert!(
+            report.findings.iter().any(|f| f.check == check),
+            "no {check} finding in the report"
+        );
+    }
+    for f in &streamed {
+        let check = f["check"].as_str().expect("a check name");
+        assert_eq!(f["severity"], expected(check), "streamed {check}: {f}");
+    }
+    for f in &report.findings {
+        assert_eq!(
+            f.severity.as_str(),
+            expected(&f.check),
+            "reported {}",
+            f.check
+        );
+    }
+    let traces = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "stack_trace_leak")
+        .count();
+    assert_eq!(report.summary.critical, traces);
+}

@@ -649,6 +649,7 @@ pub async fn scan(
             cleanup: !flags.no_cleanup,
             operation_headers,
             signed_in,
+            severities: config.options.severity.clone().unwrap_or_default(),
         },
     };
     let stop = Stop::new();
@@ -676,9 +677,6 @@ pub async fn scan(
     let mut report = Report::new(&api, &base_url, &check_names, &result);
     let lines = spec_text.map(SpecLines::parse);
     report.set_operations(&api, &operations, lines.as_ref());
-    if let Some(overrides) = &config.options.severity {
-        report.override_severities(overrides);
-    }
     if let Some((b, file)) = &baseline {
         b.apply(&mut report, file);
     }

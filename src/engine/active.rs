@@ -136,7 +136,9 @@ impl Port for Scan<'_> {
         })
     }
 
-    fn record(&self, finding: Finding) -> bool {
+    fn record(&self, mut finding: Finding) -> bool {
+        // the configured severity, before the finding is kept or announced
+        self.shared.options.rate(&mut finding);
         {
             let mut set = match self.shared.findings.lock() {
                 Ok(g) => g,

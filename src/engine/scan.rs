@@ -3,6 +3,7 @@
 //! findings; then findings are shrunk.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,7 @@ use super::event::{Event, Observer, Stats, StopReason};
 use super::rate::{Pause, RateLimiter, retry_after};
 use super::shrink;
 use super::stop::Stop;
-use crate::checks::{Finding, FindingSet, Judge, Scope, fingerprint};
+use crate::checks::{Finding, FindingSet, Judge, Scope, Severity, fingerprint};
 use crate::generate::{Case, CaseGenerator, Options, Payloads, Request, Seeded};
 use crate::http::CallbackServer;
 use crate::http::{Client, join_url};
@@ -67,6 +68,21 @@ pub struct ScanOptions {
     /// The `--login` sign-in, when the scan made one: a 401 to a request
     /// carrying its credential signs in again (login identities too).
     pub signed_in: Option<crate::identity::SignedIn>,
+    /// Check name to the severity its findings get instead of the check's
+    /// own (apiprobe.toml's `[severity]`). Applied where each finding is
+    /// made, so every output (live lines, streams, reports, `--fail-on`)
+    /// sees the same severity.
+    pub severities: BTreeMap<String, Severity>,
+}
+
+impl ScanOptions {
+    /// Gives `finding` the severity [`severities`](Self::severities) sets
+    /// for its check, if any.
+    pub(crate) fn rate(&self, finding: &mut Finding) {
+        if let Some(&severity) = self.severities.get(&finding.check) {
+            finding.severity = severity;
+        }
+    }
 }
 
 impl Default for ScanOptions {
@@ -90,6 +106,7 @@ impl Default for ScanOptions {
             cleanup: true,
             operation_headers: Vec::new(),
             signed_in: None,
+            severities: BTreeMap::new(),
         }
     }
 }
@@ -441,7 +458,8 @@ async fn work(shared: &Shared) {
                 if set.seen(&id) {
                     continue;
                 }
-                let finding = Finding::new(check, verdict, op, &probe.kind, &exchange);
+                let mut finding = Finding::new(check, verdict, op, &probe.kind, &exchange);
+                shared.options.rate(&mut finding);
                 set.insert(finding.clone());
                 let index = set.len() - 1;
                 // a witness is only for shrinking: with it off, none is kept
