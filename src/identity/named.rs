@@ -33,8 +33,97 @@ const PRIVILEGED_ROLES: [&str; 7] = [
 pub enum IdentityAuth {
     /// Fixed credentials.
     Credentials(Vec<Credential>),
+    /// An API key as written, before the spec is known: without a place
+    /// of its own, it goes where the spec declares a key of that name
+    /// ([`Credential::api_key`]), found by [`IdentitySpec::placed`] or
+    /// when the identity is resolved.
+    ApiKey {
+        /// The key's name.
+        name: String,
+        /// Its value.
+        value: String,
+        /// Where it goes, when the text says.
+        place: Option<Place>,
+    },
     /// Sign in through the spec's login operation.
     Login(Account),
+}
+
+impl IdentityAuth {
+    /// The `KIND` and `VALUE` of `KIND:VALUE` (`bearer`, `basic`,
+    /// `api-key`, `header`, `cookie`, `login`; see the module's
+    /// documentation). Needs no spec: an API key stays
+    /// [`IdentityAuth::ApiKey`].
+    ///
+    /// # Errors
+    /// An unknown kind, or a value of the wrong shape for its kind, with
+    /// what is wrong.
+    pub fn parse(kind: &str, value: &str) -> Result<IdentityAuth, String> {
+        let auth = match kind {
+            "bearer" if !value.is_empty() => {
+                IdentityAuth::Credentials(vec![Credential::bearer(value)])
+            }
+            "bearer" => return Err("bearer needs a token".to_owned()),
+            "basic" if value.contains(':') => {
+                IdentityAuth::Credentials(vec![Credential::basic(value)])
+            }
+            "basic" => return Err("basic needs USER:PASSWORD".to_owned()),
+            "login" => IdentityAuth::Login(
+                Account::parse(value).ok_or_else(|| "login needs USER:PASSWORD".to_owned())?,
+            ),
+            "header" => {
+                let (n, v) = value
+                    .split_once(':')
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or_else(|| "header needs NAME:VALUE".to_owned())?;
+                IdentityAuth::Credentials(vec![Credential::header(n.trim(), v.trim())])
+            }
+            "cookie" => {
+                let (n, v) = value
+                    .split_once('=')
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or_else(|| "cookie needs NAME=VALUE".to_owned())?;
+                IdentityAuth::Credentials(vec![Credential {
+                    place: Place::Cookie,
+                    name: n.to_owned(),
+                    value: v.to_owned(),
+                }])
+            }
+            "api-key" => {
+                let (n, v) = value
+                    .split_once(':')
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or_else(|| "api-key needs NAME:VALUE[:header|query|cookie]".to_owned())?;
+                let (value, place) = match v.rsplit_once(':') {
+                    Some((v, "header")) => (v, Some(Place::Header)),
+                    Some((v, "query")) => (v, Some(Place::Query)),
+                    Some((v, "cookie")) => (v, Some(Place::Cookie)),
+                    _ => (v, None),
+                };
+                IdentityAuth::ApiKey {
+                    name: n.to_owned(),
+                    value: value.to_owned(),
+                    place,
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown kind {other:?} (use bearer, basic, api-key, header, cookie or login)"
+                ));
+            }
+        };
+        Ok(auth)
+    }
+
+    /// The same, an API key placed where `api` declares it.
+    fn placed(self, api: &Api) -> IdentityAuth {
+        match self {
+            IdentityAuth::ApiKey { name, value, place } => {
+                IdentityAuth::Credentials(vec![Credential::api_key(api, &name, &value, place)])
+            }
+            other => other,
+        }
+    }
 }
 
 /// An identity as configured: a name, an optional role, and how it signs in.
@@ -102,32 +191,35 @@ pub enum IdentityError {
 }
 
 impl IdentitySpec {
-    /// Reads `NAME[:ROLE]=HOW` (see the module's documentation).
+    /// Reads `NAME[:ROLE]=HOW` (see the module's documentation), an API
+    /// key placed where `api` declares it.
     ///
     /// # Errors
     /// A text of another shape, with what is wrong.
     pub fn parse(api: &Api, text: &str) -> Result<IdentitySpec, IdentityError> {
+        IdentitySpec::read(text).map(|spec| spec.placed(api))
+    }
+
+    /// Reads `NAME[:ROLE]=HOW` without a spec: an API key without a place
+    /// of its own stays [`IdentityAuth::ApiKey`] until [`placed`](Self::placed)
+    /// or [`resolve_with`](Self::resolve_with).
+    ///
+    /// # Errors
+    /// A text of another shape, with what is wrong.
+    pub fn read(text: &str) -> Result<IdentitySpec, IdentityError> {
         let bad = |reason: &str| IdentityError::Syntax {
             text: text.to_owned(),
             reason: reason.to_owned(),
         };
-        let (who, how) = text
+        let (person, how) = text
             .split_once('=')
             .ok_or_else(|| bad("expected NAME[:ROLE]=HOW, e.g. alice=bearer:TOKEN"))?;
-        let (name, role) = match who.split_once(':') {
-            Some((n, r)) => (n.trim(), Some(r.trim())),
-            None => (who.trim(), None),
+        let (name, role) = match person.split_once(':') {
+            Some((n, r)) => (n, Some(r)),
+            None => (person, None),
         };
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
-            return Err(bad("the name must be letters, digits, '-', '_' or '.'"));
-        }
-        if role.is_some_and(str::is_empty) {
-            return Err(bad("the role after ':' is empty"));
-        }
+        // the name and role first: an error names them before the rest
+        who(name, role).map_err(|e| bad(&e))?;
         let mut token = None;
         let rewritten;
         let mut how = how;
@@ -142,61 +234,36 @@ impl IdentitySpec {
         let (kind, rest) = how.split_once(':').ok_or_else(|| {
             bad("expected KIND:VALUE after '=' (bearer, basic, api-key, header, cookie, login)")
         })?;
-        let auth = match kind {
-            "bearer" if !rest.is_empty() => {
-                IdentityAuth::Credentials(vec![Credential::bearer(rest)])
-            }
-            "basic" if rest.contains(':') => {
-                IdentityAuth::Credentials(vec![Credential::basic(rest)])
-            }
-            "basic" => return Err(bad("basic needs USER:PASSWORD")),
-            "login" => IdentityAuth::Login(
-                Account::parse(rest).ok_or_else(|| bad("login needs USER:PASSWORD"))?,
-            ),
-            "header" => {
-                let (n, v) = rest
-                    .split_once(':')
-                    .filter(|(n, _)| !n.is_empty())
-                    .ok_or_else(|| bad("header needs NAME:VALUE"))?;
-                IdentityAuth::Credentials(vec![Credential::header(n.trim(), v.trim())])
-            }
-            "cookie" => {
-                let (n, v) = rest
-                    .split_once('=')
-                    .filter(|(n, _)| !n.is_empty())
-                    .ok_or_else(|| bad("cookie needs NAME=VALUE"))?;
-                IdentityAuth::Credentials(vec![Credential {
-                    place: Place::Cookie,
-                    name: n.to_owned(),
-                    value: v.to_owned(),
-                }])
-            }
-            "api-key" => {
-                let (n, v) = rest
-                    .split_once(':')
-                    .filter(|(n, _)| !n.is_empty())
-                    .ok_or_else(|| bad("api-key needs NAME:VALUE[:header|query|cookie]"))?;
-                let (value, place) = match v.rsplit_once(':') {
-                    Some((v, "header")) => (v, Some(Place::Header)),
-                    Some((v, "query")) => (v, Some(Place::Query)),
-                    Some((v, "cookie")) => (v, Some(Place::Cookie)),
-                    _ => (v, None),
-                };
-                IdentityAuth::Credentials(vec![Credential::api_key(api, n, value, place)])
-            }
-            "bearer" => return Err(bad("bearer needs a token")),
-            other => {
-                return Err(bad(&format!(
-                    "unknown kind {other:?} (use bearer, basic, api-key, header, cookie or login)"
-                )));
-            }
-        };
+        let auth = IdentityAuth::parse(kind, rest).map_err(|e| bad(&e))?;
+        IdentitySpec::new(name, role, auth, token).map_err(|e| bad(&e))
+    }
+
+    /// An identity from its parts (an `[identities.NAME]` table of
+    /// apiprobe.toml), its name and role checked as [`read`](Self::read)
+    /// checks them (both trimmed).
+    ///
+    /// # Errors
+    /// A name of other than letters, digits, `-`, `_` and `.`; an empty role.
+    pub fn new(
+        name: &str,
+        role: Option<&str>,
+        auth: IdentityAuth,
+        token: Option<TokenUse>,
+    ) -> Result<IdentitySpec, String> {
+        let (name, role) = who(name, role)?;
         Ok(IdentitySpec {
             name: name.to_owned(),
             role: role.map(str::to_owned),
             auth,
             token,
         })
+    }
+
+    /// The same identity, an API key placed where `api` declares it
+    /// ([`IdentityAuth::ApiKey`] becomes [`IdentityAuth::Credentials`]).
+    pub fn placed(mut self, api: &Api) -> IdentitySpec {
+        self.auth = self.auth.placed(api);
+        self
     }
 
     /// The identity ready to send with: a login identity signs in through
@@ -231,6 +298,9 @@ impl IdentitySpec {
         let token = self.token.unwrap_or_else(|| default_token.clone());
         let (credentials, account) = match self.auth {
             IdentityAuth::Credentials(c) => (c, None),
+            IdentityAuth::ApiKey { name, value, place } => {
+                (vec![Credential::api_key(api, &name, &value, place)], None)
+            }
             IdentityAuth::Login(account) => {
                 let credential = login_with(api, client, base_url, &account, &token)
                     .await
@@ -249,6 +319,24 @@ impl IdentitySpec {
             token,
         })
     }
+}
+
+/// An identity's name and role, trimmed: a name of letters, digits, `-`,
+/// `_` and `.`, a role not empty.
+fn who<'t>(name: &'t str, role: Option<&'t str>) -> Result<(&'t str, Option<&'t str>), String> {
+    let name = name.trim();
+    let role = role.map(str::trim);
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err("the name must be letters, digits, '-', '_' or '.'".to_owned());
+    }
+    if role.is_some_and(str::is_empty) {
+        return Err("the role after ':' is empty".to_owned());
+    }
+    Ok((name, role))
 }
 
 /// `from=LOCATOR,as=HOW` (either may be left out) as a [`TokenUse`].
@@ -376,6 +464,47 @@ mod tests {
             let e = IdentitySpec::parse(&api, text).unwrap_err().to_string();
             assert!(e.contains(says), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn an_api_key_is_placed_by_the_spec_once_it_is_known() {
+        let api = Loader::new()
+            .load_str(
+                "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  securitySchemes:\n    k: {type: apiKey, name: X-Key, in: query}\n",
+                "t.yaml",
+            )
+            .expect("loads");
+        let read = IdentitySpec::read("svc=api-key:X-Key:abc").unwrap();
+        assert_eq!(
+            read.auth,
+            IdentityAuth::ApiKey {
+                name: "X-Key".into(),
+                value: "abc".into(),
+                place: None
+            }
+        );
+        let placed = read.placed(&api);
+        assert_eq!(
+            placed.auth,
+            IdentityAuth::Credentials(vec![Credential {
+                place: Place::Query,
+                name: "X-Key".into(),
+                value: "abc".into()
+            }])
+        );
+        assert_eq!(
+            placed,
+            IdentitySpec::parse(&api, "svc=api-key:X-Key:abc").unwrap()
+        );
+        // from parts, checked as the text is
+        let auth = IdentityAuth::parse("bearer", "t").unwrap();
+        assert_eq!(
+            IdentitySpec::new(" bob ", Some("user"), auth.clone(), None).unwrap(),
+            IdentitySpec::read("bob:user=bearer:t").unwrap()
+        );
+        assert!(IdentitySpec::new("a b", None, auth.clone(), None).is_err());
+        assert!(IdentitySpec::new("bob", Some(" "), auth, None).is_err());
+        assert!(IdentityAuth::parse("basic", "nopass").is_err());
     }
 
     #[test]
