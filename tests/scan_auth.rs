@@ -2,6 +2,7 @@
 //! user, as `apiprobe demo` does): each finds its planted flaw with its
 //! proof, and the repaired demo gives none. Then look-alike servers on
 //! 127.0.0.1 that each probe must leave alone.
+#![cfg(feature = "demo")]
 
 mod support;
 
@@ -21,7 +22,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use support::{Setup, listing, of, proof};
+use support::{ScanBuilder, listing, of, plan, proof};
 
 const AUTH_CHECKS: &[&str] = &[
     "ignored_auth",
@@ -39,12 +40,13 @@ fn scan_demo(fixed: bool) -> ScanResult {
         let server = serve_demo(DemoConfig { fixed })
             .await
             .expect("the demo starts");
-        let setup = Setup {
-            profile: Profile::Aggressive,
-            login: Some(DEMO_ACCOUNT),
-            ..Setup::new(AUTH_CHECKS)
-        };
-        let result = support::scan(support::demo_api(), server.base_url(), setup).await;
+        let result = ScanBuilder::new(support::demo_api(), server.base_url())
+            .checks(AUTH_CHECKS)
+            .plan(plan(1))
+            .profile(Profile::Aggressive)
+            .login(DEMO_ACCOUNT)
+            .run()
+            .await;
         server.shutdown().await;
         result
     })
@@ -202,11 +204,12 @@ fn the_login_burst_only_runs_in_the_aggressive_profile() {
         let server = serve_demo(DemoConfig { fixed: false })
             .await
             .expect("the demo starts");
-        let setup = Setup {
-            login: Some(DEMO_ACCOUNT),
-            ..Setup::new(&["login_rate_limit"])
-        };
-        let result = support::scan(support::demo_api(), server.base_url(), setup).await;
+        let result = ScanBuilder::new(support::demo_api(), server.base_url())
+            .checks(["login_rate_limit"])
+            .plan(plan(1))
+            .login(DEMO_ACCOUNT)
+            .run()
+            .await;
         server.shutdown().await;
         result
     });
@@ -335,12 +338,13 @@ fn careful(slow_known: bool) -> Router {
 fn scan_careful(slow_known: bool, checks: &'static [&'static str]) -> ScanResult {
     support::runtime().block_on(async {
         let url = support::serve(careful(slow_known)).await;
-        let setup = Setup {
-            profile: Profile::Aggressive,
-            login: Some(("alice", "correct horse")),
-            ..Setup::new(checks)
-        };
-        support::scan(support::api(CAREFUL_SPEC), url, setup).await
+        ScanBuilder::new(support::api(CAREFUL_SPEC), url)
+            .checks(checks)
+            .plan(plan(1))
+            .profile(Profile::Aggressive)
+            .login(("alice", "correct horse"))
+            .run()
+            .await
     })
 }
 
@@ -377,11 +381,12 @@ fn ignored_auth_says_nothing_where_the_real_credentials_fail() {
     );
     let result = support::runtime().block_on(async {
         let url = support::serve(app).await;
-        let setup = Setup {
-            credentials: vec![apiprobe::identity::Credential::bearer("opaque-token-123")],
-            ..Setup::new(&["ignored_auth", "jwt_forgery"])
-        };
-        support::scan(support::api(CAREFUL_SPEC), url, setup).await
+        ScanBuilder::new(support::api(CAREFUL_SPEC), url)
+            .checks(["ignored_auth", "jwt_forgery"])
+            .plan(plan(1))
+            .credential(apiprobe::identity::Credential::bearer("opaque-token-123"))
+            .run()
+            .await
     });
     assert!(result.findings.is_empty(), "{:#?}", listing(&result));
     assert!(result.stats.requests >= 2, "{:?}", result.stats);

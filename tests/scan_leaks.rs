@@ -3,6 +3,7 @@
 //! none); servers on 127.0.0.1 show internal addresses, paths and debug
 //! pages, and look-alikes that must stay silent (public addresses, URL
 //! routes, numbers that pass Luhn, echoes of the request, masked fields).
+#![cfg(feature = "demo")]
 
 mod support;
 
@@ -16,7 +17,7 @@ use axum::extract::Query;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use support::{Setup, listing, of, proof};
+use support::{ScanBuilder, listing, of, plan, proof};
 
 const LEAK_CHECKS: &[&str] = &[
     "secret_leak",
@@ -30,12 +31,12 @@ fn scan_demo(fixed: bool) -> ScanResult {
         let server = serve_demo(DemoConfig { fixed })
             .await
             .expect("the demo starts");
-        let setup = Setup {
-            positive: 3,
-            login: Some(DEMO_ACCOUNT),
-            ..Setup::new(LEAK_CHECKS)
-        };
-        let result = support::scan(support::demo_api(), server.base_url(), setup).await;
+        let result = ScanBuilder::new(support::demo_api(), server.base_url())
+            .checks(LEAK_CHECKS)
+            .plan(plan(3))
+            .login(DEMO_ACCOUNT)
+            .run()
+            .await;
         server.shutdown().await;
         result
     })
@@ -185,7 +186,11 @@ fn look_alike() -> Router {
 fn scan_app(app: Router) -> ScanResult {
     support::runtime().block_on(async {
         let url = support::serve(app).await;
-        support::scan(support::api(SPEC), url, Setup::new(LEAK_CHECKS)).await
+        ScanBuilder::new(support::api(SPEC), url)
+            .checks(LEAK_CHECKS)
+            .plan(plan(1))
+            .run()
+            .await
     })
 }
 

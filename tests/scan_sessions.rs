@@ -9,14 +9,10 @@ mod support;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use apiprobe::checks::{Judge, Settings, select};
-use apiprobe::engine::{Scan, ScanOptions, ScanResult};
-use apiprobe::generate::Payloads;
-use apiprobe::http::{Client, ClientOptions};
+use apiprobe::engine::ScanResult;
 use apiprobe::identity::{
-    Account, Credential, LoginError, Place, SignedIn, TokenAs, TokenFrom, TokenUse, login_with,
+    Account, Credential, LoginError, Place, TokenAs, TokenFrom, TokenUse, login_with,
 };
 use apiprobe::model::Api;
 use axum::Router;
@@ -26,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use support::{api, plan, run_guarded, runtime, serve};
+use support::{ScanBuilder, api, client, plan, runtime, serve};
 
 const SPEC: &str = r#"
 openapi: 3.0.3
@@ -216,15 +212,6 @@ async fn start(server: Arc<Server>) -> String {
     serve(app).await
 }
 
-fn client() -> Client {
-    Client::new(ClientOptions {
-        timeout: Duration::from_secs(10),
-        env_proxy: false,
-        ..ClientOptions::default()
-    })
-    .expect("a client")
-}
-
 fn alice() -> Account {
     Account {
         user: "alice".into(),
@@ -241,35 +228,14 @@ async fn scan(
     positive: u32,
     concurrency: usize,
 ) -> ScanResult {
-    let credential = login_with(&api, &client(), &base, &alice(), &token)
+    ScanBuilder::new(api, base)
+        .checks(["not_a_server_error"])
+        .seed(3)
+        .concurrency(concurrency)
+        .plan(plan(positive))
+        .session(("alice", "pw"), token)
+        .run()
         .await
-        .expect("alice signs in");
-    let scan = Scan {
-        operations: (0..api.operations.len()).collect(),
-        api: Arc::new(api),
-        payloads: Arc::new(Payloads::builtin()),
-        client: client(),
-        judge: Arc::new(Judge::new(
-            select(&["not_a_server_error".to_owned()], &[]).expect("a check"),
-            Settings::default(),
-        )),
-        options: ScanOptions {
-            base_url: base,
-            seed: 3,
-            concurrency,
-            plan: plan(positive),
-            credentials: vec![credential.clone()],
-            account: Some(alice()),
-            signed_in: Some(SignedIn {
-                account: alice(),
-                token,
-                credential,
-            }),
-            shrink: false,
-            ..ScanOptions::default()
-        },
-    };
-    run_guarded(scan).await
 }
 
 fn pointer() -> TokenUse {
