@@ -2,60 +2,29 @@
 //! covers is found by that check, on the operation that has it; the repaired
 //! demo gives no finding at all.
 
-use std::sync::{Arc, LazyLock};
+mod support;
+
+use std::sync::LazyLock;
 use std::time::Duration;
 
-use apiprobe::checks::{Finding, Judge, Settings, select};
+use apiprobe::checks::Finding;
 use apiprobe::demo::{DemoConfig, serve};
-use apiprobe::engine::{Scan, ScanOptions, ScanResult, Silent, Stop, StopReason};
-use apiprobe::generate::Payloads;
-use apiprobe::http::{Client, ClientOptions};
-use apiprobe::probes::PlanOptions;
-use apiprobe::spec::Loader;
+use apiprobe::engine::{ScanResult, StopReason};
+use support::ScanBuilder;
 
 const SEED: u64 = 7;
 
 /// Scans the demo (flawed or fixed) with the CLI's defaults and a fixed seed.
 fn scan_demo(fixed: bool) -> ScanResult {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
+    support::runtime().block_on(async {
         let server = serve(DemoConfig { fixed }).await.expect("the demo starts");
-        let api = Loader::new()
-            .load_path(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/specs/demo.yaml"
-            )))
-            .expect("the demo spec loads");
-        let operations = (0..api.operations.len()).collect();
-        let client = Client::new(ClientOptions {
-            timeout: Duration::from_secs(5),
-            env_proxy: false,
-            ..ClientOptions::default()
-        })
-        .expect("a client");
-        let scan = Scan {
-            api: Arc::new(api),
-            operations,
-            payloads: Arc::new(Payloads::builtin()),
-            client,
-            judge: Arc::new(Judge::new(
-                select(&[], &[]).expect("all checks"),
-                Settings::default(),
-            )),
-            options: ScanOptions {
-                base_url: server.base_url(),
-                seed: SEED,
-                plan: PlanOptions::default(),
-                ..ScanOptions::default()
-            },
-        };
-        let guard = Duration::from_secs(120);
-        let result = tokio::time::timeout(guard, scan.run(Arc::new(Silent), Stop::new()))
-            .await
-            .expect("the scan ends within its guard");
+        let result = ScanBuilder::new(support::demo_api(), server.base_url())
+            .timeout(Duration::from_secs(5))
+            .seed(SEED)
+            .shrink(true)
+            .guard(Duration::from_secs(120))
+            .run()
+            .await;
         server.shutdown().await;
         result
     })

@@ -1,17 +1,16 @@
 //! The injection oracles of the active phase against the demo API: each
 //! finds its planted flaw with its proof, and the repaired demo gives none.
 
-use std::sync::{Arc, LazyLock};
+mod support;
+
+use std::sync::LazyLock;
 use std::time::Duration;
 
-use apiprobe::checks::{Confidence, Finding, Judge, Settings, select};
+use apiprobe::checks::{Confidence, Finding};
 use apiprobe::demo::{DemoConfig, serve};
-use apiprobe::engine::{Scan, ScanOptions, ScanResult, Silent, Stop};
-use apiprobe::generate::Payloads;
-use apiprobe::http::{Client, ClientOptions};
-use apiprobe::probes::PlanOptions;
+use apiprobe::engine::ScanResult;
 use apiprobe::probes::Profile;
-use apiprobe::spec::Loader;
+use support::{ScanBuilder, active_only};
 
 /// The checks of the injection oracles.
 const INJECTION: &[&str] = &[
@@ -26,61 +25,19 @@ const INJECTION: &[&str] = &[
     "mass_assignment",
 ];
 
-/// A plan with no passive probe: only the active phase sends.
-fn active_only() -> PlanOptions {
-    PlanOptions {
-        positive: 0,
-        negative: 0,
-        attacks_per_family: 0,
-        unsupported_methods: false,
-        missing_headers: false,
-        read_only: false,
-    }
-}
-
 /// Scans the demo (flawed or fixed) with the injection checks only.
 fn scan_demo(fixed: bool, profile: Profile) -> ScanResult {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
+    support::runtime().block_on(async {
         let server = serve(DemoConfig { fixed }).await.expect("the demo starts");
-        let api = Loader::new()
-            .load_path(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/specs/demo.yaml"
-            )))
-            .expect("the demo spec loads");
-        let operations = (0..api.operations.len()).collect();
-        let client = Client::new(ClientOptions {
-            timeout: Duration::from_secs(10),
-            env_proxy: false,
-            ..ClientOptions::default()
-        })
-        .expect("a client");
-        let names: Vec<String> = INJECTION.iter().map(|s| (*s).to_owned()).collect();
-        let scan = Scan {
-            api: Arc::new(api),
-            operations,
-            payloads: Arc::new(Payloads::builtin()),
-            client,
-            judge: Arc::new(Judge::new(
-                select(&names, &[]).expect("the injection checks"),
-                Settings::default(),
-            )),
-            options: ScanOptions {
-                base_url: server.base_url(),
-                seed: 11,
-                plan: active_only(),
-                profile,
-                ..ScanOptions::default()
-            },
-        };
-        let guard = Duration::from_secs(300);
-        let result = tokio::time::timeout(guard, scan.run(Arc::new(Silent), Stop::new()))
-            .await
-            .expect("the scan ends within its guard");
+        let result = ScanBuilder::new(support::demo_api(), server.base_url())
+            .checks(INJECTION)
+            .seed(11)
+            .plan(active_only())
+            .profile(profile)
+            .shrink(true)
+            .guard(Duration::from_secs(300))
+            .run()
+            .await;
         server.shutdown().await;
         result
     })

@@ -7,16 +7,15 @@
 //! a real SQLite query that answers rows or none, and one whose answer never
 //! changes) are found.
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use apiprobe::checks::{Finding, Judge, Settings, select};
-use apiprobe::engine::{Scan, ScanOptions, ScanResult, Silent, Stop};
-use apiprobe::generate::Payloads;
-use apiprobe::http::{Client, ClientOptions};
-use apiprobe::probes::PlanOptions;
+use apiprobe::checks::Finding;
+use apiprobe::engine::ScanResult;
 use apiprobe::probes::Profile;
 use apiprobe::spec::Loader;
 use axum::Router;
@@ -26,6 +25,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use support::{ScanBuilder, active_only};
 
 const SPEC: &str = r#"
 openapi: 3.0.3
@@ -391,11 +391,7 @@ struct Outcome {
 }
 
 fn scan() -> Outcome {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
+    support::runtime().block_on(async {
         let counts = Arc::new(Counts::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -408,55 +404,25 @@ fn scan() -> Outcome {
         let api = Loader::new()
             .load_str(SPEC, "lookalike.yaml")
             .expect("the spec loads");
-        let checks: Vec<String> = [
-            "reflected_xss",
-            "sql_injection",
-            "command_injection",
-            "path_traversal",
-            "template_injection",
-            "nosql_injection",
-            "ssrf",
-            "resource_consumption",
-            "mass_assignment",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-        let scan = Scan {
-            operations: (0..api.operations.len()).collect(),
-            api: Arc::new(api),
-            payloads: Arc::new(Payloads::builtin()),
-            client: Client::new(ClientOptions {
-                timeout: Duration::from_secs(10),
-                env_proxy: false,
-                ..ClientOptions::default()
-            })
-            .expect("a client"),
-            judge: Arc::new(Judge::new(
-                select(&checks, &[]).expect("checks"),
-                Settings::default(),
-            )),
-            options: ScanOptions {
-                base_url: format!("http://{addr}"),
-                seed: 5,
-                plan: PlanOptions {
-                    positive: 0,
-                    negative: 0,
-                    attacks_per_family: 0,
-                    unsupported_methods: false,
-                    missing_headers: false,
-                    read_only: false,
-                },
-                profile: Profile::Standard,
-                ..ScanOptions::default()
-            },
-        };
-        let result = tokio::time::timeout(
-            Duration::from_secs(300),
-            scan.run(Arc::new(Silent), Stop::new()),
-        )
-        .await
-        .expect("the scan ends within its guard");
+        let result = ScanBuilder::new(api, format!("http://{addr}"))
+            .checks([
+                "reflected_xss",
+                "sql_injection",
+                "command_injection",
+                "path_traversal",
+                "template_injection",
+                "nosql_injection",
+                "ssrf",
+                "resource_consumption",
+                "mass_assignment",
+            ])
+            .seed(5)
+            .plan(active_only())
+            .profile(Profile::Standard)
+            .shrink(true)
+            .guard(Duration::from_secs(300))
+            .run()
+            .await;
         server.abort();
         let counts = counts
             .by_route
