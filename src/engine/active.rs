@@ -14,7 +14,7 @@ use super::event::Event;
 use super::scan::{Shared, send_with, with_operation_headers};
 use crate::checks::active::{Port, Session};
 use crate::checks::{Check, Finding};
-use crate::generate::Payloads;
+use crate::generate::{Payloads, Seed};
 use crate::http::{CallbackServer, Exchange, Request};
 use crate::identity::{Account, Credential, NamedIdentity};
 use crate::model::Api;
@@ -163,20 +163,15 @@ impl Port for Scan<'_> {
     }
 }
 
-/// A seed for one session, from the scan's seed, the operation and the probe.
+/// A seed for one session, from the scan's seed, the operation and the
+/// probe's check (the parts of a plan probe's seed, [`Probe::seed`], for
+/// `ProbeKind::Active(check)`, without a round: a session is one per pair).
+///
+/// [`Probe::seed`]: crate::probes::Probe::seed
 fn session_seed(seed: u64, operation: usize, check: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    eat(&seed.to_le_bytes());
-    eat(&(operation as u64).to_le_bytes());
-    eat(b"active:");
-    eat(check.as_bytes());
-    h
+    Seed::new(seed)
+        .derive(&[operation.into(), "active:".into(), check.into()])
+        .get()
 }
 
 /// Runs every selected active probe on every operation of the plan.

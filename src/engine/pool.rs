@@ -30,7 +30,9 @@ use super::event::Event;
 use super::scan::{Shared, send_with, with_operation_headers};
 use crate::checks::active::base_case;
 use crate::checks::active::id_from;
-use crate::generate::{Case, CaseGenerator, Options, Seeded, Values, serialise, serialise_path};
+use crate::generate::{
+    Case, CaseGenerator, Options, Seed, Seeded, Values, serialise, serialise_path,
+};
 use crate::identity::Credential;
 use crate::model::{Api, Method, Operation, ParameterLocation};
 use crate::probes::{Binding, Inference, Probe, ProbeKind, Resources, is_read_only};
@@ -207,7 +209,10 @@ pub(crate) async fn fill(shared: &Shared, operations: &[usize]) -> Vec<Created> 
     }
     let credentials = shared.options.credentials.clone();
     let mut cases = CaseGenerator::new(api, Options::default(), &shared.payloads);
-    let mut rng = Seeded::new(shared.options.seed ^ 0x706f_6f6c);
+    // one stream for the pool's requests, apart from every probe's
+    let mut rng = Seed::new(shared.options.seed)
+        .derive(&["pool".into()])
+        .source();
     let mut called: BTreeSet<usize> = BTreeSet::new();
     'rounds: for _ in 0..MAX_ROUNDS {
         let mut progress = false;
