@@ -1,9 +1,21 @@
 //! `apiprobe cases`: the requests a scan would send.
+//!
+//! Each case is a probe of the scan's plan, realised as the scan realises
+//! it and from the same seed ([`Probe::seed`]): `cases --seed S` prints
+//! the requests `scan --seed S` sends for those probes (before a live
+//! resource's id is put in the path, and without the scan's credentials
+//! and extra headers). The n-th case of an operation and intent is its
+//! probe of round n; for attacks, the n-th case goes round the payload
+//! families in the plan's order (family n mod F, round n div F, of F
+//! families), so `-n F*A` prints the attacks of `scan --attacks A`. A
+//! scan's boundary probes are half its `--cases`; its undeclared-method
+//! and missing-header probes have no intent here.
 
 use std::io::Write as _;
 
-use apiprobe::generate::{Case, CaseGenerator, Intent, Options, Payloads, Seeded, curl};
+use apiprobe::generate::{Case, CaseGenerator, Intent, Options, Payloads, Seed, curl};
 use apiprobe::model::Api;
+use apiprobe::probes::{Probe, ProbeKind, realise};
 use apiprobe::spec::{Loader, Source};
 use serde_json::json;
 
@@ -42,6 +54,8 @@ pub async fn run(args: CasesArgs) -> u8 {
     };
     let base = args.url.clone().unwrap_or_else(|| base_url(&api));
     let mut cases = CaseGenerator::new(&api, Options::default(), &payloads);
+    let families: Vec<String> = payloads.families().map(|f| f.name().to_owned()).collect();
+    let seed = Seed::new(args.seed);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for (op_index, op) in api.operations.iter().enumerate() {
@@ -50,11 +64,14 @@ pub async fn run(args: CasesArgs) -> u8 {
         }
         for intent in &intents {
             for n in 0..args.count {
-                let mut src = Seeded::new(case_seed(args.seed, op_index, *intent, n));
-                let line = match cases.case(op, *intent, &mut src) {
+                let Some(probe) = probe(op_index, *intent, n, &families) else {
+                    continue;
+                };
+                let mut src = probe.seed(seed).source();
+                let line = match realise(&api, &mut cases, &probe, &mut src) {
                     Ok(Some(case)) => render(&case, &base, args.format),
                     Ok(None) => continue,
-                    Err(e) => format!("# {} {}: not sendable: {e}", op.id, intent.as_str()),
+                    Err(e) => format!("# {} {}: not sendable: {e}", op.id, probe.kind.label()),
                 };
                 if writeln!(out, "{line}").is_err() {
                     return exit::OK; // stdout closed (e.g. piped into head)
@@ -74,14 +91,26 @@ fn intent(arg: IntentArg) -> Intent {
     }
 }
 
-/// A seed for one case from the run's seed and the case's place, so that any
-/// case can be reproduced on its own.
-fn case_seed(seed: u64, op_index: usize, intent: Intent, n: u32) -> u64 {
-    let mut h = seed ^ 0x9E37_79B9_7F4A_7C15;
-    for part in [op_index as u64, intent as u64, u64::from(n)] {
-        h = (h ^ part).wrapping_mul(0x0100_0000_01B3).rotate_left(29);
-    }
-    h
+/// The scan's probe behind the `n`-th case of `intent` for operation
+/// `operation`: round `n` of the intent's kind; for attacks, family `n mod
+/// F` of the plan's `families`, round `n div F`. `None` for an attack when
+/// there is no payload family.
+fn probe(operation: usize, intent: Intent, n: u32, families: &[String]) -> Option<Probe> {
+    let (kind, round) = match intent {
+        Intent::Positive => (ProbeKind::Positive, n),
+        Intent::Boundary => (ProbeKind::Boundary, n),
+        Intent::Negative => (ProbeKind::Negative, n),
+        Intent::Attack => {
+            let count = u32::try_from(families.len()).ok().filter(|&c| c > 0)?;
+            let family = families.get((n % count) as usize)?;
+            (ProbeKind::Attack(family.clone()), n / count)
+        }
+    };
+    Some(Probe {
+        operation,
+        kind,
+        round,
+    })
 }
 
 /// The spec's first server, made absolute for curl.
