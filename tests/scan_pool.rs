@@ -11,10 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use apiprobe::checks::{Judge, Settings, select};
-use apiprobe::engine::{Event, Observer, Scan, ScanOptions, ScanResult, Stop};
-use apiprobe::generate::Payloads;
-use apiprobe::http::{Client, ClientOptions};
+use apiprobe::engine::{Event, Observer, ScanResult, Stop};
 use apiprobe::model::Api;
 use apiprobe::probes::{PlanOptions, ProbeKind};
 use axum::Router;
@@ -24,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use support::{api, runtime, serve};
+use support::{ScanBuilder, api, plan, runtime, serve};
 
 const THINGS: &str = r#"
 openapi: 3.0.3
@@ -206,43 +203,18 @@ impl Seen {
 
 async fn scan(api: Api, base: String, read_only: bool) -> (ScanResult, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
-    let client = Client::new(ClientOptions {
-        timeout: Duration::from_secs(10),
-        env_proxy: false,
-        ..ClientOptions::default()
-    })
-    .expect("a client");
-    let scan = Scan {
-        operations: (0..api.operations.len()).collect(),
-        api: Arc::new(api),
-        payloads: Arc::new(Payloads::builtin()),
-        client,
-        judge: Arc::new(Judge::new(
-            select(&["not_a_server_error".to_owned()], &[]).expect("a check"),
-            Settings::default(),
-        )),
-        options: ScanOptions {
-            base_url: base,
-            seed: 11,
-            concurrency: 4,
-            plan: PlanOptions {
-                positive: 6,
-                negative: 4,
-                attacks_per_family: 0,
-                unsupported_methods: false,
-                missing_headers: false,
-                read_only,
-            },
-            shrink: false,
-            ..ScanOptions::default()
-        },
-    };
-    let result = tokio::time::timeout(
-        Duration::from_secs(120),
-        scan.run(Arc::clone(&seen) as _, Stop::new()),
-    )
-    .await
-    .expect("the scan ends within its guard");
+    let result = ScanBuilder::new(api, base)
+        .checks(["not_a_server_error"])
+        .seed(11)
+        .concurrency(4)
+        .plan(PlanOptions {
+            negative: 4,
+            read_only,
+            ..plan(6)
+        })
+        .guard(Duration::from_secs(120))
+        .run_with(Arc::clone(&seen) as _, Stop::new())
+        .await;
     (result, seen)
 }
 

@@ -5,19 +5,19 @@
 //! small servers started here show ensure_resource_availability, its
 //! look-alike and the cleanup of created resources.
 
+mod support;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
-use apiprobe::checks::{Finding, Judge, Settings, select};
+use apiprobe::checks::Finding;
 use apiprobe::demo::{DEMO_ACCOUNT, DEMO_IDENTITIES, DemoConfig, serve};
-use apiprobe::engine::{Scan, ScanOptions, ScanResult, Silent, Stop};
-use apiprobe::generate::Payloads;
-use apiprobe::http::{Client, ClientOptions};
-use apiprobe::identity::{Account, Credential, IdentitySpec, NamedIdentity, login};
+use apiprobe::engine::ScanResult;
+use apiprobe::identity::Credential;
 use apiprobe::model::Api;
-use apiprobe::probes::PlanOptions;
 use apiprobe::spec::Loader;
+use support::{ScanBuilder, active_only, runtime};
 
 const STATEFUL: &[&str] = &[
     "ensure_resource_availability",
@@ -27,80 +27,14 @@ const STATEFUL: &[&str] = &[
     "privilege_escalation",
 ];
 
-/// A plan with no passive probe: only the active phase sends.
-fn active_only() -> PlanOptions {
-    PlanOptions {
-        positive: 0,
-        negative: 0,
-        attacks_per_family: 0,
-        unsupported_methods: false,
-        missing_headers: false,
-        read_only: false,
-    }
-}
-
-fn client() -> Client {
-    Client::new(ClientOptions {
-        timeout: Duration::from_secs(10),
-        env_proxy: false,
-        ..ClientOptions::default()
-    })
-    .expect("a client")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
-
-/// Scans `api` at `base` with the stateful checks only.
-async fn scan(
-    api: Api,
-    base: String,
-    credentials: Vec<Credential>,
-    account: Option<Account>,
-    identities: Vec<NamedIdentity>,
-    cleanup: bool,
-    seed: u64,
-) -> ScanResult {
-    let names: Vec<String> = STATEFUL.iter().map(|s| (*s).to_owned()).collect();
-    let scan = Scan {
-        operations: (0..api.operations.len()).collect(),
-        api: Arc::new(api),
-        payloads: Arc::new(Payloads::builtin()),
-        client: client(),
-        judge: Arc::new(Judge::new(
-            select(&names, &[]).expect("the stateful checks"),
-            Settings::default(),
-        )),
-        options: ScanOptions {
-            base_url: base,
-            seed,
-            plan: active_only(),
-            credentials,
-            account,
-            identities,
-            cleanup,
-            ..ScanOptions::default()
-        },
-    };
-    tokio::time::timeout(
-        Duration::from_secs(120),
-        scan.run(Arc::new(Silent), Stop::new()),
-    )
-    .await
-    .expect("the scan ends within its guard")
-}
-
-fn demo_spec() -> Api {
-    Loader::new()
-        .load_path(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/specs/demo.yaml"
-        )))
-        .expect("the demo spec loads")
+/// A scan of `api` at `base` with the stateful checks only, in the active
+/// phase only.
+fn stateful(api: Api, base: String) -> ScanBuilder {
+    ScanBuilder::new(api, base)
+        .checks(STATEFUL)
+        .plan(active_only())
+        .shrink(true)
+        .guard(Duration::from_secs(120))
 }
 
 /// Scans the demo as `apiprobe demo` does: signed in as alice, with alice
@@ -108,36 +42,14 @@ fn demo_spec() -> Api {
 fn scan_demo(fixed: bool) -> ScanResult {
     runtime().block_on(async {
         let server = serve(DemoConfig { fixed }).await.expect("the demo starts");
-        let api = demo_spec();
-        let base = server.base_url();
-        let (user, password) = DEMO_ACCOUNT;
-        let account = Account {
-            user: user.into(),
-            password: password.into(),
-        };
-        let token = login(&api, &client(), &base, &account)
-            .await
-            .expect("alice signs in");
-        let mut identities = Vec::new();
-        for (name, role, password) in DEMO_IDENTITIES {
-            let spec = IdentitySpec::parse(&api, &format!("{name}:{role}=login:{name}:{password}"))
-                .expect("the identity parses");
-            identities.push(
-                spec.resolve(&api, &client(), &base)
-                    .await
-                    .expect("signs in"),
-            );
-        }
-        let result = scan(
-            api,
-            base,
-            vec![Credential::bearer(&token)],
-            Some(account),
-            identities,
-            true,
-            5,
-        )
-        .await;
+        let result = stateful(support::demo_api(), server.base_url())
+            .login(DEMO_ACCOUNT)
+            .identities(
+                DEMO_IDENTITIES
+                    .map(|(name, role, password)| format!("{name}:{role}=login:{name}:{password}")),
+            )
+            .run()
+            .await;
         server.shutdown().await;
         result
     })
@@ -427,16 +339,11 @@ async fn items_server(keeping: Keeping) -> (String, Arc<Store>, tokio::task::Joi
 fn scan_items(keeping: Keeping, seed: u64) -> (ScanResult, Arc<Store>) {
     runtime().block_on(async {
         let (url, store, server) = items_server(keeping).await;
-        let result = scan(
-            items_api(),
-            url,
-            vec![Credential::header("x-user", "a")],
-            None,
-            vec![],
-            true,
-            seed,
-        )
-        .await;
+        let result = stateful(items_api(), url)
+            .credential(Credential::header("x-user", "a"))
+            .seed(seed)
+            .run()
+            .await;
         server.abort();
         (result, store)
     })
@@ -484,16 +391,11 @@ fn a_readable_resource_is_no_finding_and_what_was_created_is_deleted() {
 fn no_cleanup_leaves_what_was_created() {
     runtime().block_on(async {
         let (url, store, server) = items_server(Keeping::Kept).await;
-        let result = scan(
-            items_api(),
-            url,
-            vec![Credential::header("x-user", "a")],
-            None,
-            vec![],
-            false,
-            5,
-        )
-        .await;
+        let result = stateful(items_api(), url)
+            .credential(Credential::header("x-user", "a"))
+            .cleanup(false)
+            .run()
+            .await;
         let made = store.next.load(Ordering::Relaxed);
         let left = store.live();
         server.abort();

@@ -204,6 +204,12 @@ impl ScanBuilder {
         self
     }
 
+    /// Named identities ([`Self::identity`] each).
+    pub fn identities<S: Into<String>>(mut self, specs: impl IntoIterator<Item = S>) -> Self {
+        self.identities.extend(specs.into_iter().map(Into::into));
+        self
+    }
+
     /// Delete what the probes created when the scan ends (on by default).
     pub fn cleanup(mut self, cleanup: bool) -> Self {
         self.options.cleanup = cleanup;
