@@ -6,15 +6,12 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use apiprobe::checks::{CHECKS, Judge, Settings, select};
+use apiprobe::checks::{CHECKS, select};
 use apiprobe::demo::{DemoConfig, serve};
-use apiprobe::engine::{Event, Observer, Scan, ScanOptions, Stop};
-use apiprobe::generate::Payloads;
-use apiprobe::http::{Client, ClientOptions};
-use apiprobe::identity::{Account, Credential, IdentitySpec, login};
+use apiprobe::engine::{Event, Observer, Stop};
 use apiprobe::probes::{ProbeKind, Profile};
+use support::{ScanBuilder, active_checks};
 
 #[test]
 fn every_check_is_selected_by_its_name_alone() {
@@ -70,70 +67,24 @@ fn every_active_entry_runs_in_a_scan() {
         let server = serve(DemoConfig { fixed: false })
             .await
             .expect("the demo starts");
-        let base_url = server.base_url();
-        let api = support::demo_api();
-        let client = || {
-            Client::new(ClientOptions {
-                timeout: Duration::from_secs(10),
-                env_proxy: false,
-                ..ClientOptions::default()
-            })
-            .expect("a client")
-        };
-        let account = Account {
-            user: "alice".into(),
-            password: "wonderland".into(),
-        };
-        let token = login(&api, &client(), &base_url, &account)
-            .await
-            .expect("alice signs in");
-        let mut identities = Vec::new();
-        for (name, password, role) in [
-            ("bob", "builder", "user"),
-            ("admin", "sup3rs3cret", "admin"),
-        ] {
-            let spec = IdentitySpec::parse(&api, &format!("{name}:{role}=login:{name}:{password}"))
-                .expect("the identity parses");
-            identities.push(
-                spec.resolve(&api, &client(), &base_url)
-                    .await
-                    .expect("signs in"),
-            );
-        }
-        let active: Vec<String> = CHECKS
-            .iter()
-            .filter(|c| c.probe().is_some())
-            .map(|c| c.name.to_owned())
-            .collect();
-        let scan = Scan {
-            operations: (0..api.operations.len()).collect(),
-            api: Arc::new(api),
-            payloads: Arc::new(Payloads::builtin()),
-            client: client(),
-            judge: Arc::new(Judge::new(
-                select(&active, &[]).expect("the active checks"),
-                Settings::default(),
-            )),
-            options: ScanOptions {
-                base_url,
-                seed: 3,
-                plan: support::plan(1),
-                profile: Profile::Aggressive,
-                credentials: vec![Credential::bearer(&token)],
-                account: Some(account),
-                identities,
-                shrink: false,
-                ..ScanOptions::default()
-            },
-        };
         let sent = Arc::new(Sent::default());
-        let observer: Arc<dyn Observer> = sent.clone();
-        tokio::time::timeout(Duration::from_secs(240), scan.run(observer, Stop::new()))
-            .await
-            .expect("the scan ends within its guard");
+        ScanBuilder::new(support::demo_api(), server.base_url())
+            .checks(active_checks())
+            .seed(3)
+            .plan(support::plan(1))
+            .profile(Profile::Aggressive)
+            .login(("alice", "wonderland"))
+            .identities(
+                [
+                    ("bob", "builder", "user"),
+                    ("admin", "sup3rs3cret", "admin"),
+                ]
+                .map(|(name, password, role)| format!("{name}:{role}=login:{name}:{password}")),
+            )
+            .run_with(sent.clone(), Stop::new())
+            .await;
         server.shutdown().await;
-        let counts = sent.0.lock().map(|m| m.clone()).unwrap_or_default();
-        counts
+        sent.0.lock().map(|m| m.clone()).unwrap_or_default()
     });
     let silent: Vec<&str> = CHECKS
         .iter()

@@ -23,14 +23,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use apiprobe::checks::{Finding, Judge, Settings, select};
-use apiprobe::engine::{Event, Observer, Scan, ScanOptions, ScanResult, Stop, StopReason};
+use apiprobe::checks::Finding;
+use apiprobe::engine::{Event, Observer, ScanResult, Stop, StopReason};
 use apiprobe::generate::Payloads;
-use apiprobe::http::{Client, ClientOptions, FailureKind, Outcome};
-use apiprobe::probes::PlanOptions;
+use apiprobe::http::{ClientOptions, FailureKind, Outcome};
 use apiprobe::spec::Loader;
 use support::cli::Cli;
 use support::raw::read_request;
+use support::{ScanBuilder, active_checks, plan};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -464,41 +464,17 @@ async fn scan_recorded(
         .load_str(SPEC, "hostile.yaml")
         .expect("the spec loads");
     assert_eq!(api.operations.len(), 1, "the spec has one operation");
-    // every check but the active probes, whose extra requests an operation
-    // would blur the request counts these tests assert
-    let active: Vec<String> = apiprobe::checks::CHECKS
-        .iter()
-        .filter(|c| c.probe().is_some())
-        .map(|c| c.name.to_owned())
-        .collect();
-    let judge = Arc::new(Judge::new(
-        select(&[], &active).expect("every passive check"),
-        Settings::default(),
-    ));
-    let scan = Scan {
-        api: Arc::new(api),
-        operations: vec![0],
-        payloads: Arc::new(Payloads::new()),
-        client: Client::new(client).expect("a client"),
-        judge,
-        options: ScanOptions {
-            base_url: url,
-            concurrency: 2,
-            seed: 1,
-            plan: PlanOptions {
-                positive,
-                negative: 0,
-                attacks_per_family: 0,
-                unsupported_methods: false,
-                missing_headers: false,
-                read_only: false,
-            },
-            shrink: false,
-            ..ScanOptions::default()
-        },
-    };
-    let result = scan
-        .run(Arc::clone(&recorder) as Arc<dyn Observer>, stop)
+    let result = ScanBuilder::new(api, url)
+        // every check but the active probes, whose extra requests an
+        // operation would blur the request counts these tests assert
+        .exclude(active_checks())
+        .operations(vec![0])
+        .payloads(Payloads::new())
+        .client(client)
+        .concurrency(2)
+        .seed(1)
+        .plan(plan(positive))
+        .run_with(Arc::clone(&recorder) as Arc<dyn Observer>, stop)
         .await;
     let seen = recorder.seen.lock().expect("the recorder's lock").clone();
     Run { result, seen }
