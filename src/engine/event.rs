@@ -64,6 +64,11 @@ pub struct Stats {
     /// Plan requests whose path parameters named live resources (the pool).
     #[serde(default)]
     pub live_ids: u64,
+    /// Idle connections dropped because the server had sent a response no
+    /// request asked for; the request that would have read it as its
+    /// answer went on a fresh connection.
+    #[serde(default)]
+    pub unrequested_responses: u64,
     /// Wall time of the scan, in milliseconds.
     pub elapsed_ms: u64,
 }

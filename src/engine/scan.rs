@@ -335,6 +335,7 @@ impl Scan {
             cleanup_requests,
             relogins: shared.signers.logins.load(Ordering::Relaxed),
             live_ids: shared.pool.used.load(Ordering::Relaxed),
+            unrequested_responses: shared.client.unrequested_responses(),
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         shared.observer.on_event(&Event::Finished {

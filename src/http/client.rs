@@ -136,6 +136,15 @@ impl Client {
         &self.options
     }
 
+    /// How many idle connections it dropped because the server had sent
+    /// bytes on them that no request asked for (an unrequested response),
+    /// instead of reading those bytes as the next request's answer. Counted
+    /// on the plain `http://` path; reqwest's connections (hyper) close on
+    /// such bytes by themselves, uncounted.
+    pub fn unrequested_responses(&self) -> u64 {
+        self.plain.as_ref().map_or(0, Plain::unrequested)
+    }
+
     /// Sends `request` to `url` (the base URL joined with the request's path
     /// and query) and reads the response. Never fails: a transport problem
     /// is the exchange's outcome.

@@ -188,6 +188,9 @@ struct Head {
 pub(crate) struct Answer {
     pub(crate) response: Response,
     pub(crate) reusable: bool,
+    /// Bytes followed the whole response in the same read: the start of a
+    /// response no request asked for (the connection is not reused).
+    pub(crate) unrequested: bool,
 }
 
 /// The read side of a connection: the stream, the bytes read off it, and
@@ -301,12 +304,13 @@ pub(crate) async fn read(
     }
     .map_err(Failed::after_bytes)?;
     // a connection is reused only after a whole response with nothing
-    // after it
+    // after it; bytes after a whole response are one nobody asked for
+    let trailing = complete && !input.rest().is_empty();
     let reusable = complete
         && head.keep_alive
         && head.framing != Framing::Close
         && head.status != 101
-        && input.rest().is_empty();
+        && !trailing;
     let (body, truncated) = body.finish();
     Ok(Answer {
         response: Response {
@@ -317,6 +321,7 @@ pub(crate) async fn read(
             truncated,
         },
         reusable,
+        unrequested: trailing,
     })
 }
 

@@ -17,11 +17,13 @@
 //! response the same way (up to the body cap, failures named as
 //! [`super::client`] names them).
 
+use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
 use std::time::Duration;
 
+use socket2::SockRef;
 use tokio::net::TcpStream;
 
 use super::client::{USER_AGENT, failed, send_error};
@@ -69,6 +71,10 @@ pub(crate) struct Plain {
     idle: Arc<Mutex<Vec<Conn>>>,
     max_idle: usize,
     connect_timeout: Duration,
+    /// Connections dropped because bytes arrived on them that no request
+    /// asked for (an unrequested response): while idle, or right after a
+    /// whole response.
+    unrequested: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Plain {
@@ -106,7 +112,14 @@ impl Plain {
             idle: Arc::new(Mutex::new(Vec::new())),
             max_idle,
             connect_timeout,
+            unrequested: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// How many idle connections were dropped because the server had sent
+    /// bytes on them that no request asked for.
+    pub(crate) fn unrequested(&self) -> u64 {
+        self.unrequested.load(Ordering::Relaxed)
     }
 
     /// Where `url` goes when this path can send `request` to it as reqwest
@@ -187,6 +200,8 @@ impl Plain {
                 Ok(answer) => {
                     if answer.reusable {
                         self.checkin(conn);
+                    } else if answer.unrequested {
+                        self.unrequested.fetch_add(1, Ordering::Relaxed);
                     }
                     return Outcome::Response(answer.response);
                 }
@@ -199,8 +214,10 @@ impl Plain {
         }
     }
 
-    /// An idle connection to `authority` that the server has not closed,
-    /// if there is one; those it closed are dropped.
+    /// An idle connection to `authority` that the server has not closed
+    /// and has sent nothing on, if there is one. The others are dropped: a
+    /// close, or an unrequested response (counted), which would otherwise
+    /// be read as the answer to the next request.
     fn checkout(&self, authority: &str) -> Option<Conn> {
         loop {
             let conn = {
@@ -208,8 +225,12 @@ impl Plain {
                 let at = idle.iter().rposition(|c| &*c.authority == authority)?;
                 idle.swap_remove(at)
             };
-            if still_open(&conn.stream) {
-                return Some(conn);
+            match idle_state(&conn.stream) {
+                Idle::Quiet => return Some(conn),
+                Idle::Closed => {}
+                Idle::Unrequested => {
+                    self.unrequested.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
     }
@@ -288,22 +309,29 @@ fn idempotent(method: Method) -> bool {
     !matches!(method, Method::Post | Method::Patch)
 }
 
-/// Whether an idle connection is still open: no close (or stray bytes)
-/// from the server has arrived. Costs no system call unless the socket
-/// was reported readable since the last read.
-fn still_open(stream: &TcpStream) -> bool {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match stream.poll_read_ready(&mut cx) {
-        Poll::Pending => true,
-        Poll::Ready(Err(_)) => false,
-        // readable: a close, stray bytes, or only a stale report
-        Poll::Ready(Ok(())) => {
-            let mut probe = [0u8; 1];
-            matches!(
-                stream.try_read(&mut probe),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
-            )
-        }
+/// What has arrived on an idle connection since its last response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Idle {
+    /// Nothing: it may carry the next request.
+    Quiet,
+    /// The server closed it (or it failed).
+    Closed,
+    /// Bytes no request asked for.
+    Unrequested,
+}
+
+/// Looks at the socket's receive queue itself (a non-blocking peek, one
+/// system call): the runtime's readiness report may lag behind bytes that
+/// have already arrived, and a connection taken on that stale report would
+/// hand the next request someone else's answer.
+fn idle_state(stream: &TcpStream) -> Idle {
+    let mut probe = [MaybeUninit::<u8>::uninit(); 1];
+    // tokio's sockets are non-blocking: an empty queue is WouldBlock
+    match SockRef::from(stream).peek(&mut probe) {
+        Ok(0) => Idle::Closed,
+        Ok(_) => Idle::Unrequested,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Idle::Quiet,
+        Err(_) => Idle::Closed,
     }
 }
 

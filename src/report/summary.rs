@@ -88,6 +88,20 @@ pub fn summary(report: &Report, style: Style) -> String {
         }
         let _ = writeln!(out, "{}", dim.apply_to(parts.join("; ")));
     }
+    if stats.unrequested_responses > 0 {
+        let _ = writeln!(
+            out,
+            "note: the target sent {} response{} that no request asked for, on idle keep-alive connections; \
+             those connections were dropped and the next request went on a fresh one, so no answer was \
+             attributed to the wrong request",
+            stats.unrequested_responses,
+            if stats.unrequested_responses == 1 {
+                ""
+            } else {
+                "s"
+            }
+        );
+    }
     match &report.stopped {
         StopReason::Completed => {}
         StopReason::RequestBudget => {
