@@ -3,26 +3,23 @@
 //! the working directory or given with `--config`; command-line flags
 //! override it. Unknown keys are errors naming the key and the line.
 //!
-//! Adding an option: a field in [`Options`] (named like its flag) and one
-//! line in [`Config::apply`].
+//! Adding an option: a field in [`Options`] (named like its flag) and its
+//! merge with the flag in `settings::resolve` (one line of `lay_under` for
+//! most).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::ArgMatches;
-use clap::parser::ValueSource;
 use serde::{Deserialize, Deserializer};
 
 use apiprobe::checks::{Severity, find};
-use apiprobe::model::{Api, Response, StatusCode};
 use apiprobe::probes::Profile;
 use apiprobe::report::ReportSpec;
 
 use super::args::{
-    ScanFlags, parse_attacks, parse_cases, parse_concurrency, parse_duration, parse_max_requests,
-    parse_rate,
+    parse_attacks, parse_cases, parse_concurrency, parse_duration, parse_max_requests, parse_rate,
 };
 use super::input::{self, Tabs};
 
@@ -232,62 +229,6 @@ pub struct IdentityConfig {
     pub token_from: Option<Text>,
     /// For `login`: how the token is sent (as `--token-as`).
     pub token_as: Option<Text>,
-}
-
-impl IdentityConfig {
-    /// The identity as `--identity` spells it (`NAME[:ROLE]=KIND:VALUE`).
-    fn as_flag(&self, name: &str) -> Result<String, String> {
-        let ways: Vec<(&str, &Text)> = [
-            ("bearer", &self.bearer),
-            ("basic", &self.basic),
-            ("api-key", &self.api_key),
-            ("header", &self.header),
-            ("cookie", &self.cookie),
-            ("login", &self.login),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-        .collect();
-        let [(kind, value)] = ways[..] else {
-            return Err(format!(
-                "[identities.{name}] needs exactly one of bearer, basic, api-key, header, cookie, login (it has {})",
-                ways.len()
-            ));
-        };
-        let options: Vec<String> = [("from", &self.token_from), ("as", &self.token_as)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", v.0.trim())))
-            .collect();
-        if !options.is_empty() && kind != "login" {
-            return Err(format!(
-                "[identities.{name}]: token-from and token-as apply to login only"
-            ));
-        }
-        if let Some(bad) = options.iter().find(|o| o.contains([',', ']'])) {
-            return Err(format!(
-                "[identities.{name}]: {bad:?} may not hold ',' or ']'"
-            ));
-        }
-        let kind = if options.is_empty() {
-            kind.to_owned()
-        } else {
-            format!("login[{}]", options.join(","))
-        };
-        let value = match kind.as_str() {
-            // `--identity` spells a header NAME:VALUE without the space
-            "header" => value
-                .0
-                .split_once(':')
-                .map(|(n, v)| format!("{}:{}", n.trim(), v.trim()))
-                .unwrap_or_else(|| value.0.clone()),
-            _ => value.0.clone(),
-        };
-        let who = match &self.role {
-            Some(r) => format!("{name}:{}", r.0),
-            None => name.to_owned(),
-        };
-        Ok(format!("{who}={kind}:{value}"))
-    }
 }
 
 /// The scan options of the file (top level, or a profile). Each is named
@@ -563,97 +504,6 @@ impl Config {
         Config::parse(&text, &path, profile)
     }
 
-    /// Lays the file's options under `flags`: an option given on the
-    /// command line (per `matches`) keeps its value.
-    pub fn apply(&self, flags: &mut ScanFlags, matches: &ArgMatches) {
-        let o = &self.options;
-        let given = |id: &str| {
-            matches!(
-                matches
-                    .try_get_raw(id)
-                    .ok()
-                    .flatten()
-                    .map(|_| matches.value_source(id)),
-                Some(Some(ValueSource::CommandLine | ValueSource::EnvVariable))
-            )
-        };
-        macro_rules! set {
-            ($($f:ident: $conv:expr),* $(,)?) => {
-                $( if !given(stringify!($f)) && let Some(v) = &o.$f { flags.$f = $conv(v); } )*
-            };
-        }
-        set!(
-            concurrency: |v: &u32| *v,
-            rate_limit: |v: &RateText| Some(v.0),
-            timeout: |v: &DurationText| v.0,
-            max_requests: |v: &u64| Some(*v),
-            max_time: |v: &DurationText| Some(v.0),
-            seed: |v: &u64| Some(*v),
-            cases: |v: &u32| *v,
-            attacks: |v: &u32| *v,
-            payloads: |v: &Text| Some(PathBuf::from(&v.0)),
-            headers: |v: &BTreeMap<String, Text>| v.iter().map(|(n, t)| format!("{n}: {}", t.0)).collect(),
-            bearer: |v: &Text| Some(v.0.clone()),
-            basic: |v: &Text| Some(v.0.clone()),
-            api_keys: texts,
-            insecure: |v: &bool| *v,
-            ca_cert: |v: &Text| Some(PathBuf::from(&v.0)),
-            follow_redirects: |v: &bool| *v,
-            max_response_bytes: |v: &usize| *v,
-            include: texts,
-            exclude: texts,
-            read_only: |v: &bool| *v,
-            checks: texts,
-            exclude_checks: texts,
-            max_response_time: |v: &DurationText| v.0,
-            no_shrink: |v: &bool| *v,
-            fail_on: |v: &Severity| *v,
-            reports: |v: &Vec<ReportText>| v.iter().map(|r| r.0.clone()).collect(),
-            quiet: |v: &bool| *v,
-            show_secrets: |v: &bool| *v,
-            baseline: |v: &Text| Some(PathBuf::from(&v.0)),
-            login: |v: &Text| Some(v.0.clone()),
-            token_from: |v: &Text| Some(v.0.clone()),
-            token_as: |v: &Text| Some(v.0.clone()),
-            profile: |v: &Profile| *v,
-            callback_url: |v: &Text| Some(v.0.clone()),
-            no_cleanup: |v: &bool| *v,
-        );
-        if !given("callback_listen")
-            && let Some(t) = &o.callback_listen
-        {
-            // checked when the file is read (identity_flags), so it parses here
-            flags.callback_listen = t.0.parse().ok();
-        }
-        if !given("identities")
-            && let Ok(list) = self.identity_flags()
-            && !list.is_empty()
-        {
-            flags.identities = list;
-        }
-    }
-
-    /// The file's `[identities]` as `--identity` values; an error names the
-    /// table that is wrong.
-    pub fn identity_flags(&self) -> Result<Vec<String>, String> {
-        let file = self
-            .path
-            .as_ref()
-            .map(|p| format!("{}: ", p.display()))
-            .unwrap_or_default();
-        if let Some(t) = &self.options.callback_listen
-            && t.0.parse::<std::net::SocketAddr>().is_err()
-        {
-            return Err(format!("{file}callback-listen {:?} is not ADDR:PORT", t.0));
-        }
-        self.options
-            .identities
-            .iter()
-            .flatten()
-            .map(|(name, i)| i.as_flag(name).map_err(|e| format!("{file}{e}")))
-            .collect()
-    }
-
     /// The extra values to mask: the file's `secrets` and every value read
     /// from the environment.
     pub fn secrets(&self) -> Vec<String> {
@@ -672,113 +522,6 @@ impl Config {
             out.push(s.0.clone());
         }
         out
-    }
-
-    /// The `[operations]` entry for `op`, matched by operationId or
-    /// `METHOD /path` (case-insensitive method).
-    fn override_for(&self, id: &str, method: &str, path: &str) -> Option<&OperationOverride> {
-        let ops = self.options.operations.as_ref()?;
-        ops.iter().find_map(|(key, o)| {
-            let matches = key == id
-                || key
-                    .split_once(' ')
-                    .is_some_and(|(m, p)| m.eq_ignore_ascii_case(method) && p.trim() == path);
-            matches.then_some(o)
-        })
-    }
-
-    /// Keys of `[operations]` that match no operation of `api` (typos).
-    pub fn unmatched_operations(&self, api: &Api) -> Vec<String> {
-        let Some(ops) = &self.options.operations else {
-            return Vec::new();
-        };
-        ops.keys()
-            .filter(|key| {
-                !api.operations.iter().any(|op| {
-                    **key == op.id
-                        || key.split_once(' ').is_some_and(|(m, p)| {
-                            m.eq_ignore_ascii_case(op.method.as_str()) && p.trim() == op.path
-                        })
-                })
-            })
-            .cloned()
-            .collect()
-    }
-
-    /// Whether the file skips the operation.
-    pub fn skips(&self, api: &Api, index: usize) -> bool {
-        api.operations.get(index).is_some_and(|op| {
-            self.override_for(&op.id, op.method.as_str(), &op.path)
-                .is_some_and(|o| o.skip)
-        })
-    }
-
-    /// The extra headers for each operation, by operation index.
-    pub fn operation_headers(&self, api: &Api) -> Vec<(usize, Vec<(String, String)>)> {
-        let mut out = Vec::new();
-        for (i, op) in api.operations.iter().enumerate() {
-            if let Some(o) = self.override_for(&op.id, op.method.as_str(), &op.path)
-                && !o.headers.is_empty()
-            {
-                out.push((
-                    i,
-                    o.headers
-                        .iter()
-                        .map(|(n, v)| (n.clone(), v.0.clone()))
-                        .collect(),
-                ));
-            }
-        }
-        out
-    }
-
-    /// Adds the file's expected statuses to the operations' declared
-    /// responses, so that conformance checks accept them.
-    pub fn declare_expected_statuses(&self, api: &mut Api) {
-        if self.options.operations.is_none() {
-            return;
-        }
-        // `privileged = true` marks the operation as the spec's x-admin-only would
-        let privileged: Vec<usize> = (0..api.operations.len())
-            .filter(|&i| {
-                let op = &api.operations[i];
-                self.override_for(&op.id, op.method.as_str(), &op.path)
-                    .is_some_and(|o| o.privileged)
-            })
-            .collect();
-        for i in privileged {
-            api.operations[i]
-                .extensions
-                .insert("x-admin-only".to_owned(), serde_json::Value::Bool(true));
-        }
-        let wanted: Vec<(usize, Vec<u16>)> = api
-            .operations
-            .iter()
-            .enumerate()
-            .filter_map(|(i, op)| {
-                self.override_for(&op.id, op.method.as_str(), &op.path)
-                    .filter(|o| !o.expected_statuses.is_empty())
-                    .map(|o| (i, o.expected_statuses.clone()))
-            })
-            .collect();
-        for (i, statuses) in wanted {
-            let op = &mut api.operations[i];
-            for code in statuses {
-                let declared = op
-                    .responses
-                    .iter()
-                    .any(|r| matches!(r.status, StatusCode::Exact(c) if c == code));
-                if !declared {
-                    op.responses.push(Response {
-                        status: StatusCode::Exact(code),
-                        description: "expected (apiprobe.toml)".into(),
-                        content: Vec::new(),
-                        headers: Vec::new(),
-                        links: Vec::new(),
-                    });
-                }
-            }
-        }
     }
 }
 
@@ -833,10 +576,6 @@ fn check_values(o: &mut Options, file: &str, notes: &mut Vec<String>) -> Result<
         }
     }
     Ok(())
-}
-
-fn texts(v: &[Text]) -> Vec<String> {
-    v.iter().map(|t| t.0.clone()).collect()
 }
 
 #[cfg(test)]
@@ -971,23 +710,6 @@ mod tests {
             e.contains("operations.\"getX\".headers.K: control byte 0x7f at position 1"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn login_identities_carry_their_token_options() {
-        let c = parse(
-            "[identities.alice]\nlogin = \"alice:pw\"\ntoken-from = \"cookie:sid\"\ntoken-as = \"header:X-Session\"\n",
-        )
-        .unwrap();
-        assert_eq!(
-            c.identity_flags().unwrap(),
-            vec!["alice=login[from=cookie:sid,as=header:X-Session]:alice:pw".to_owned()]
-        );
-        let c = parse("[identities.bob]\nbearer = \"t\"\ntoken-from = \"/data/token\"\n").unwrap();
-        let e = c.identity_flags().unwrap_err();
-        assert!(e.contains("apply to login only"), "{e}");
-        let c = parse("token-from = \"header:X-Auth\"\n").unwrap();
-        assert_eq!(c.options.token_from, Some(Text("header:X-Auth".into())));
     }
 
     #[test]

@@ -1,19 +1,22 @@
 //! `apiprobe demo`: start the bundled vulnerable API in-process and scan it.
 
 use apiprobe::demo::{DemoConfig, serve};
+use apiprobe::identity::{Account, IdentityAuth, IdentitySpec};
 use apiprobe::spec::Loader;
 
 use super::args::DemoArgs;
 use super::exit;
-use super::scan::{Exit, configure, scan};
+use super::scan::{Exit, scan};
+use super::settings::{Target, configure};
 
 /// The demo API's spec, built into the binary.
 const DEMO_SPEC: &str = include_str!("../../specs/demo.yaml");
 
 /// Starts the demo API on a free loopback port and scans it; exits 0 when
 /// the scan ran, whatever it found (the flaws are planted).
-pub async fn run(mut args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
-    let config = match configure(&mut args.scan, matches) {
+pub async fn run(args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
+    let fixed = args.fixed;
+    let mut config = match configure(Target::default(), args.scan, matches) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -27,8 +30,8 @@ pub async fn run(mut args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
             return exit::USAGE;
         }
     };
-    config.declare_expected_statuses(&mut api);
-    let server = match serve(DemoConfig { fixed: args.fixed }).await {
+    config.operations.declare(&mut api);
+    let server = match serve(DemoConfig { fixed }).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot start the demo API on 127.0.0.1: {e}");
@@ -37,24 +40,29 @@ pub async fn run(mut args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
     };
     // sign in as the demo's seeded user unless credentials were given, so
     // that the authentication probes have a token to work with
-    let flags = &args.scan;
-    if flags.login.is_none()
-        && flags.bearer.is_none()
-        && flags.basic.is_none()
-        && flags.api_keys.is_empty()
+    let auth = &config.auth;
+    if auth.login.is_none()
+        && auth.bearer.is_none()
+        && auth.basic.is_none()
+        && auth.api_keys.is_empty()
     {
         let (user, password) = apiprobe::demo::DEMO_ACCOUNT;
-        args.scan.login = Some(format!("{user}:{password}"));
+        config.auth.login = Some(account(user, password));
     }
     // and two users for the authorization probes: the scan's own, and
     // another whose resources it must not reach
-    if args.scan.identities.is_empty() {
-        args.scan.identities = apiprobe::demo::DEMO_IDENTITIES
+    if config.auth.identities.is_empty() {
+        config.auth.identities = apiprobe::demo::DEMO_IDENTITIES
             .iter()
-            .map(|(name, role, password)| format!("{name}:{role}=login:{name}:{password}"))
+            .map(|(name, role, password)| IdentitySpec {
+                name: (*name).to_owned(),
+                role: Some((*role).to_owned()),
+                auth: IdentityAuth::Login(account(name, password)),
+                token: None,
+            })
             .collect();
     }
-    let mode = if args.fixed { "repaired" } else { "vulnerable" };
+    let mode = if fixed { "repaired" } else { "vulnerable" };
     eprintln!(
         "apiprobe demo: scanning the {mode} demo API at {} (spec: specs/demo.yaml)",
         server.base_url()
@@ -62,7 +70,6 @@ pub async fn run(mut args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
     let code = scan(
         api,
         server.base_url(),
-        &args.scan,
         &config,
         Some(DEMO_SPEC),
         Exit::Showcase,
@@ -70,4 +77,12 @@ pub async fn run(mut args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
     .await;
     server.shutdown().await;
     code
+}
+
+/// `user:password` as an account.
+fn account(user: &str, password: &str) -> Account {
+    Account {
+        user: user.to_owned(),
+        password: password.to_owned(),
+    }
 }

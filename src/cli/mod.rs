@@ -14,6 +14,7 @@ mod interrupt;
 mod progress;
 mod replay;
 mod scan;
+mod settings;
 mod serve_demo;
 
 use std::process::ExitCode;
