@@ -1,6 +1,7 @@
 //! apiprobe: security and fuzz testing for HTTP APIs.
 #![warn(missing_docs)]
 pub mod checks;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod engine;
 pub mod fuzz;

@@ -1,6 +1,7 @@
 //! The one check catalogue: every entry is selectable by its name, and
 //! every active entry's probe runs in a real scan (of the demo, with the
 //! identities its authorization probes need).
+#![cfg(feature = "demo")]
 
 mod support;
 

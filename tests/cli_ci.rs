@@ -1,5 +1,6 @@
 //! The binary as CI runs it: baselines across seeds, replay, config errors,
 //! reports written when a budget stops the scan, completions and the man page.
+#![cfg(feature = "demo")]
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! `--login` and `apiprobe demo`'s own sign-in, as a user runs them: the demo
 //! signs in with no flags so the authentication probes have a token; a
 //! refused login is an error that says where and what.
+#![cfg(feature = "demo")]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! `apiprobe scan` and `apiprobe demo` as a user runs them: exit codes,
 //! reports written, errors that say what is wrong.
+#![cfg(feature = "demo")]
 
 mod support;
 

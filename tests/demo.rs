@@ -1,5 +1,6 @@
 //! The demo API: each planted flaw is observable in flawed mode and absent
 //! in fixed mode; the spec loads and every operation it lists answers.
+#![cfg(feature = "demo")]
 
 use apiprobe::demo::{DemoConfig, DemoServer, serve};
 use base64::Engine;

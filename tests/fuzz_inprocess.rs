@@ -2,6 +2,7 @@
 //! fuzz target calls) driven by byte inputs from a fixed seed, without
 //! libFuzzer: within a fixed number of runs it finds at least three of the
 //! demo API's planted flaws, and nothing at all against the repaired demo.
+#![cfg(feature = "demo")]
 
 use std::collections::BTreeMap;
 

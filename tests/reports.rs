@@ -8,6 +8,7 @@
 //! The Chromium test needs the `chromium` program, so a plain `cargo test`
 //! leaves it out (it is `#[ignore]`d); `cargo test -- --include-ignored`
 //! runs it, as CI does.
+#![cfg(feature = "demo")]
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! End-to-end scans of the demo API: each planted flaw that a scan check
 //! covers is found by that check, on the operation that has it; the repaired
 //! demo gives no finding at all.
+#![cfg(feature = "demo")]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The injection oracles of the active phase against the demo API: each
 //! finds its planted flaw with its proof, and the repaired demo gives none.
+#![cfg(feature = "demo")]
 
 mod support;
 

@@ -4,6 +4,7 @@
 //! with the sequence that proves it, and the repaired demo gives none;
 //! small servers started here show ensure_resource_availability, its
 //! look-alike and the cleanup of created resources.
+#![cfg(feature = "demo")]
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! `apiprobe serve-demo`: a real demo server on loopback that stops on Ctrl-C.
+#![cfg(feature = "demo")]
 
 mod support;
 

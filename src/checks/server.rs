@@ -11,7 +11,7 @@ const BODY_EXCERPT: usize = 200;
 /// A status with its reason phrase, e.g. `500 Internal Server Error`; the
 /// bare code when it has no registered phrase.
 pub(super) fn status_line(status: u16) -> String {
-    match axum::http::StatusCode::from_u16(status)
+    match http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
     {

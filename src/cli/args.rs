@@ -20,6 +20,8 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+// parsed once; without `demo`, whose flags are as large, `Scan` stands alone
+#[cfg_attr(not(feature = "demo"), allow(clippy::large_enum_variant))]
 pub enum Command {
     /// Read a spec and print what apiprobe sees in it: a summary and every operation.
     Inspect(InspectArgs),
@@ -29,9 +31,11 @@ pub enum Command {
     /// operation and report what the responses reveal.
     Scan(ScanArgs),
     /// Start the bundled vulnerable demo API on 127.0.0.1 and scan it.
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Run the deliberately vulnerable demo API on 127.0.0.1 until Ctrl-C
     /// (its spec is specs/demo.yaml), for other tools and manual probing.
+    #[cfg(feature = "demo")]
     ServeDemo(ServeDemoArgs),
     /// Accepted findings: `baseline create REPORT.json > apiprobe-baseline.json`.
     Baseline(BaselineArgs),
@@ -135,6 +139,7 @@ pub struct FuzzSeedsArgs {
 }
 
 /// Arguments of `apiprobe serve-demo`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct ServeDemoArgs {
     /// Serve the repaired API, with every planted flaw fixed.
@@ -227,6 +232,7 @@ pub struct ScanArgs {
 }
 
 /// Arguments of `apiprobe demo`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Scan the repaired demo API, with every planted flaw fixed (expect no findings).

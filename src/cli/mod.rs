@@ -5,6 +5,7 @@ mod args;
 mod baseline;
 mod cases;
 mod config;
+#[cfg(feature = "demo")]
 mod demo;
 mod exit;
 mod fuzz;
@@ -14,8 +15,9 @@ mod interrupt;
 mod progress;
 mod replay;
 mod scan;
-mod settings;
+#[cfg(feature = "demo")]
 mod serve_demo;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -60,7 +62,9 @@ pub fn run() -> ExitCode {
             Command::Inspect(args) => inspect::run(args).await,
             Command::Cases(args) => cases::run(args).await,
             Command::Scan(args) => scan::run(args, &sub).await,
+            #[cfg(feature = "demo")]
             Command::Demo(args) => demo::run(args, &sub).await,
+            #[cfg(feature = "demo")]
             Command::ServeDemo(args) => serve_demo::run(args).await,
             Command::Baseline(args) => baseline::run(args),
             Command::Replay(args) => replay::run(args).await,

@@ -5,6 +5,10 @@
 //! false-positive baseline. It never runs a shell, never touches the real
 //! file system and only ever listens on, or fetches from, loopback.
 //! The operations are described by `specs/demo.yaml`.
+//!
+//! Built with the cargo feature `demo` (on by default), which brings axum
+//! and SQLite (compiled from C); a program using the library as a
+//! dependency leaves it out with `default-features = false`.
 
 mod account;
 mod auth;

@@ -24,9 +24,11 @@
 //! });
 //! ```
 //!
-//! The same call outside libFuzzer returns what it found instead of panicking:
+//! The same call outside libFuzzer returns what it found instead of panicking
+//! (here with the demo API, feature `demo`):
 //!
 //! ```
+//! # #[cfg(feature = "demo")] {
 //! use apiprobe::demo::{DemoConfig, router};
 //! use apiprobe::fuzz::FuzzTarget;
 //!
@@ -34,6 +36,7 @@
 //! let run = target.run(router(DemoConfig { fixed: true }), &[0, 0, 0]);
 //! assert!(run.exchange.is_some());
 //! assert!(run.findings.is_empty());
+//! # }
 //! # Ok::<(), apiprobe::fuzz::FuzzError>(())
 //! ```
 //!

@@ -1,7 +1,8 @@
 //! Unit tests of the fuzz module: input layout, dictionary escaping and
-//! words, in-process exchanges with the demo API.
+//! words, in-process exchanges with the demo API (feature `demo`).
 
 use super::*;
+#[cfg(feature = "demo")]
 use crate::demo::{DemoConfig, router};
 use crate::probes::ProbeKind;
 
@@ -102,6 +103,7 @@ fn seeds_are_one_positive_input_per_operation() {
     assert_eq!(seeds, super::seeds(&target, 16, 1));
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn an_in_process_exchange_reads_the_demo_response() {
     let target = demo_target();
@@ -129,9 +131,9 @@ fn a_failing_body_and_a_panic_are_crashes() {
     // a service whose body fails on its first poll
     let failing = tower::service_fn(|_req: http::Request<ReqBody>| async {
         let stream = futures_util::stream::once(async {
-            Err::<bytes::Bytes, std::io::Error>(std::io::Error::other("boom"))
+            Err::<http_body::Frame<bytes::Bytes>, std::io::Error>(std::io::Error::other("boom"))
         });
-        Ok::<_, Infallible>(http::Response::new(axum::body::Body::from_stream(stream)))
+        Ok::<_, Infallible>(http::Response::new(http_body_util::StreamBody::new(stream)))
     });
     let run = target.run(failing, &[0, 0, 0]);
     assert!(
@@ -143,7 +145,9 @@ fn a_failing_body_and_a_panic_are_crashes() {
         if true {
             panic!("handler bug");
         }
-        Ok::<_, Infallible>(http::Response::new(axum::body::Body::empty()))
+        Ok::<_, Infallible>(http::Response::new(
+            http_body_util::Empty::<bytes::Bytes>::new(),
+        ))
     });
     let run = target.run(panicking, &[0, 0, 0]);
     let crash = run.findings.iter().find(|f| f.check == "crash");
@@ -159,6 +163,7 @@ fn a_failing_body_and_a_panic_are_crashes() {
     );
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn check_panics_with_the_findings_description() {
     let target = demo_target();

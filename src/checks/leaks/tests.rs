@@ -431,9 +431,11 @@ fn kinds_serialise_snake_case() {
 
 // ---------------------------------------------------------------- the demo API
 
+#[cfg(feature = "demo")]
 /// `GET /reports/{name}`: the demo's own text.
 use crate::demo::planted::STACK_TRACE as DEMO_STACK_TRACE;
 
+#[cfg(feature = "demo")]
 #[test]
 fn demo_report_stack_trace() {
     let leaks = matcher().find(DEMO_STACK_TRACE);
@@ -445,6 +447,7 @@ fn demo_report_stack_trace() {
     );
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn demo_sqlite_error() {
     // The demo's GET /products/{sku} with sku = "'": the real rusqlite error,
@@ -468,9 +471,11 @@ fn demo_sqlite_error() {
     assert_eq!(leaks[0].kind, sql(SqlEngine::Sqlite));
 }
 
+#[cfg(feature = "demo")]
 /// `GET /config`: the demo's own fake secrets.
 use crate::demo::planted::{FAKE_AWS_KEY, FAKE_PRIVATE_KEY};
 
+#[cfg(feature = "demo")]
 #[test]
 fn demo_config_secrets() {
     let body = serde_json::json!({
