@@ -11,7 +11,8 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use super::event::Event;
-use super::scan::{Shared, send_with, with_operation_headers};
+use super::send::{send_with, with_operation_headers};
+use super::shared::Shared;
 use crate::checks::active::{Port, Session};
 use crate::checks::{Check, Finding};
 use crate::generate::{Payloads, Seed};

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::active::Phase;
-use super::scan::Shared;
+use super::shared::Shared;
 use crate::http::join_url;
 use crate::identity::apply_credentials;
 

@@ -4,7 +4,10 @@
 //! - `rate`: the shared rate limit and 429 pauses.
 //! - `stop`: [`Stop`], the shared stop signal (Ctrl-C, budgets, a lost target).
 //! - `event`: [`Event`]s and their [`Observer`]s; [`Stats`] and [`StopReason`].
-//! - `scan`: [`Scan`], the loop: plan, realise, send, judge, collect.
+//! - `options`: [`ScanOptions`], how a scan runs.
+//! - `scan`: [`Scan`], the phases (pool, plan, active, shrink, cleanup) and the plan's workers: realise, send, judge, collect.
+//! - `send`: the one sending path: budgets, pacing, 429 retries, signing in again, reachability.
+//! - `shared`: the state every worker shares.
 //! - `shrink`: smaller requests that still show each finding.
 //! - `relogin`: signing in again, once for many, when a signed-in request gets 401.
 //! - `pool`: live resources created before the plan, whose ids fill plan probes' path parameters.
@@ -14,14 +17,18 @@
 mod active;
 mod cleanup;
 mod event;
+mod options;
 mod pool;
 mod rate;
 mod relogin;
 mod scan;
+mod send;
+mod shared;
 mod shrink;
 mod stop;
 
 pub use event::{Event, Observer, Silent, Stats, StopReason};
+pub use options::ScanOptions;
 pub use rate::retry_after;
-pub use scan::{Scan, ScanOptions, ScanResult};
+pub use scan::{Scan, ScanResult};
 pub use stop::Stop;

@@ -27,7 +27,8 @@ use serde_json::Value;
 
 use super::active::Created;
 use super::event::Event;
-use super::scan::{Shared, send_with, with_operation_headers};
+use super::send::{send_with, with_operation_headers};
+use super::shared::Shared;
 use crate::checks::active::base_case;
 use crate::checks::active::id_from;
 use crate::generate::{

@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
-use super::scan::Shared;
+use super::shared::Shared;
 use crate::http::Request;
 use crate::identity::Credential;
 use crate::identity::NamedIdentity;

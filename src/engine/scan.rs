@@ -1,115 +1,27 @@
-//! The scan loop: workers take probes in plan order, realise them as cases,
-//! send them (paced, within budgets), judge the exchanges and collect
-//! findings; then findings are shrunk.
+//! [`Scan`]: the phases of a scan (the live-resource pool, the plan's
+//! workers, the active phase, shrinking, cleanup) and the plan's workers,
+//! which take probes in plan order, realise them as cases, send them
+//! through the one sending path (src/engine/send.rs), judge the exchanges
+//! and collect findings.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
 use super::active::{self, Phase};
 use super::cleanup;
 use super::event::{Event, Observer, Stats, StopReason};
-use super::rate::{Pause, RateLimiter, retry_after};
+use super::options::ScanOptions;
+use super::rate::{Pause, RateLimiter};
+use super::send::{send, with_operation_headers};
+use super::shared::{Shared, Witness};
 use super::shrink;
 use super::stop::Stop;
-use crate::checks::{Finding, FindingSet, Judge, Scope, Severity, fingerprint};
-use crate::generate::{Case, CaseGenerator, Options, Payloads, Request, Seeded};
-use crate::http::CallbackServer;
-use crate::http::{Client, join_url};
-use crate::http::{Exchange, Failure, FailureKind, Outcome};
-use crate::identity::{Credential, apply_credentials};
+use crate::checks::{Finding, FindingSet, Judge, Scope, fingerprint};
+use crate::generate::{CaseGenerator, Options, Payloads, Seeded};
+use crate::http::{CallbackServer, Client, FailureKind};
 use crate::model::Api;
-use crate::probes::Profile;
-use crate::probes::{Plan, PlanOptions, Probe, probe_seed, realise};
-
-/// How a scan runs.
-#[derive(Debug, Clone)]
-pub struct ScanOptions {
-    /// The target's base URL (the spec's paths are appended to it).
-    pub base_url: String,
-    /// Requests in flight at once.
-    pub concurrency: usize,
-    /// At most this many requests a second, when set.
-    pub rate_limit: Option<f64>,
-    /// Stop after this many requests.
-    pub max_requests: Option<u64>,
-    /// Stop after this long.
-    pub max_time: Option<Duration>,
-    /// The seed of every generated value.
-    pub seed: u64,
-    /// Credentials and extra headers for every request.
-    pub credentials: Vec<Credential>,
-    /// How many probes of each kind.
-    pub plan: PlanOptions,
-    /// Shrink findings once the probes are done.
-    pub shrink: bool,
-    /// How often a request answered with 429 is sent again.
-    pub retries_on_429: u32,
-    /// The account `--login` signed in with, if any (login probes use its username).
-    pub account: Option<crate::identity::Account>,
-    /// How hard the active probes push (`--profile`).
-    pub profile: Profile,
-    /// The URL the target should call back (`--callback-url`); default: the
-    /// callback listener's own loopback URL.
-    pub callback_url: Option<String>,
-    /// Where the callback listener listens (default 127.0.0.1, any port).
-    pub callback_listen: Option<SocketAddr>,
-    /// Named identities besides the scan's own credentials (`--identity`),
-    /// for authorization probes (BOLA, BFLA).
-    pub identities: Vec<crate::identity::NamedIdentity>,
-    /// Delete the resources the probes created when the scan ends.
-    pub cleanup: bool,
-    /// Extra headers for some operations only (by operation index), from
-    /// apiprobe.toml's `[operations]`; a scan credential of the same name wins.
-    pub operation_headers: Vec<(usize, Vec<Credential>)>,
-    /// The `--login` sign-in, when the scan made one: a 401 to a request
-    /// carrying its credential signs in again (login identities too).
-    pub signed_in: Option<crate::identity::SignedIn>,
-    /// Check name to the severity its findings get instead of the check's
-    /// own (apiprobe.toml's `[severity]`). Applied where each finding is
-    /// made, so every output (live lines, streams, reports, `--fail-on`)
-    /// sees the same severity.
-    pub severities: BTreeMap<String, Severity>,
-}
-
-impl ScanOptions {
-    /// Gives `finding` the severity [`severities`](Self::severities) sets
-    /// for its check, if any.
-    pub(crate) fn rate(&self, finding: &mut Finding) {
-        if let Some(&severity) = self.severities.get(&finding.check) {
-            finding.severity = severity;
-        }
-    }
-}
-
-impl Default for ScanOptions {
-    fn default() -> Self {
-        ScanOptions {
-            base_url: String::new(),
-            concurrency: 16,
-            rate_limit: None,
-            max_requests: None,
-            max_time: None,
-            seed: 0,
-            credentials: Vec::new(),
-            plan: PlanOptions::default(),
-            shrink: true,
-            retries_on_429: 3,
-            account: None,
-            profile: Profile::default(),
-            callback_url: None,
-            callback_listen: None,
-            identities: Vec::new(),
-            cleanup: true,
-            operation_headers: Vec::new(),
-            signed_in: None,
-            severities: BTreeMap::new(),
-        }
-    }
-}
+use crate::probes::{Plan, probe_seed, realise};
 
 /// What a scan found, and how it went.
 #[derive(Debug, Clone)]
@@ -123,13 +35,6 @@ pub struct ScanResult {
     /// The seed used.
     pub seed: u64,
 }
-
-/// The longest a 429 pause may last.
-const MAX_PAUSE: Duration = Duration::from_secs(60);
-/// Connection failures in a row, with no response ever, that make a target unreachable.
-const UNREACHABLE_AFTER: u64 = 3;
-/// Connection failures in a row that mean the target has gone away.
-const LOST_AFTER: u64 = 25;
 
 /// A scan of one API: what to send, where, and how to judge it.
 pub struct Scan {
@@ -145,43 +50,6 @@ pub struct Scan {
     pub judge: Arc<Judge>,
     /// How to run.
     pub options: ScanOptions,
-}
-
-/// The case behind a finding's first occurrence, kept for shrinking.
-pub(crate) struct Witness {
-    pub(crate) finding: usize,
-    pub(crate) probe: Probe,
-    pub(crate) case: Case,
-}
-
-pub(crate) struct Shared {
-    pub(crate) api: Arc<Api>,
-    pub(crate) payloads: Arc<Payloads>,
-    pub(crate) client: Client,
-    pub(crate) judge: Arc<Judge>,
-    pub(crate) options: ScanOptions,
-    pub(crate) observer: Arc<dyn Observer>,
-    pub(crate) stop: Stop,
-    probes: Plan,
-    next: AtomicUsize,
-    started: Vec<AtomicBool>,
-    pub(crate) requests: AtomicU64,
-    responses: AtomicU64,
-    failures: AtomicU64,
-    skipped: AtomicU64,
-    connect_streak: AtomicU64,
-    /// Some exchange reached the target: a response, or a failure the
-    /// server caused ([`reaches`]).
-    reached: AtomicBool,
-    /// The first failure that did not reach the target, for the reason of
-    /// a scan that never did.
-    first_unreached: Mutex<Option<Failure>>,
-    rate: Option<RateLimiter>,
-    pause: Pause,
-    pub(crate) findings: Mutex<FindingSet>,
-    pub(crate) witnesses: Mutex<Vec<Witness>>,
-    pub(crate) signers: super::relogin::Signers,
-    pub(crate) pool: super::pool::Pool,
 }
 
 impl Scan {
@@ -355,15 +223,6 @@ impl Scan {
     }
 }
 
-/// Whether a failure shows the target was there: it accepted the
-/// connection and then reset it, closed it, sent bytes that were not HTTP,
-/// or kept it open without an answer. A connection refused, a TLS
-/// handshake that failed, redirects that could not be followed and a
-/// request refused before it was sent reached no HTTP server.
-fn reaches(kind: FailureKind) -> bool {
-    kind.is_crash() || kind == FailureKind::Timeout
-}
-
 /// The reason a scan that ended with `reason` is a target error after all:
 /// requests failed and none reached the target. `None` when one did, when
 /// nothing failed, or when the scan already stopped for another cause
@@ -477,160 +336,5 @@ async fn work(shared: &Shared) {
             };
             shared.observer.on_event(&Event::Finding(&finding));
         }
-    }
-}
-
-/// `request` with the extra headers configured for operation `operation`
-/// (borrowed as it is when there are none).
-pub(crate) fn with_operation_headers<'r>(
-    shared: &Shared,
-    operation: usize,
-    request: &'r Request,
-) -> Cow<'r, Request> {
-    match shared
-        .options
-        .operation_headers
-        .iter()
-        .find(|(i, _)| *i == operation)
-    {
-        Some((_, extra)) => {
-            let mut request = request.clone();
-            apply_credentials(extra, &mut request);
-            Cow::Owned(request)
-        }
-        None => Cow::Borrowed(request),
-    }
-}
-
-/// Sends one request with the scan's credentials, within the budgets and the
-/// pace, sending it again after a 429. `None` when the scan is stopping.
-pub(crate) async fn send(shared: &Shared, request: &Request) -> Option<Exchange> {
-    send_with(
-        shared,
-        request,
-        &shared.options.credentials,
-        shared.options.retries_on_429,
-    )
-    .await
-}
-
-/// [`send`] with these credentials instead of the scan's, sent again at
-/// most `retries_on_429` times after a 429 (0: the 429 is the answer).
-pub(crate) async fn send_with(
-    shared: &Shared,
-    request: &Request,
-    credentials: &[Credential],
-    retries_on_429: u32,
-) -> Option<Exchange> {
-    let mut request = request.clone();
-    // a login's older credential goes out as its current one (relogin.rs)
-    let mut credentials = shared.signers.current(credentials);
-    apply_credentials(&credentials, &mut request);
-    let mut url = join_url(&shared.options.base_url, &request);
-    let mut attempt = 0;
-    let mut signed_in_again = false;
-    loop {
-        if let Some(max) = shared.options.max_requests
-            && shared.requests.load(Ordering::Relaxed) >= max
-        {
-            shared.stop.request(StopReason::RequestBudget);
-            return None;
-        }
-        // a stop ends a 429 pause or a wait for the rate limit at once
-        tokio::select! {
-            _ = shared.pause.wait() => {}
-            _ = shared.stop.wait() => return None,
-        }
-        if let Some(rate) = &shared.rate {
-            tokio::select! {
-                _ = rate.acquire() => {}
-                _ = shared.stop.wait() => return None,
-            }
-        }
-        if shared.stop.is_set() {
-            return None;
-        }
-        shared.requests.fetch_add(1, Ordering::Relaxed);
-        // the request and its URL go into the exchange, not copied: a
-        // resend takes them back from there
-        let exchange = tokio::select! {
-            exchange = shared.client.send(url, request) => exchange,
-            _ = shared.stop.wait() => return None,
-        };
-        match &exchange.outcome {
-            Outcome::Response(r) => {
-                shared.responses.fetch_add(1, Ordering::Relaxed);
-                // each written only when it changes: a store on every
-                // response would bounce the cache line between the workers
-                if shared.connect_streak.load(Ordering::Relaxed) != 0 {
-                    shared.connect_streak.store(0, Ordering::Relaxed);
-                }
-                if !shared.reached.load(Ordering::Relaxed) {
-                    shared.reached.store(true, Ordering::Relaxed);
-                }
-                if r.status == 429 && attempt < retries_on_429 {
-                    let wait = r
-                        .header("retry-after")
-                        .and_then(|v| retry_after(v, SystemTime::now()))
-                        .unwrap_or(Duration::from_secs(1 << attempt))
-                        .min(MAX_PAUSE);
-                    if shared.pause.extend(Instant::now() + wait) {
-                        shared.observer.on_event(&Event::Paused { wait });
-                    }
-                    attempt += 1;
-                    (url, request) = (exchange.request.url, exchange.request.request);
-                    continue;
-                }
-                if signed_in_again {
-                    shared.signers.resent(&credentials, r.status != 401);
-                } else if r.status == 401
-                    && let Some((old, new)) = shared
-                        .signers
-                        .refresh(shared, &exchange.request.request, &credentials)
-                        .await
-                {
-                    // sent once more, with the login's fresh credential (the
-                    // request itself went into the exchange: take it back)
-                    signed_in_again = true;
-                    request = exchange.request.request;
-                    let mut fresh = credentials.into_owned();
-                    fresh.retain(|c| *c != old);
-                    fresh.push(new);
-                    apply_credentials(&fresh, &mut request);
-                    url = join_url(&shared.options.base_url, &request);
-                    credentials = std::borrow::Cow::Owned(fresh);
-                    continue;
-                }
-            }
-            Outcome::Failed(f) => {
-                shared.failures.fetch_add(1, Ordering::Relaxed);
-                if reaches(f.kind) {
-                    shared.reached.store(true, Ordering::Relaxed);
-                } else if !shared.reached.load(Ordering::Relaxed)
-                    && let Ok(mut first) = shared.first_unreached.lock()
-                    && first.is_none()
-                {
-                    *first = Some(f.clone());
-                }
-                if f.kind == FailureKind::Connect {
-                    let streak = shared.connect_streak.fetch_add(1, Ordering::Relaxed) + 1;
-                    let never = shared.responses.load(Ordering::Relaxed) == 0;
-                    if never && streak >= UNREACHABLE_AFTER {
-                        shared.stop.request(StopReason::Unreachable(format!(
-                            "{}: {}",
-                            shared.options.base_url, f.message
-                        )));
-                    } else if streak >= LOST_AFTER {
-                        shared.stop.request(StopReason::TargetLost(format!(
-                            "{} stopped accepting connections: {}",
-                            shared.options.base_url, f.message
-                        )));
-                    }
-                } else {
-                    shared.connect_streak.store(0, Ordering::Relaxed);
-                }
-            }
-        }
-        return Some(exchange);
     }
 }

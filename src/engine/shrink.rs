@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::scan::{Shared, Witness, send};
+use super::send::send;
+use super::shared::{Shared, Witness};
 use crate::checks::{Finding, Scope};
 use crate::generate::{Generator, Options, Slot, Values, serialise};
 use crate::model::{Operation, Schemas};
@@ -115,7 +116,7 @@ async fn shrink_one(
             continue;
         }
         spent += 1;
-        let request = super::scan::with_operation_headers(shared, w.probe.operation, &request);
+        let request = super::send::with_operation_headers(shared, w.probe.operation, &request);
         let exchange = send(shared, &request).await?;
         let same = shared
             .judge

@@ -1,0 +1,184 @@
+//! The scan's one sending path: budgets, the rate limit, 429 pauses and
+//! retries, signing in again after a 401, and what each exchange tells
+//! about the target (reached, unreachable, lost).
+
+use std::borrow::Cow;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::event::{Event, StopReason};
+use super::rate::retry_after;
+use super::shared::Shared;
+use crate::http::{Exchange, FailureKind, Outcome, Request, join_url};
+use crate::identity::{Credential, apply_credentials};
+
+/// The longest a 429 pause may last.
+const MAX_PAUSE: Duration = Duration::from_secs(60);
+/// Connection failures in a row, with no response ever, that make a target unreachable.
+const UNREACHABLE_AFTER: u64 = 3;
+/// Connection failures in a row that mean the target has gone away.
+const LOST_AFTER: u64 = 25;
+
+/// Whether a failure shows the target was there: it accepted the
+/// connection and then reset it, closed it, sent bytes that were not HTTP,
+/// or kept it open without an answer. A connection refused, a TLS
+/// handshake that failed, redirects that could not be followed and a
+/// request refused before it was sent reached no HTTP server.
+fn reaches(kind: FailureKind) -> bool {
+    kind.is_crash() || kind == FailureKind::Timeout
+}
+
+/// `request` with the extra headers configured for operation `operation`
+/// (borrowed as it is when there are none).
+pub(crate) fn with_operation_headers<'r>(
+    shared: &Shared,
+    operation: usize,
+    request: &'r Request,
+) -> Cow<'r, Request> {
+    match shared
+        .options
+        .operation_headers
+        .iter()
+        .find(|(i, _)| *i == operation)
+    {
+        Some((_, extra)) => {
+            let mut request = request.clone();
+            apply_credentials(extra, &mut request);
+            Cow::Owned(request)
+        }
+        None => Cow::Borrowed(request),
+    }
+}
+
+/// Sends one request with the scan's credentials, within the budgets and the
+/// pace, sending it again after a 429. `None` when the scan is stopping.
+pub(crate) async fn send(shared: &Shared, request: &Request) -> Option<Exchange> {
+    send_with(
+        shared,
+        request,
+        &shared.options.credentials,
+        shared.options.retries_on_429,
+    )
+    .await
+}
+
+/// [`send`] with these credentials instead of the scan's, sent again at
+/// most `retries_on_429` times after a 429 (0: the 429 is the answer).
+pub(crate) async fn send_with(
+    shared: &Shared,
+    request: &Request,
+    credentials: &[Credential],
+    retries_on_429: u32,
+) -> Option<Exchange> {
+    let mut request = request.clone();
+    // a login's older credential goes out as its current one (relogin.rs)
+    let mut credentials = shared.signers.current(credentials);
+    apply_credentials(&credentials, &mut request);
+    let mut url = join_url(&shared.options.base_url, &request);
+    let mut attempt = 0;
+    let mut signed_in_again = false;
+    loop {
+        if let Some(max) = shared.options.max_requests
+            && shared.requests.load(Ordering::Relaxed) >= max
+        {
+            shared.stop.request(StopReason::RequestBudget);
+            return None;
+        }
+        // a stop ends a 429 pause or a wait for the rate limit at once
+        tokio::select! {
+            _ = shared.pause.wait() => {}
+            _ = shared.stop.wait() => return None,
+        }
+        if let Some(rate) = &shared.rate {
+            tokio::select! {
+                _ = rate.acquire() => {}
+                _ = shared.stop.wait() => return None,
+            }
+        }
+        if shared.stop.is_set() {
+            return None;
+        }
+        shared.requests.fetch_add(1, Ordering::Relaxed);
+        // the request and its URL go into the exchange, not copied: a
+        // resend takes them back from there
+        let exchange = tokio::select! {
+            exchange = shared.client.send(url, request) => exchange,
+            _ = shared.stop.wait() => return None,
+        };
+        match &exchange.outcome {
+            Outcome::Response(r) => {
+                shared.responses.fetch_add(1, Ordering::Relaxed);
+                // each written only when it changes: a store on every
+                // response would bounce the cache line between the workers
+                if shared.connect_streak.load(Ordering::Relaxed) != 0 {
+                    shared.connect_streak.store(0, Ordering::Relaxed);
+                }
+                if !shared.reached.load(Ordering::Relaxed) {
+                    shared.reached.store(true, Ordering::Relaxed);
+                }
+                if r.status == 429 && attempt < retries_on_429 {
+                    let wait = r
+                        .header("retry-after")
+                        .and_then(|v| retry_after(v, SystemTime::now()))
+                        .unwrap_or(Duration::from_secs(1 << attempt))
+                        .min(MAX_PAUSE);
+                    if shared.pause.extend(Instant::now() + wait) {
+                        shared.observer.on_event(&Event::Paused { wait });
+                    }
+                    attempt += 1;
+                    (url, request) = (exchange.request.url, exchange.request.request);
+                    continue;
+                }
+                if signed_in_again {
+                    shared.signers.resent(&credentials, r.status != 401);
+                } else if r.status == 401
+                    && let Some((old, new)) = shared
+                        .signers
+                        .refresh(shared, &exchange.request.request, &credentials)
+                        .await
+                {
+                    // sent once more, with the login's fresh credential (the
+                    // request itself went into the exchange: take it back)
+                    signed_in_again = true;
+                    request = exchange.request.request;
+                    let mut fresh = credentials.into_owned();
+                    fresh.retain(|c| *c != old);
+                    fresh.push(new);
+                    apply_credentials(&fresh, &mut request);
+                    url = join_url(&shared.options.base_url, &request);
+                    credentials = std::borrow::Cow::Owned(fresh);
+                    continue;
+                }
+            }
+            Outcome::Failed(f) => {
+                shared.failures.fetch_add(1, Ordering::Relaxed);
+                if reaches(f.kind) {
+                    shared.reached.store(true, Ordering::Relaxed);
+                } else if !shared.reached.load(Ordering::Relaxed)
+                    && let Ok(mut first) = shared.first_unreached.lock()
+                    && first.is_none()
+                {
+                    *first = Some(f.clone());
+                }
+                if f.kind == FailureKind::Connect {
+                    let streak = shared.connect_streak.fetch_add(1, Ordering::Relaxed) + 1;
+                    let never = shared.responses.load(Ordering::Relaxed) == 0;
+                    if never && streak >= UNREACHABLE_AFTER {
+                        shared.stop.request(StopReason::Unreachable(format!(
+                            "{}: {}",
+                            shared.options.base_url, f.message
+                        )));
+                    } else if streak >= LOST_AFTER {
+                        shared.stop.request(StopReason::TargetLost(format!(
+                            "{} stopped accepting connections: {}",
+                            shared.options.base_url, f.message
+                        )));
+                    }
+                } else {
+                    shared.connect_streak.store(0, Ordering::Relaxed);
+                }
+            }
+        }
+        return Some(exchange);
+    }
+}
