@@ -72,10 +72,6 @@ impl Port for Scan<'_> {
         &self.shared.payloads
     }
 
-    fn seed(&self) -> u64 {
-        self.shared.options.seed
-    }
-
     fn profile(&self) -> Profile {
         self.phase.profile
     }

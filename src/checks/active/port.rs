@@ -21,9 +21,6 @@ pub trait Port: Send + Sync {
     /// The payload lists cases draw from.
     fn payloads(&self) -> &Payloads;
 
-    /// The scan's seed.
-    fn seed(&self) -> u64;
-
     /// The scan's profile.
     fn profile(&self) -> Profile;
 
