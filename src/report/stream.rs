@@ -1,11 +1,18 @@
 //! Reports written while the scan runs, from its events: NDJSON (one JSON
 //! object per event, flushed as it happens) and HAR 1.2 (every exchange,
 //! for replay in other tools). Both are masked like every other output.
+//!
+//! The scan's workers only turn an event into masked bytes; one writer
+//! thread owns the files (opened before the scan, finished once) and does
+//! all the file I/O, so a slow disk never holds a lock a worker waits on
+//! or blocks a runtime thread in a write.
 
 use std::fs::File;
 use std::io::{BufWriter, LineWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::SystemTime;
 
 use base64::Engine as _;
@@ -27,14 +34,37 @@ struct Har {
     entries: u64,
 }
 
+/// Events, as bytes, waiting for the writer thread: a bound, so that a
+/// writer that falls behind slows the scan down instead of filling memory.
+const QUEUE: usize = 1024;
+
+/// What the writer thread is given.
+enum Chunk {
+    /// One NDJSON line, newline included.
+    Line(Vec<u8>),
+    /// One HAR entry (JSON, without a separator).
+    Entry(Vec<u8>),
+    /// Close the files and say how it went.
+    Finish(SyncSender<Result<(), ReportError>>),
+}
+
+/// The open files, owned by the writer thread.
+struct Files {
+    ndjson: Option<(PathBuf, LineWriter<File>)>,
+    har: Option<Har>,
+    error: Option<ReportError>,
+}
+
 /// The streaming reports of a scan, and the observer they hang behind: the
-/// events go to `inner` (e.g. the progress display) and to each stream.
+/// events go to `inner` (e.g. the progress display) and, as bytes, to the
+/// writer thread.
 pub struct Streams {
     inner: Arc<dyn Observer>,
     secrets: Secrets,
-    ndjson: Mutex<Option<(PathBuf, LineWriter<File>)>>,
-    har: Mutex<Option<Har>>,
-    error: Mutex<Option<ReportError>>,
+    wants_ndjson: bool,
+    wants_har: bool,
+    queue: Option<SyncSender<Chunk>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// The current time as RFC 3339 (UTC, milliseconds).
@@ -115,37 +145,43 @@ impl Streams {
                 _ => {}
             }
         }
+        let (wants_ndjson, wants_har) = (ndjson.is_some(), har.is_some());
+        let (queue, writer) = if wants_ndjson || wants_har {
+            let (tx, rx) = sync_channel(QUEUE);
+            let files = Files {
+                ndjson,
+                har,
+                error: None,
+            };
+            let handle = std::thread::Builder::new()
+                .name("apiprobe-reports".into())
+                .spawn(move || files.run(rx))
+                .map_err(|e| ReportError::Write {
+                    path: specs
+                        .iter()
+                        .find(|s| matches!(s.format, Format::Ndjson | Format::Har))
+                        .map(|s| s.path.clone())
+                        .unwrap_or_default(),
+                    source: e,
+                })?;
+            (Some(tx), Some(handle))
+        } else {
+            (None, None)
+        };
         Ok(Streams {
             inner,
             secrets,
-            ndjson: Mutex::new(ndjson),
-            har: Mutex::new(har),
-            error: Mutex::new(None),
+            wants_ndjson,
+            wants_har,
+            queue,
+            writer: Mutex::new(writer),
         })
     }
 
-    fn fail(&self, e: ReportError) {
-        if let Ok(mut slot) = self.error.lock()
-            && slot.is_none()
-        {
-            *slot = Some(e);
-        }
-    }
-
-    fn line(&self, value: Value) {
-        let Ok(mut guard) = self.ndjson.lock() else {
-            return;
-        };
-        let Some((path, out)) = guard.as_mut() else {
-            return;
-        };
-        let mut bytes = value.to_string().into_bytes();
-        bytes.push(b'\n');
-        if let Err(e) = out.write_all(&bytes) {
-            let path = path.clone();
-            *guard = None;
-            drop(guard);
-            self.fail(write_error(&path, e));
+    /// Hands `chunk` to the writer thread (nothing when it has stopped).
+    fn send(&self, chunk: Chunk) {
+        if let Some(queue) = &self.queue {
+            let _ = queue.send(chunk);
         }
     }
 
@@ -313,35 +349,84 @@ impl Streams {
         entry
     }
 
-    fn har_write(&self, entry: Value) {
-        let Ok(mut guard) = self.har.lock() else {
+    /// Closes the files (the HAR file is renamed into place only now, so it
+    /// is whole or absent) and ends the writer thread. Returns the first
+    /// write error, if any.
+    pub fn finish(&self) -> Result<(), ReportError> {
+        let Some(queue) = &self.queue else {
+            return Ok(());
+        };
+        let (reply, answer) = sync_channel(1);
+        let result = match queue.send(Chunk::Finish(reply)) {
+            Ok(()) => answer.recv().unwrap_or(Ok(())),
+            Err(_) => Ok(()),
+        };
+        if let Ok(mut writer) = self.writer.lock()
+            && let Some(handle) = writer.take()
+        {
+            let _ = handle.join();
+        }
+        result
+    }
+}
+
+impl Files {
+    /// Writes what comes until told to finish (or every sender is gone).
+    fn run(mut self, queue: Receiver<Chunk>) {
+        while let Ok(chunk) = queue.recv() {
+            match chunk {
+                Chunk::Line(bytes) => self.line(&bytes),
+                Chunk::Entry(bytes) => self.entry(&bytes),
+                Chunk::Finish(reply) => {
+                    let _ = reply.send(self.finish());
+                    return;
+                }
+            }
+        }
+        let _ = self.finish();
+    }
+
+    fn fail(&mut self, e: ReportError) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+    }
+
+    fn line(&mut self, bytes: &[u8]) {
+        let Some((path, out)) = self.ndjson.as_mut() else {
             return;
         };
-        let Some(har) = guard.as_mut() else { return };
-        let sep = if har.entries == 0 { "" } else { "," };
+        if let Err(e) = out.write_all(bytes) {
+            let path = path.clone();
+            self.ndjson = None;
+            self.fail(write_error(&path, e));
+        }
+    }
+
+    fn entry(&mut self, bytes: &[u8]) {
+        let Some(har) = self.har.as_mut() else { return };
+        let sep: &[u8] = if har.entries == 0 { b"\n" } else { b",\n" };
         har.entries += 1;
-        if let Err(e) = write!(har.out, "{sep}\n{entry}") {
+        if let Err(e) = har
+            .out
+            .write_all(sep)
+            .and_then(|_| har.out.write_all(bytes))
+        {
             let path = har.path.clone();
             let tmp = har.tmp.clone();
-            *guard = None;
-            drop(guard);
+            self.har = None;
             let _ = std::fs::remove_file(tmp);
             self.fail(write_error(&path, e));
         }
     }
 
-    /// Closes the files (the HAR file is renamed into place only now, so it
-    /// is whole or absent). Returns the first write error, if any.
-    pub fn finish(&self) -> Result<(), ReportError> {
-        if let Ok(mut guard) = self.ndjson.lock()
-            && let Some((path, mut out)) = guard.take()
+    fn finish(&mut self) -> Result<(), ReportError> {
+        if let Some((path, mut out)) = self.ndjson.take()
             && let Err(e) = out.flush()
         {
             self.fail(write_error(&path, e));
         }
-        if let Ok(mut guard) = self.har.lock()
-            && let Some(mut har) = guard.take()
-        {
+        if let Some(mut har) = self.har.take() {
             let done = write!(har.out, "\n]}}}}\n")
                 .and_then(|_| har.out.flush())
                 .and_then(|_| std::fs::rename(&har.tmp, &har.path));
@@ -350,7 +435,7 @@ impl Streams {
                 self.fail(write_error(&har.path, e));
             }
         }
-        match self.error.lock().ok().and_then(|mut e| e.take()) {
+        match self.error.take() {
             Some(e) => Err(e),
             None => Ok(()),
         }
@@ -378,16 +463,18 @@ fn text_or_base64(bytes: &[u8], text: &str) -> Result<String, String> {
 impl Observer for Streams {
     fn on_event(&self, event: &Event<'_>) {
         self.inner.on_event(event);
-        let wants_ndjson = self.ndjson.lock().map(|g| g.is_some()).unwrap_or(false);
-        if wants_ndjson && let Some(v) = self.event_json(event) {
-            self.line(v);
+        if self.wants_ndjson
+            && let Some(v) = self.event_json(event)
+        {
+            let mut bytes = v.to_string().into_bytes();
+            bytes.push(b'\n');
+            self.send(Chunk::Line(bytes));
         }
-        if let Event::Exchange { exchange, .. } = event {
-            let wants_har = self.har.lock().map(|g| g.is_some()).unwrap_or(false);
-            if wants_har {
-                let entry = self.har_entry(exchange);
-                self.har_write(entry);
-            }
+        if self.wants_har
+            && let Event::Exchange { exchange, .. } = event
+        {
+            let entry = self.har_entry(exchange);
+            self.send(Chunk::Entry(entry.to_string().into_bytes()));
         }
     }
 }
