@@ -103,6 +103,7 @@ pub enum Exit {
     /// 1 when a finding reaches `--fail-on` (`scan`).
     Findings,
     /// 0 whatever was found (`demo`, whose flaws are planted).
+    #[cfg_attr(not(feature = "demo"), allow(dead_code))]
     Showcase,
 }
 
