@@ -9,6 +9,13 @@
 //! Built with the cargo feature `demo` (on by default), which brings axum
 //! and SQLite (compiled from C); a program using the library as a
 //! dependency leaves it out with `default-features = false`.
+//!
+//! - `router`: [`DemoConfig`] and [`router`], every route of the API.
+//! - `server`: [`serve`], the API on a loopback port.
+//! - `state`: the in-memory state (SQLite) behind the handlers.
+//! - `basic`, `account`, `auth`, `notes`, `injection`, `filter`, `template`,
+//!   `shell`, `fakefs`: the handlers, their flaws and repairs.
+//! - `layers`, `response`: headers on every answer; error answers.
 
 mod account;
 mod auth;
@@ -19,11 +26,13 @@ mod injection;
 mod layers;
 mod notes;
 mod response;
+mod router;
 mod server;
 mod shell;
 mod state;
 mod template;
 
+pub use router::{DemoConfig, router};
 pub use server::{DemoServer, serve, serve_on};
 
 /// A seeded account (`username`, `password`) of the demo API; `apiprobe demo`
@@ -41,55 +50,4 @@ pub const DEMO_IDENTITIES: [(&str, &str, &str); 2] =
 pub(crate) mod planted {
     pub(crate) use super::account::{FAKE_AWS_KEY, FAKE_PRIVATE_KEY};
     pub(crate) use super::basic::STACK_TRACE;
-}
-
-use axum::Router;
-use axum::routing::{get, post};
-use std::sync::Arc;
-
-/// How the demo API behaves: with its planted flaws, or with all of them repaired.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DemoConfig {
-    /// True serves the API with every planted flaw repaired.
-    pub fixed: bool,
-}
-
-/// Builds the demo API with a fresh in-memory state (its own SQLite database).
-pub fn router(config: DemoConfig) -> Router {
-    let state = Arc::new(state::AppState::new(config));
-    let version = if config.fixed {
-        get(basic::version)
-    } else {
-        // Flaw 9: any undeclared method on /version answers 500, not 405.
-        get(basic::version).fallback(basic::method_crash)
-    };
-    Router::new()
-        .route("/health", get(basic::health))
-        .route("/version", version)
-        .route("/stats", get(basic::stats))
-        .route("/calc/square", get(basic::square))
-        .route("/reports/{name}", get(basic::report))
-        .route("/feedback", post(basic::feedback))
-        .route("/products", get(basic::products))
-        .route("/products/{sku}", get(basic::product))
-        .route("/products/search", post(filter::search))
-        .route("/comments", post(basic::comment))
-        .route("/validate/email", get(basic::validate_email))
-        .route("/auth/login", post(account::login))
-        .route("/auth/register", post(account::register))
-        .route("/users", get(account::users))
-        .route("/admin/audit-log", get(account::audit_log))
-        .route("/config", get(account::client_config))
-        .route("/notes", get(notes::list).post(notes::create))
-        .route("/notes/{id}", get(notes::read).delete(notes::delete))
-        .route("/search", get(injection::search))
-        .route("/files", get(injection::file))
-        .route("/tools/ping", post(injection::ping))
-        .route("/webhooks/test", post(injection::webhook_test))
-        .route("/greet", get(injection::greet))
-        .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(
-            config,
-            layers::headers,
-        ))
 }
