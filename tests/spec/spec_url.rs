@@ -1,7 +1,7 @@
 //! Loading specs over http from a real server on loopback, external
 //! references included.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};

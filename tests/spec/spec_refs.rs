@@ -1,7 +1,7 @@
 //! `$ref` resolution: external files relative to the referring file, escapes,
 //! chains, recursion across files, and unresolvable references.
 
-mod common;
+use crate::common;
 
 use apiprobe::model::{ParameterLocation, Types};
 use apiprobe::spec::{Loader, SpecError};

@@ -1,6 +1,6 @@
 //! The example specs in specs/ (2.0, 3.0, 3.1) become the model they describe.
 
-mod common;
+use crate::common;
 
 use apiprobe::model::{
     AdditionalProperties, ApiKeyLocation, ParameterLocation, ParameterStyle, SecurityRequirement,

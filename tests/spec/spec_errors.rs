@@ -1,7 +1,7 @@
 //! Broken and sloppy inputs: clear errors naming file and place, warnings for
 //! what can be lived with, and never a panic.
 
-mod common;
+use crate::common;
 
 use apiprobe::model::{StatusCode, WarningKind};
 use apiprobe::spec::{SpecError, load_path, load_str};

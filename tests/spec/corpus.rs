@@ -1,7 +1,7 @@
 //! Every real-world spec under ../shared/corpus loads without panicking or
 //! hanging, and at least 99% of each folder becomes a model with operations.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

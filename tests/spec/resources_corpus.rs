@@ -1,7 +1,7 @@
 //! Producer/consumer inference over the real-world corpus: how many
 //! operations with path parameters get a producer for every one of them.
 
-mod common;
+use crate::common;
 
 use apiprobe::model::ParameterLocation;
 use apiprobe::probes::{IdSource, Resources};
