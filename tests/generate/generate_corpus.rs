@@ -2,7 +2,7 @@
 //! formats on) over every request schema in ../shared/corpus: at least 99% of
 //! positive values validate.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Cases: what `apiprobe cases` prints, determinism, and what each intent carries.
 
-mod common;
-mod support;
+use crate::common;
+use crate::support;
 
 use apiprobe::generate::{CaseGenerator, Intent, Options, Payloads, Seeded};
 use percent_encoding::percent_decode_str;
