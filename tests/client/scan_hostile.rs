@@ -15,7 +15,7 @@
 //! Where a test waits for the server, it waits on the server's counts
 //! ([`Tally::until`]), not on a clock.
 
-mod support;
+use crate::support;
 
 use std::future::Future;
 use std::net::SocketAddr;

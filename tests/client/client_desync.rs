@@ -7,7 +7,7 @@
 //! task closes a connection on such bytes only once it has been polled:
 //! a request sent before that still reads them; see docs/ARCHITECTURE.md.)
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,0 +1,11 @@
+//! The HTTP client and transport: one test binary (one link of the library)
+//! for what goes on the wire (the fast path and reqwest alike), responses
+//! a server did not ask for, and misbehaving servers (resets, silence,
+//! endless bodies, broken HTTP, 429s) seen by the client and by a scan.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod client_desync;
+mod client_paths;
+mod scan_hostile;
