@@ -2,7 +2,7 @@
 //! reports written when a budget stops the scan, completions and the man page.
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

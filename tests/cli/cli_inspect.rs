@@ -1,6 +1,6 @@
 //! `apiprobe inspect`, run as users run it: output, JSON, exit codes.
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 

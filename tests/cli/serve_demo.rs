@@ -1,7 +1,7 @@
 //! `apiprobe serve-demo`: a real demo server on loopback that stops on Ctrl-C.
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

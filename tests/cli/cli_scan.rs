@@ -2,7 +2,7 @@
 //! reports written, errors that say what is wrong.
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::time::Duration;

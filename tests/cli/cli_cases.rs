@@ -10,7 +10,7 @@
 //! phase) without shrinking: what remains is exactly the positive,
 //! boundary, negative and attack probes `cases` can print.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 

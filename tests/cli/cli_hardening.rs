@@ -9,7 +9,7 @@
 //!
 //! Every server here listens on 127.0.0.1, started by the test.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

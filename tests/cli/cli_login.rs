@@ -3,7 +3,7 @@
 //! refused login is an error that says where and what.
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! `apiprobe fuzz-dict` and `apiprobe fuzz-seeds` on the demo spec.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,16 @@
+//! The binary as users and CI run it: one test binary (one link of the
+//! library) for every test that runs `apiprobe` through
+//! `tests/support/cli.rs` (scan, demo, login, inspect, cases, fuzz-dict and
+//! fuzz-seeds, serve-demo; exit codes, reports, hardening, Ctrl-C).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli_cases;
+mod cli_ci;
+mod cli_fuzz;
+mod cli_hardening;
+mod cli_inspect;
+mod cli_login;
+mod cli_scan;
+mod serve_demo;
