@@ -10,7 +10,7 @@
 //! runs it, as CI does.
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -260,7 +260,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema_and_points_at_operations() {
     // rtm.5 has one pattern that is not a valid ECMA regex (a stray `]`, in
     // `run.language`, which apiprobe does not write); the meta-schema check
     // rejects it, so it is read as the final 2.1.0 schema writes it
-    let text = include_str!("schemas/sarif-2.1.0-rtm.5.json").replace(
+    let text = include_str!("../schemas/sarif-2.1.0-rtm.5.json").replace(
         r#"^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$"#,
         r#"^[a-zA-Z]{2}$|^[a-zA-Z]{2}-[a-zA-Z]{2}$"#,
     );
@@ -289,7 +289,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema_and_points_at_operations() {
     assert!(sqli["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
     let results = run["results"].as_array().expect("results");
     assert_eq!(results.len(), s.report.findings.len());
-    let spec: Vec<&str> = include_str!("../specs/demo.yaml").lines().collect();
+    let spec: Vec<&str> = include_str!("../../specs/demo.yaml").lines().collect();
     for r in results {
         let loc = &r["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uri"], "specs/demo.yaml");

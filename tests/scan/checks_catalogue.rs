@@ -3,7 +3,7 @@
 //! identities its authorization probes need).
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};

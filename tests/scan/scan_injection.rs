@@ -2,7 +2,7 @@
 //! finds its planted flaw with its proof, and the repaired demo gives none.
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -7,7 +7,7 @@
 //! a real SQLite query that answers rows or none, and one whose answer never
 //! changes) are found.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -4,7 +4,7 @@
 //! 127.0.0.1 that each probe must leave alone.
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! concurrent requests) and the scan keeps working, and a server that
 //! answers 401 to everything causes no login storm.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

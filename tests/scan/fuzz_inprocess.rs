@@ -60,7 +60,7 @@ const PLANTED: [(&str, &str, &str); 12] = [
 /// against a fresh demo router per input; returns each distinct (check,
 /// operation) found, with the number of the first run that found it.
 fn session(fixed: bool) -> BTreeMap<(String, String), u64> {
-    let api = apiprobe::spec::load_str(include_str!("../specs/demo.yaml"), "demo.yaml")
+    let api = apiprobe::spec::load_str(include_str!("../../specs/demo.yaml"), "demo.yaml")
         .expect("the demo spec loads");
     let target = FuzzTarget::new(api, FuzzOptions::default()).expect("a fuzz target");
     let mut src = Seeded::new(SEED);

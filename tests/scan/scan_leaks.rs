@@ -5,7 +5,7 @@
 //! routes, numbers that pass Luhn, echoes of the request, masked fields).
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::sync::LazyLock;
 

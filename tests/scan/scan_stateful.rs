@@ -6,7 +6,7 @@
 //! look-alike and the cleanup of created resources.
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};

@@ -14,7 +14,7 @@
 //! with `--bearer`, `--basic` and a URL holding `user:password@`, every
 //! report format, and checks the files, stdout and stderr the same way.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

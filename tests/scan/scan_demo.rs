@@ -3,7 +3,7 @@
 //! demo gives no finding at all.
 #![cfg(feature = "demo")]
 
-mod support;
+use crate::support;
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! feeds the pool in a read-only scan; what the pool created is deleted at
 //! the end; without a producer nothing changes.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

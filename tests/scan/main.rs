@@ -1,0 +1,22 @@
+//! The demo and scans: one test binary (one link of the library) for the
+//! demo's planted flaws, every detection test (each scans a real server on
+//! 127.0.0.1: injection, authentication, leaks, stateful probes, sessions,
+//! the pool), the check catalogue, in-process fuzzing, the reports and the
+//! masking of secrets in them.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod checks_catalogue;
+mod demo;
+mod fuzz_inprocess;
+mod reports;
+mod scan_auth;
+mod scan_demo;
+mod scan_injection;
+mod scan_injection_lookalike;
+mod scan_leaks;
+mod scan_pool;
+mod scan_sessions;
+mod scan_stateful;
+mod secrets_masking;
