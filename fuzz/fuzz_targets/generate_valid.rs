@@ -154,7 +154,7 @@ static CORPUS: LazyLock<Corpus> = LazyLock::new(corpus);
 /// a discriminator can match several branches (JSON Schema validators ignore
 /// the discriminator). Found by this target on specs/petstore.yaml's Animal;
 /// the generator now adds a property the other branch rejects where one
-/// exists (tests/generate_props.rs), so what remains is branches that no
+/// exists (tests/generate/generate_props.rs), so what remains is branches that no
 /// single property tells apart.
 static STRICT_ONEOF: LazyLock<bool> =
     LazyLock::new(|| std::env::var("APIPROBE_FUZZ_STRICT_ONEOF").is_ok_and(|v| v == "1"));
