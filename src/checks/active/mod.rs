@@ -10,6 +10,8 @@
 //! - `session`: [`Session`], one probe on one operation; [`Identity`], [`ValueSlot`].
 //! - `timing`: latency samples and the repeated-delay oracle.
 //! - `compare`: whether two responses differ materially.
+//! - `candidates`, `soft404`: discovery's candidate paths and not-found fingerprint.
+//! - `html_context`: what a reflection builds in an HTML page (tokenized as a browser does).
 //! - `sequence`, `afterlife`, `credentials`: steps shared by several probes.
 //! - one file per check, with its entry (`CHECK`), its payloads and its judgement.
 //!
@@ -20,11 +22,13 @@
 mod afterlife;
 pub(super) mod bfla;
 pub(super) mod bola;
+mod candidates;
 pub(super) mod command;
 mod compare;
 pub(super) mod cors;
 mod credentials;
 pub(super) mod escalation;
+mod html_context;
 pub(super) mod ignored_auth;
 pub(super) mod jwt_forgery;
 pub(super) mod lifecycle;
@@ -36,16 +40,19 @@ mod probe;
 pub(super) mod resource;
 mod sequence;
 mod session;
+mod soft404;
 pub(super) mod sqli;
 pub(super) mod ssrf;
 pub(super) mod template;
 mod timing;
 pub(super) mod traversal;
+pub(super) mod undocumented;
 pub(super) mod user_enumeration;
 pub(super) mod xss;
 
 pub use port::Port;
 pub use probe::{ActiveProbe, Run, Stage};
+pub use candidates::words_of;
 pub(crate) use sequence::id_from;
 pub(crate) use session::base_case;
 pub use session::{Identity, Session, ValueSlot};

@@ -1,10 +1,14 @@
 //! reflected_xss: a unique canary wrapped in markup, sent in each string
-//! slot; a finding when the markup comes back unescaped in an HTML response.
+//! slot; a finding when the HTML response, read as a browser reads it
+//! ([`html_context`](super::html_context)), holds an element or an attribute
+//! built from it (not when it is only text: inside `<title>`, `<textarea>`,
+//! a comment, a script's string, an attribute value with its quotes escaped).
 
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use super::Session;
+use super::html_context::{self, Injection};
 use super::{ActiveProbe, Stage};
 use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
@@ -17,7 +21,7 @@ pub(in crate::checks) const CHECK: Check = Check {
     severity: Severity::High,
     cwe: Some(79),
     owasp: Some(Owasp::Api8),
-    summary: "Markup sent in a parameter came back unescaped in an HTML response (a unique canary tag proves it).",
+    summary: "Markup sent in a parameter builds an element or attribute in an HTML response (a unique canary tag proves it; text inside <title>, comments or escaped attributes does not count).",
     scope: Scope::Operation,
     how: How::Probe(ActiveProbe {
         stage: Stage::Injection,
@@ -55,16 +59,24 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
                 continue;
             };
             let media = response.media_type();
-            if !is_html(media.as_deref()) || !response.text().contains(&markup) {
+            if !is_html(media.as_deref()) {
                 continue;
             }
+            let Some(built) = html_context::injection(&response.body, &canary) else {
+                continue;
+            };
+            let context = built.context();
+            let reflected = match &built {
+                Injection::Element { .. } => markup.clone(),
+                Injection::Attribute { name, .. } => name.clone(),
+            };
             let verdict = Verdict {
                 title: format!(
                     "Markup in {} is reflected unescaped in an HTML page",
                     slot.label()
                 ),
                 evidence: format!(
-                    "the response ({}) holds the injected tag {markup} as sent",
+                    "{context}: the response ({}) holds the injected markup where a browser builds it",
                     media.unwrap_or_default()
                 ),
                 signature: format!("{} {}", slot.slot.location, slot.name()),
@@ -73,7 +85,8 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
                     ProofItem::new("slot", slot.label()),
                     ProofItem::new("payload", payload),
                     ProofItem::new("canary", canary),
-                    ProofItem::new("reflected", markup),
+                    ProofItem::new("reflected", reflected),
+                    ProofItem::new("context", context),
                 ],
             };
             s.report(verdict, &exchange);
