@@ -8,9 +8,12 @@
 //! - `probe`: [`ActiveProbe`], what an active check does, and its [`Stage`].
 //! - `port`: [`Port`], what a probe needs from the scan (the engine implements it).
 //! - `session`: [`Session`], one probe on one operation; [`Identity`], [`ValueSlot`].
+//! - `bases`: [`Bases`], the cases the target accepted and each operation's settled base.
 //! - `timing`: latency samples and the repeated-delay oracle.
 //! - `compare`: whether two responses differ materially.
 //! - `candidates`, `soft404`: discovery's candidate paths and not-found fingerprint.
+//! - `origins`: the CORS origins derived from the API's own domains.
+//! - `redos`: slow inputs grown a few characters at a time (for `resource_consumption`).
 //! - `html_context`: what a reflection builds in an HTML page (tokenized as a browser does).
 //! - `sequence`, `afterlife`, `credentials`: steps shared by several probes.
 //! - one file per check, with its entry (`CHECK`), its payloads and its judgement.
@@ -20,6 +23,7 @@
 //! `how: How::Probe(..)` in a new file, and list the constant in `CHECKS`.
 
 mod afterlife;
+mod bases;
 pub(super) mod bfla;
 pub(super) mod bola;
 mod candidates;
@@ -35,8 +39,10 @@ pub(super) mod lifecycle;
 pub(super) mod login_rate_limit;
 pub(super) mod mass_assignment;
 pub(super) mod nosql;
+mod origins;
 mod port;
 mod probe;
+mod redos;
 pub(super) mod resource;
 mod sequence;
 mod session;
@@ -50,6 +56,7 @@ pub(super) mod undocumented;
 pub(super) mod user_enumeration;
 pub(super) mod xss;
 
+pub use bases::{ACCEPTED_PER_OPERATION, Bases};
 pub use port::Port;
 pub use probe::{ActiveProbe, Run, Stage};
 pub use candidates::words_of;

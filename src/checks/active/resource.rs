@@ -1,19 +1,18 @@
 //! resource_consumption: two ways a request can cost the server far more
 //! than it should.
-//! - slow input: a string that makes backtracking regexes and similar
-//!   parsers take exponential time (a long run of word characters that does
-//!   not match) must answer many times slower than a short one of the same
-//!   shape, repeatedly (time-based: not in the quick profile);
+//! - slow input ([`redos`](super::redos)): a run of letters that makes a
+//!   backtracking regex take exponential time, grown a few characters at a
+//!   time until its answer is many times slower than a control of the same
+//!   length, repeatedly, and before any request takes seconds (time-based:
+//!   not in the quick profile); e-mail, URL and pattern fields first;
 //! - page size: a page-size parameter (limit, size, per_page, ...) set to a
 //!   huge number is accepted with a 2xx and a body many times larger than
 //!   with its base value.
 
-use std::time::Duration;
-
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::timing::{self, Delay, Expect};
+use super::redos;
 use super::{ActiveProbe, Stage};
 use super::{Session, ValueSlot};
 use crate::checks::check::{Check, How, Owasp, Scope, Severity};
@@ -27,7 +26,7 @@ pub(in crate::checks) const CHECK: Check = Check {
     severity: Severity::Medium,
     cwe: Some(400),
     owasp: Some(Owasp::Api4),
-    summary: "A crafted input takes many times longer than a short one of the same shape, repeatedly, or a huge page size is served.",
+    summary: "Response time grows super-linearly with the length of a crafted input (ReDoS), against a fast control of the same length, repeatedly; or a huge page size is served.",
     scope: Scope::Operation,
     how: How::Probe(ActiveProbe {
         stage: Stage::Injection,
@@ -75,11 +74,18 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
             }
         }
         let timed_slots = s.profile().time_slots_per_operation();
-        for slot in s.string_slots().into_iter().take(timed_slots) {
+        let api = s.api();
+        let mut ranked: Vec<_> = s
+            .string_slots()
+            .into_iter()
+            .map(|slot| (redos::rank(api, &slot), slot))
+            .collect();
+        ranked.sort_by_key(|((rank, _), _)| *rank);
+        for ((_, shapes), slot) in ranked.into_iter().take(timed_slots) {
             if s.stopping() || !s.take_time_budget() {
                 return;
             }
-            slow_input(s, &slot).await;
+            redos::probe(s, &slot, shapes).await;
         }
     })
 }
@@ -123,49 +129,4 @@ async fn page_size(s: &mut Session<'_>, slot: &ValueSlot) {
         ],
     };
     s.report(verdict, &big);
-}
-
-async fn slow_input(s: &mut Session<'_>, slot: &ValueSlot) {
-    let long = format!("{}!", "a".repeat(32));
-    let short = format!("{}!", "a".repeat(4));
-    let (Some(slow), Some(control)) = (
-        s.request_with(slot, Value::String(long.clone())),
-        s.request_with(slot, Value::String(short.clone())),
-    ) else {
-        return;
-    };
-    let expect = Expect {
-        at_least: Duration::from_millis(500),
-        gap: Duration::from_millis(400),
-        ratio: 8,
-    };
-    let Some(Delay {
-        delayed,
-        controls,
-        exchange,
-    }) = timing::confirm(s, &slow, &control, expect).await
-    else {
-        return;
-    };
-    let verdict = Verdict {
-        title: format!(
-            "A crafted input to {} takes many times longer",
-            slot.label()
-        ),
-        evidence: format!(
-            "{long:?} took {} ms, {short:?} took {} ms: time grows with the input (catastrophic backtracking?)",
-            Delay::list(&delayed),
-            Delay::list(&controls)
-        ),
-        signature: format!("slow-input {} {}", slot.slot.location, slot.name()),
-        confidence: Confidence::Confirmed,
-        proof: vec![
-            ProofItem::new("slot", slot.label()),
-            ProofItem::new("payload", long),
-            ProofItem::new("control", short),
-            ProofItem::new("delayed_ms", Delay::list(&delayed)),
-            ProofItem::new("control_ms", Delay::list(&controls)),
-        ],
-    };
-    s.report(verdict, &exchange);
 }
