@@ -33,6 +33,15 @@ pub static CHECKS: &[Check] = &[
         how: How::Judge(server::max_response_time),
     },
     Check {
+        name: "denial_of_service",
+        severity: Severity::High,
+        cwe: Some(400),
+        owasp: Some(Owasp::Api4),
+        summary: "The target stopped answering after this request: it timed out, and a request the target had answered quickly before was not answered either.",
+        scope: Scope::Operation,
+        how: How::Judge(server::denial_of_service),
+    },
+    Check {
         name: "status_code_conformance",
         severity: Severity::Low,
         cwe: None,
@@ -177,6 +186,7 @@ pub static CHECKS: &[Check] = &[
         how: How::Judge(authn::weak_jwt_secret),
     },
     active::cors::CHECK,
+    active::undocumented::CHECK,
     active::xss::CHECK,
     active::ignored_auth::CHECK,
     active::jwt_forgery::CHECK,

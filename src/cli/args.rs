@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use apiprobe::checks::Severity;
-use apiprobe::probes::Profile;
+use apiprobe::probes::{Discovery, Profile};
 use apiprobe::report::ReportSpec;
 
 /// Security and fuzz testing for HTTP APIs described by OpenAPI.
@@ -260,6 +260,11 @@ pub struct ScanFlags {
     /// Stop after this long (e.g. `90s`, `5m`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Budgets")]
     pub max_time: Option<Duration>,
+    /// How long to wait for a target that stopped answering (a request timed
+    /// out and a health request was not answered either) before the scan
+    /// stops with exit 3 (e.g. `30s`, `2m`).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, help_heading = "Budgets")]
+    pub recovery_timeout: Duration,
     /// The seed of every generated value (default: random, printed in the summary).
     #[arg(long, help_heading = "Sending")]
     pub seed: Option<u64>,
@@ -377,6 +382,19 @@ pub struct ScanFlags {
     /// slot, more payloads, login bursts).
     #[arg(long, value_enum, default_value_t = Profile::Standard, help_heading = "Checks")]
     pub profile: Profile,
+    /// Look for endpoints the spec does not list: `off`, `standard` (at most
+    /// 300 requests) or `aggressive` (at most 3,000); default: the profile's
+    /// (`quick` off, `standard`, `aggressive`).
+    #[arg(long, value_enum, value_name = "LEVEL", help_heading = "Checks")]
+    pub discovery: Option<Discovery>,
+    /// The words discovery tries instead of the built-in list, one path a
+    /// line (`#` comments); the spec's own neighbours are still tried.
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
+    pub endpoint_wordlist: Option<PathBuf>,
+    /// One of the API's own domains, for CORS origins derived from it
+    /// (`https://evil<domain>`, `https://<domain>.evil.example`, ...); repeatable.
+    #[arg(long = "cors-domain", value_name = "DOMAIN", help_heading = "Checks")]
+    pub cors_domains: Vec<String>,
     /// The URL the target should call for SSRF probes: a listener it can
     /// reach that forwards to apiprobe's (default: apiprobe's own listener on 127.0.0.1).
     #[arg(long, value_name = "URL", help_heading = "Checks")]

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 use apiprobe::checks::{Severity, find};
-use apiprobe::probes::Profile;
+use apiprobe::probes::{Discovery, Profile};
 use apiprobe::report::ReportSpec;
 
 use super::args::{
@@ -254,6 +254,8 @@ pub struct Options {
     pub max_requests: Option<u64>,
     /// `--max-time`.
     pub max_time: Option<DurationText>,
+    /// `--recovery-timeout`.
+    pub recovery_timeout: Option<DurationText>,
     /// `--seed`.
     pub seed: Option<u64>,
     /// `--cases`.
@@ -320,6 +322,12 @@ pub struct Options {
     pub profile: Option<Profile>,
     /// `--callback-url`.
     pub callback_url: Option<Text>,
+    /// `--discovery` (off, standard, aggressive).
+    pub discovery: Option<Discovery>,
+    /// `--endpoint-wordlist`.
+    pub endpoint_wordlist: Option<Text>,
+    /// `--cors-domain`, each a domain.
+    pub cors_domains: Option<Vec<Text>>,
     /// `--callback-listen`, `ADDR:PORT`.
     pub callback_listen: Option<Text>,
     /// `--no-cleanup`.
@@ -358,6 +366,7 @@ fn overlay(base: &mut Options, top: Options) {
         timeout,
         max_requests,
         max_time,
+        recovery_timeout,
         seed,
         cases,
         attacks,
@@ -393,6 +402,9 @@ fn overlay(base: &mut Options, top: Options) {
         callback_listen,
         no_cleanup,
         identities,
+        discovery,
+        endpoint_wordlist,
+        cors_domains,
     );
 }
 

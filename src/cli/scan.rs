@@ -235,6 +235,16 @@ pub async fn scan(
         eprintln!("error: {e}");
         return exit::USAGE;
     }
+    let endpoint_words = match &config.endpoint_wordlist {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(Arc::new(apiprobe::checks::active::words_of(&text))),
+            Err(e) => {
+                eprintln!("error: --endpoint-wordlist {}: {e}", path.display());
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
     let ca_cert = match &config.ca_cert {
         Some(path) => match std::fs::read(path) {
             Ok(bytes) => Some(bytes),
@@ -338,6 +348,7 @@ pub async fn scan(
             rate_limit: config.rate_limit,
             max_requests: config.max_requests,
             max_time: config.max_time,
+            recovery_timeout: config.recovery_timeout,
             seed,
             credentials,
             plan: PlanOptions {
@@ -358,6 +369,9 @@ pub async fn scan(
             operation_headers,
             signed_in,
             severities: config.severities.clone(),
+            discovery: config.discovery,
+            endpoint_words,
+            cors_domains: config.cors_domains.clone(),
         },
     };
     let stop = Stop::new();

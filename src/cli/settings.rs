@@ -25,7 +25,7 @@ use apiprobe::identity::{
     TokenFrom, TokenUse,
 };
 use apiprobe::model::{Api, Response, StatusCode};
-use apiprobe::probes::{Filter, FilterError, Profile};
+use apiprobe::probes::{Discovery, Filter, FilterError, Profile};
 use apiprobe::report::{ReportError, ReportSpec};
 
 use super::args::ScanFlags;
@@ -325,6 +325,8 @@ pub struct ScanConfig {
     pub max_requests: Option<u64>,
     /// The time budget.
     pub max_time: Option<Duration>,
+    /// How long a target that stopped answering is waited for.
+    pub recovery_timeout: Duration,
     /// The seed (default: random).
     pub seed: Option<u64>,
     /// Valid cases per operation.
@@ -378,6 +380,12 @@ pub struct ScanConfig {
     pub callback_listen: Option<SocketAddr>,
     /// Delete what the probes created at the end.
     pub cleanup: bool,
+    /// How far to look for undocumented endpoints (`None`: the profile's level).
+    pub discovery: Option<Discovery>,
+    /// The wordlist discovery reads instead of the built-in one.
+    pub endpoint_wordlist: Option<PathBuf>,
+    /// The API's own domains, for derived CORS origins.
+    pub cors_domains: Vec<String>,
 }
 
 /// Reads the config file (unless `--no-config`), resolves it with the
@@ -589,6 +597,7 @@ pub fn resolve(
         timeout: flags.timeout,
         max_requests: flags.max_requests,
         max_time: flags.max_time,
+        recovery_timeout: flags.recovery_timeout,
         seed: flags.seed,
         cases: flags.cases,
         attacks: flags.attacks,
@@ -623,6 +632,9 @@ pub fn resolve(
         callback_url: flags.callback_url,
         callback_listen,
         cleanup: !flags.no_cleanup,
+        discovery: flags.discovery,
+        endpoint_wordlist: flags.endpoint_wordlist,
+        cors_domains: flags.cors_domains,
     })
 }
 
@@ -642,6 +654,7 @@ fn lay_under(flags: &mut ScanFlags, o: &Options, given: &Given) {
         timeout: |v: &super::config::DurationText| v.0,
         max_requests: |v: &u64| Some(*v),
         max_time: |v: &super::config::DurationText| Some(v.0),
+        recovery_timeout: |v: &super::config::DurationText| v.0,
         seed: |v: &u64| Some(*v),
         cases: |v: &u32| *v,
         attacks: |v: &u32| *v,
@@ -669,6 +682,9 @@ fn lay_under(flags: &mut ScanFlags, o: &Options, given: &Given) {
         profile: |v: &Profile| *v,
         callback_url: |v: &Text| Some(v.0.clone()),
         no_cleanup: |v: &bool| *v,
+        discovery: |v: &Discovery| Some(*v),
+        endpoint_wordlist: |v: &Text| Some(PathBuf::from(&v.0)),
+        cors_domains: texts,
     );
 }
 

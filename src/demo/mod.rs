@@ -15,6 +15,7 @@
 //! - `state`: the in-memory state (SQLite) behind the handlers.
 //! - `basic`, `account`, `auth`, `notes`, `injection`, `filter`, `template`,
 //!   `shell`, `fakefs`: the handlers, their flaws and repairs.
+//! - `hidden`: routes the spec does not list (a debug page, an export, an admin helper).
 //! - `layers`, `response`: headers on every answer; error answers.
 
 mod account;
@@ -22,6 +23,7 @@ mod auth;
 mod basic;
 mod fakefs;
 mod filter;
+mod hidden;
 mod injection;
 mod layers;
 mod notes;

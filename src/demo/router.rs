@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{get, post};
 
-use super::{account, basic, filter, injection, layers, notes, state};
+use super::{account, basic, filter, hidden, injection, layers, notes, state};
 
 /// How the demo API behaves: with its planted flaws, or with all of them repaired.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,7 +23,18 @@ pub fn router(config: DemoConfig) -> Router {
         // Flaw 9: any undeclared method on /version answers 500, not 405.
         get(basic::version).fallback(basic::method_crash)
     };
-    Router::new()
+    let mut router = Router::new();
+    if !config.fixed {
+        // Flaws 27-29: routes the spec does not list.
+        router = router
+            .route("/debug", get(hidden::debug_page))
+            .route("/export/users", get(hidden::export_users))
+            .route(
+                "/admin/tasks",
+                get(hidden::admin_tasks).post(hidden::run_admin_task),
+            );
+    }
+    router
         .route("/health", get(basic::health))
         .route("/version", version)
         .route("/stats", get(basic::stats))

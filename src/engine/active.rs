@@ -4,6 +4,7 @@
 //! one sending path (credentials, budgets, rate limit, 429 pauses, stop
 //! signal); exchanges and findings are the scan's events and findings.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,15 +12,16 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use super::event::Event;
-use super::send::{send_with, with_operation_headers};
+use super::health::Origin;
+use super::send::{send_from, with_operation_headers};
 use super::shared::Shared;
 use crate::checks::active::{Port, Session};
 use crate::checks::{Check, Finding};
-use crate::generate::{Payloads, Seed};
+use crate::generate::{Case, Payloads, Seed};
 use crate::http::{CallbackServer, Exchange, Request};
 use crate::identity::{Account, Credential, NamedIdentity};
-use crate::model::Api;
-use crate::probes::{ProbeKind, Profile, Resources};
+use crate::model::{Api, Operation};
+use crate::probes::{Discovery, ProbeKind, Profile, Resources};
 
 /// Sessions run at once, at most (fewer than the plan's workers: timings stay readable).
 const ACTIVE_WORKERS: usize = 8;
@@ -42,6 +44,8 @@ pub(crate) struct Phase {
     pub(crate) requests: AtomicU64,
     resources: Resources,
     pub(crate) created: Mutex<Vec<Created>>,
+    /// How many sessions claimed each key ([`Port::claim`]).
+    claims: Mutex<HashMap<String, u32>>,
 }
 
 impl Phase {
@@ -53,6 +57,7 @@ impl Phase {
             requests: AtomicU64::new(0),
             resources: Resources::infer(api),
             created: Mutex::new(Vec::new()),
+            claims: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -121,15 +126,21 @@ impl Port for Scan<'_> {
         Box::pin(async move {
             let shared = self.shared;
             let op = shared.api.operations.get(operation)?;
+            // the target stalled on this session's kind here (health.rs)
+            if shared.health.left_out(operation, kind) {
+                return None;
+            }
             self.phase.requests.fetch_add(1, Ordering::Relaxed);
             let request = &with_operation_headers(shared, operation, request);
-            let exchange = send_with(shared, request, credentials, 0).await?;
+            let origin = Origin { operation, kind };
+            let sent = send_from(shared, request, credentials, 0, Some(origin)).await?;
             shared.observer.on_event(&Event::Exchange {
                 operation: op,
                 probe: kind,
-                exchange: &exchange,
+                exchange: &sent.exchange,
             });
-            Some(exchange)
+            // a request the target stalled on ends its session
+            sent.judged.then_some(sent.exchange)
         })
     }
 
@@ -148,6 +159,65 @@ impl Port for Scan<'_> {
         }
         self.shared.observer.on_event(&Event::Finding(&finding));
         true
+    }
+
+    fn base_url(&self) -> &str {
+        &self.shared.options.base_url
+    }
+
+    fn discovery(&self) -> Discovery {
+        self.shared
+            .options
+            .discovery
+            .unwrap_or_else(|| Discovery::for_profile(self.phase.profile))
+    }
+
+    fn endpoint_words(&self) -> Option<&[String]> {
+        self.shared.options.endpoint_words.as_deref().map(Vec::as_slice)
+    }
+
+    fn cors_domains(&self) -> &[String] {
+        &self.shared.options.cors_domains
+    }
+
+    fn claim(&self, key: &str, limit: u32) -> bool {
+        let mut claims = match self.phase.claims.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let n = claims.entry(key.to_owned()).or_insert(0);
+        if *n >= limit {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn judge(
+        &self,
+        operation: &Operation,
+        kind: &ProbeKind,
+        case: &Case,
+        exchange: &Exchange,
+    ) -> Vec<&'static str> {
+        let shared = self.shared;
+        let verdicts = shared
+            .judge
+            .judge(&shared.api, operation, kind, case, exchange);
+        let mut names = Vec::new();
+        for (check, verdict) in verdicts {
+            names.push(check.name);
+            self.record(Finding::new(check, verdict, operation, kind, exchange));
+        }
+        names
+    }
+
+    fn seed(&self) -> u64 {
+        self.shared.options.seed
+    }
+
+    fn bases(&self) -> &crate::checks::active::Bases {
+        &self.shared.bases
     }
 
     fn created(&self, delete: Request, credentials: Vec<Credential>) {
@@ -236,5 +306,7 @@ async fn run_one(shared: &Shared, phase: &Phase, index: usize, check: &'static C
     let Some(mut session) = Session::new(&port, index, check, seed) else {
         return;
     };
+    // the operation's base, shared by its sessions: one the target accepts where one is found
+    session.settle().await;
     (probe.run)(&mut session).await;
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::checks::{Finding, Severity};
 use crate::identity::{Account, Credential, NamedIdentity, SignedIn};
-use crate::probes::{PlanOptions, Profile};
+use std::sync::Arc;
+
+use crate::probes::{Discovery, PlanOptions, Profile};
 
 /// How a scan runs.
 #[derive(Debug, Clone)]
@@ -56,6 +58,18 @@ pub struct ScanOptions {
     /// made, so every output (live lines, streams, reports, `--fail-on`)
     /// sees the same severity.
     pub severities: BTreeMap<String, Severity>,
+    /// How long a target that stopped answering is waited for before the
+    /// scan stops (`--recovery-timeout`; src/engine/health.rs).
+    pub recovery_timeout: Duration,
+    /// How far to look for undocumented endpoints (`--discovery`); `None`:
+    /// the profile's level ([`Discovery::for_profile`]).
+    pub discovery: Option<Discovery>,
+    /// The words discovery tries instead of the built-in
+    /// `payloads/endpoints.txt` (`--endpoint-wordlist`).
+    pub endpoint_words: Option<Arc<Vec<String>>>,
+    /// The API's own domains, for the CORS origins derived from them
+    /// (`--cors-domain`), besides those the spec and the answers show.
+    pub cors_domains: Vec<String>,
 }
 
 impl ScanOptions {
@@ -90,6 +104,10 @@ impl Default for ScanOptions {
             operation_headers: Vec::new(),
             signed_in: None,
             severities: BTreeMap::new(),
+            recovery_timeout: Duration::from_secs(30),
+            discovery: None,
+            endpoint_words: None,
+            cors_domains: Vec::new(),
         }
     }
 }

@@ -4,17 +4,20 @@
 //!
 //! - `plan`: [`Plan`] and [`PlanOptions`], the probes of a whole scan in order.
 //! - `profile`: [`Profile`], how hard the probes push (`--profile`).
+//! - `discovery`: [`Discovery`], how far a scan looks for undocumented endpoints.
 //! - `realise`: a [`Probe`] plus a source of choices becomes a [`Case`](crate::generate::Case).
 //! - `resources`: [`Resources`], which operation produces the ids another
 //!   consumes (links, creation on a collection, listing).
 //! - `filter`: [`Filter`], which operations a scan covers.
 
+mod discovery;
 mod filter;
 mod plan;
 mod profile;
 mod realise;
 mod resources;
 
+pub use discovery::Discovery;
 pub use filter::{Filter, FilterError, Matcher};
 pub(crate) use plan::is_read_only;
 pub use plan::{Plan, PlanOptions, Probe, ProbeKind};

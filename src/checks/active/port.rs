@@ -7,11 +7,11 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use crate::checks::Finding;
-use crate::generate::Payloads;
+use crate::generate::{Case, Payloads};
 use crate::http::{CallbackServer, Exchange, Request};
 use crate::identity::{Account, Credential, NamedIdentity};
-use crate::model::Api;
-use crate::probes::{ProbeKind, Profile, Resources};
+use crate::model::{Api, Operation};
+use crate::probes::{Discovery, ProbeKind, Profile, Resources};
 
 /// The scan as an active probe's [`Session`](super::Session) sees it.
 pub trait Port: Send + Sync {
@@ -65,6 +65,42 @@ pub trait Port: Send + Sync {
     /// Records `finding` as a finding of the scan (and its event). False
     /// when the same finding (operation, check, signature) was already known.
     fn record(&self, finding: Finding) -> bool;
+
+    /// The target's base URL (paths are appended to it).
+    fn base_url(&self) -> &str;
+
+    /// How far to look for undocumented endpoints (`--discovery`, else the profile's level).
+    fn discovery(&self) -> Discovery;
+
+    /// The words discovery tries instead of the built-in list (`--endpoint-wordlist`).
+    fn endpoint_words(&self) -> Option<&[String]>;
+
+    /// The API's own domains given by the user (`--cors-domain`).
+    fn cors_domains(&self) -> &[String];
+
+    /// True for the first `limit` calls with `key` in the whole scan: a
+    /// target-wide probe runs its requests once, or on a few operations only.
+    fn claim(&self, key: &str, limit: u32) -> bool;
+
+    /// Runs the scan's passive checks over `exchange` as an answer of
+    /// `operation` (one the spec lists, or an undocumented one a probe
+    /// found) and records their findings; the names of the checks that
+    /// gave a verdict, new or already known.
+    fn judge(
+        &self,
+        operation: &Operation,
+        kind: &ProbeKind,
+        case: &Case,
+        exchange: &Exchange,
+    ) -> Vec<&'static str>;
+
+    /// The scan's seed (a session's base case is drawn from it and the
+    /// operation alone, the same for every check).
+    fn seed(&self) -> u64;
+
+    /// Per operation, the cases the target answered with 2xx during the
+    /// scan and the base case its sessions share.
+    fn bases(&self) -> &super::Bases;
 
     /// Remembers a resource a probe created: `delete`, sent with
     /// `credentials`, removes it when the scan ends (unless `--no-cleanup`).

@@ -7,17 +7,21 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::port::Port;
-use crate::checks::{Check, Finding, Verdict};
+use crate::checks::{Check, Finding, Severity, Verdict};
 use crate::generate::{
-    Case, CaseGenerator, Direction, Intent, Options, Seeded, Slot, Source, Values, serialise,
+    Case, CaseGenerator, Direction, Intent, Options, Payloads, Seed, Seeded, Slot, Source, Values,
+    serialise,
 };
 use crate::http::{CallbackServer, Exchange, Request};
 use crate::identity::{Account, Credential, NamedIdentity};
-use crate::model::{Api, Operation, ParameterLocation, SchemaId, Schemas, Types};
-use crate::probes::{ProbeKind, Profile, Resources};
+use crate::model::{Api, Method, Operation, ParameterLocation, SchemaId, Schemas, Types};
+use crate::probes::{Discovery, ProbeKind, Profile, Resources};
 
 /// Requests one session may send at most (a runaway probe cannot flood the target).
 const SESSION_REQUESTS: u32 = 400;
+
+/// Candidate bases sent at most while settling an operation's base.
+const BASE_TRIES: usize = 10;
 
 /// Whose credentials a request carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,21 +90,40 @@ pub struct Session<'a> {
     base: Case,
     rng: Seeded,
     sent: u32,
+    cap: u32,
     reported: u32,
     limited: bool,
 }
 
 impl<'a> Session<'a> {
     /// A session of `check`'s probe on operation `index` of the port's API,
-    /// starting from a valid case drawn from `seed`; `None` when the
-    /// operation cannot be given one (or `check` is not active).
+    /// its random choices drawn from `seed`; `None` when the operation
+    /// cannot be given a valid case (or `check` is not active). It starts
+    /// from the operation's settled base when there is one, else from the
+    /// operation's maximal case (every optional parameter and property
+    /// present and non-null, values the field names hint at), drawn from
+    /// the scan's seed and the operation alone; [`settle`](Self::settle)
+    /// looks for one the target accepts.
     pub fn new(port: &'a dyn Port, index: usize, check: &'static Check, seed: u64) -> Option<Self> {
         let api = port.api();
         let op = api.operations.get(index)?;
         check.probe()?;
-        let mut cases = CaseGenerator::new(api, Options::default(), port.payloads());
-        let mut rng = Seeded::new(seed);
-        let base = base_case(&mut cases, api, op, &mut rng)?;
+        let hinted = Options {
+            hints: true,
+            ..Options::default()
+        };
+        let cases = CaseGenerator::new(api, hinted, port.payloads());
+        let rng = Seeded::new(seed);
+        let settled = port
+            .bases()
+            .settled(index)
+            .and_then(|cell| cell.get())
+            .cloned()
+            .flatten();
+        let base = match settled {
+            Some(case) => case,
+            None => maximal_case(api, port.payloads(), op, base_seed(port, index, 0), true)?,
+        };
         Some(Session {
             port,
             op,
@@ -111,6 +134,7 @@ impl<'a> Session<'a> {
             base,
             rng,
             sent: 0,
+            cap: SESSION_REQUESTS,
             reported: 0,
             limited: false,
         })
@@ -146,6 +170,91 @@ impl<'a> Session<'a> {
         self.port.account()
     }
 
+    /// Settles the operation's base case, once for all its sessions: the
+    /// maximal case when the target answers it with 2xx, else the first
+    /// of further candidates that it does (a case the target accepted
+    /// earlier in the scan, completed with the maximal case's fields; digit
+    /// strings in plain string fields; other seeds' maximal cases; the
+    /// accepted cases as they were), at most ten requests; the maximal case
+    /// when none is accepted. A DELETE is not sent for it.
+    pub async fn settle(&mut self) {
+        let port: &'a dyn Port = self.port;
+        let Some(cell) = port.bases().settled(self.index) else {
+            return;
+        };
+        let settled = cell.get_or_init(|| self.find_base()).await;
+        if let Some(case) = settled {
+            self.base = case.clone();
+        }
+    }
+
+    /// The first candidate base the target answers with 2xx (see [`settle`](Self::settle)).
+    async fn find_base(&mut self) -> Option<Case> {
+        let port: &'a dyn Port = self.port;
+        let api = port.api();
+        let op = self.op;
+        let first = maximal_case(api, port.payloads(), op, base_seed(port, self.index, 0), true)?;
+        if op.method == Method::Delete {
+            return Some(first);
+        }
+        let accepted = port.bases().accepted(self.index);
+        let mut candidates: Vec<Values> = vec![first.values.clone()];
+        for case in &accepted {
+            let mut values = case.values.clone();
+            complete(&mut values, &first.values);
+            candidates.push(values);
+        }
+        let mut generator = CaseGenerator::new(api, Options::default(), port.payloads());
+        let mut digits = first.values.clone();
+        let mut src = Seeded::new(base_seed(port, self.index, 1));
+        for slot in slots_of(api, op, &first.values) {
+            if let Some(v) = slot
+                .schema
+                .and_then(|id| generator.values().digits(id, &mut src))
+            {
+                digits = with_value(&digits, &slot, v);
+            }
+        }
+        candidates.push(digits);
+        for (n, hints) in [(0, false), (2, true), (3, true)] {
+            if let Some(c) = maximal_case(api, port.payloads(), op, base_seed(port, self.index, n), hints) {
+                candidates.push(c.values);
+            }
+        }
+        candidates.extend(accepted.into_iter().map(|c| c.values));
+        let mut tried: Vec<Values> = Vec::new();
+        for values in candidates {
+            if tried.len() >= BASE_TRIES || self.stopping() {
+                break;
+            }
+            if tried.contains(&values) {
+                continue;
+            }
+            let Ok(request) = serialise(api, op, &values) else {
+                continue;
+            };
+            tried.push(values.clone());
+            let Some(exchange) = self.send(&request).await else {
+                break;
+            };
+            let Some(status) = exchange.response().map(|r| r.status) else {
+                break;
+            };
+            if (200..300).contains(&status) {
+                return Some(Case {
+                    values,
+                    request,
+                    ..first
+                });
+            }
+            // no value makes up for missing rights or a rate limit
+            if matches!(status, 401 | 403 | 407 | 429) {
+                break;
+            }
+        }
+        Some(first)
+    }
+
     /// The valid case every derived request starts from (every parameter
     /// the operation declares is filled, and the body when it has one).
     pub fn base(&self) -> &Case {
@@ -160,51 +269,21 @@ impl<'a> Session<'a> {
     /// Every value of the base case a probe may replace: each parameter,
     /// then each leaf (string, number, boolean) of a JSON body.
     pub fn slots(&self) -> Vec<ValueSlot> {
-        let op = self.op;
-        let mut out = Vec::new();
-        for (i, p) in op.parameters.iter().enumerate() {
-            let Some(Some(v)) = self.base.values.parameters.get(i) else {
-                continue;
-            };
-            out.push(ValueSlot {
-                slot: Slot {
-                    location: p.location.as_str(),
-                    name: p.name.clone(),
-                    pointer: String::new(),
-                },
-                parameter: Some(i),
-                schema: p.schema,
-                value: v.clone(),
-            });
-        }
-        if let (Some(body), Some((i, value))) = (&op.body, &self.base.values.body)
-            && let Some(media) = body.content.get(*i)
-        {
-            let mut leaves = Vec::new();
-            leaves_of(value, String::new(), &mut leaves);
-            for (pointer, v) in leaves {
-                let schema = media
-                    .schema
-                    .and_then(|root| schema_at(&self.port.api().schemas, root, &pointer));
-                out.push(ValueSlot {
-                    slot: Slot {
-                        location: "body",
-                        name: media.media_type.clone(),
-                        pointer,
-                    },
-                    parameter: None,
-                    schema,
-                    value: v,
-                });
-            }
-        }
-        out
+        slots_of(self.port.api(), self.op, &self.base.values)
     }
 
     /// The slots a string payload can go into, at most as many as the
     /// profile allows per operation (path parameters first: they are the
     /// most often injectable).
     pub fn string_slots(&self) -> Vec<ValueSlot> {
+        let mut slots = self.all_string_slots();
+        slots.truncate(self.port.profile().slots_per_operation());
+        slots
+    }
+
+    /// Every slot a string payload can go into, path parameters first
+    /// (headers the scan's credentials overwrite left out).
+    pub fn all_string_slots(&self) -> Vec<ValueSlot> {
         let credentials = self.port.credentials();
         let schemas = &self.port.api().schemas;
         let mut slots: Vec<ValueSlot> = self
@@ -225,7 +304,6 @@ impl<'a> Session<'a> {
             "body" => 2,
             _ => 3,
         });
-        slots.truncate(self.port.profile().slots_per_operation());
         slots
     }
 
@@ -236,24 +314,7 @@ impl<'a> Session<'a> {
 
     /// The base case's values with `slot` set to `value`.
     pub fn values_with(&self, slot: &ValueSlot, value: Value) -> Values {
-        let mut values = self.base.values.clone();
-        match slot.parameter {
-            Some(i) => {
-                if let Some(v) = values.parameters.get_mut(i) {
-                    *v = Some(value);
-                }
-            }
-            None => {
-                if let Some((_, body)) = values.body.as_mut() {
-                    if slot.slot.pointer.is_empty() {
-                        *body = value;
-                    } else if let Some(leaf) = body.pointer_mut(&slot.slot.pointer) {
-                        *leaf = value;
-                    }
-                }
-            }
-        }
-        values
+        with_value(&self.base.values, slot, value)
     }
 
     /// The base request with `slot` set to `value`, serialised; `None` when
@@ -276,13 +337,35 @@ impl<'a> Session<'a> {
 
     /// Another valid value for `slot` (for a control request), different
     /// from its base value where the schema allows.
+    /// A digit string stays one (a server that reads the field as a
+    /// number answers any other string with an error), and a field's name
+    /// gives values it hints at (`month`: 1 to 12).
     pub fn benign(&mut self, slot: &ValueSlot) -> Value {
+        let digits = slot
+            .value
+            .as_str()
+            .is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()));
         for _ in 0..4 {
             let v = match slot.schema {
-                Some(id) => self
-                    .cases
-                    .values()
-                    .positive(id, Direction::Request, &mut self.rng),
+                Some(id) => {
+                    let named = self.cases.values().positive_named(
+                        id,
+                        slot.name(),
+                        Direction::Request,
+                        &mut self.rng,
+                    );
+                    let numeric = named
+                        .as_str()
+                        .is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit()));
+                    match digits && !numeric {
+                        true => self
+                            .cases
+                            .values()
+                            .digits(id, &mut self.rng)
+                            .unwrap_or(named),
+                        false => named,
+                    }
+                }
                 None => Value::String(self.canary(8)),
             };
             if v != slot.value {
@@ -358,7 +441,7 @@ impl<'a> Session<'a> {
         identity: &Identity,
     ) -> Option<Exchange> {
         let port = self.port;
-        if self.sent >= SESSION_REQUESTS || port.stopping() {
+        if self.sent >= self.cap || port.stopping() {
             return None;
         }
         self.sent += 1;
@@ -446,6 +529,76 @@ impl<'a> Session<'a> {
         self.port.created(delete, credentials);
     }
 
+    /// Lets this session send `requests` in all instead of the usual cap
+    /// (a target-wide probe with a budget of its own, such as discovery).
+    pub fn allow_requests(&mut self, requests: u32) {
+        self.cap = requests;
+    }
+
+    /// How many requests this session sent.
+    pub fn sent(&self) -> u32 {
+        self.sent
+    }
+
+    /// The target's base URL.
+    pub fn base_url(&self) -> &'a str {
+        self.port.base_url()
+    }
+
+    /// How far to look for undocumented endpoints.
+    pub fn discovery(&self) -> Discovery {
+        self.port.discovery()
+    }
+
+    /// The words discovery tries instead of the built-in list, if given.
+    pub fn endpoint_words(&self) -> Option<&'a [String]> {
+        self.port.endpoint_words()
+    }
+
+    /// The API's own domains given by the user (`--cors-domain`).
+    pub fn cors_domains(&self) -> &'a [String] {
+        self.port.cors_domains()
+    }
+
+    /// True for the first `limit` sessions of the scan that claim `key`.
+    pub fn claim(&self, key: &str, limit: u32) -> bool {
+        self.port.claim(key, limit)
+    }
+
+    /// Runs the scan's passive checks over `exchange` as an answer of
+    /// `operation` (possibly one the spec does not list), recording their
+    /// findings; the names of the checks that gave a verdict.
+    pub fn judge_as(&self, operation: &Operation, exchange: &Exchange) -> Vec<&'static str> {
+        let case = Case {
+            operation: operation.id.clone(),
+            intent: Intent::Positive,
+            violation: None,
+            attack: None,
+            values: Values::default(),
+            request: exchange.request.request.clone(),
+        };
+        self.port.judge(operation, &self.kind, &case, exchange)
+    }
+
+    /// Records a finding of this probe's check about `operation` (which
+    /// may be one the spec does not list) at `severity`. False when it was
+    /// already known.
+    pub fn report_on(
+        &mut self,
+        operation: &Operation,
+        verdict: Verdict,
+        severity: Severity,
+        exchange: &Exchange,
+    ) -> bool {
+        let mut finding = Finding::new(self.check, verdict, operation, &self.kind, exchange);
+        finding.severity = severity;
+        if !self.port.record(finding) {
+            return false;
+        }
+        self.reported += 1;
+        true
+    }
+
     /// How many findings this session reported.
     pub fn reported(&self) -> u32 {
         self.reported
@@ -529,4 +682,129 @@ pub(crate) fn base_case(
         case.request = request;
     }
     Some(case)
+}
+
+/// Every value of `values` (for `op`) a probe may replace: each parameter,
+/// then each leaf (string, number, boolean) of a JSON body.
+fn slots_of(api: &Api, op: &Operation, values: &Values) -> Vec<ValueSlot> {
+    let mut out = Vec::new();
+    for (i, p) in op.parameters.iter().enumerate() {
+        let Some(Some(v)) = values.parameters.get(i) else {
+            continue;
+        };
+        out.push(ValueSlot {
+            slot: Slot {
+                location: p.location.as_str(),
+                name: p.name.clone(),
+                pointer: String::new(),
+            },
+            parameter: Some(i),
+            schema: p.schema,
+            value: v.clone(),
+        });
+    }
+    if let (Some(body), Some((i, value))) = (&op.body, &values.body)
+        && let Some(media) = body.content.get(*i)
+    {
+        let mut leaves = Vec::new();
+        leaves_of(value, String::new(), &mut leaves);
+        for (pointer, v) in leaves {
+            let schema = media
+                .schema
+                .and_then(|root| schema_at(&api.schemas, root, &pointer));
+            out.push(ValueSlot {
+                slot: Slot {
+                    location: "body",
+                    name: media.media_type.clone(),
+                    pointer,
+                },
+                parameter: None,
+                schema,
+                value: v,
+            });
+        }
+    }
+    out
+}
+
+/// `values` with `slot` set to `value`.
+fn with_value(values: &Values, slot: &ValueSlot, value: Value) -> Values {
+    let mut values = values.clone();
+    match slot.parameter {
+        Some(i) => {
+            if let Some(v) = values.parameters.get_mut(i) {
+                *v = Some(value);
+            }
+        }
+        None => {
+            if let Some((_, body)) = values.body.as_mut() {
+                if slot.slot.pointer.is_empty() {
+                    *body = value;
+                } else if let Some(leaf) = body.pointer_mut(&slot.slot.pointer) {
+                    *leaf = value;
+                }
+            }
+        }
+    }
+    values
+}
+
+/// The seed of an operation's `n`th candidate base: from the scan's seed
+/// and the operation only, so every check's session starts from the same.
+fn base_seed(port: &dyn Port, operation: usize, n: u64) -> u64 {
+    Seed::new(port.seed())
+        .derive(&[operation.into(), "base:".into(), n.into()])
+        .get()
+}
+
+/// The maximal case of `op` drawn from `seed`: every parameter (but
+/// cookies) and optional property present and non-null, the body present;
+/// with `hints`, plain fields hold what their names hint at (URLs in
+/// URL-like fields, `month` 1 to 12).
+fn maximal_case(
+    api: &Api,
+    payloads: &Payloads,
+    op: &Operation,
+    seed: u64,
+    hints: bool,
+) -> Option<Case> {
+    let options = Options {
+        maximal: true,
+        hints,
+        ..Options::default()
+    };
+    let mut cases = CaseGenerator::new(api, options, payloads);
+    base_case(&mut cases, api, op, &mut Seeded::new(seed))
+}
+
+/// Completes `values` (a case the target accepted) with what `full` has
+/// and it lacks: parameters left out, a missing body, properties left out
+/// or null (recursively in objects).
+fn complete(values: &mut Values, full: &Values) {
+    for (mine, theirs) in values.parameters.iter_mut().zip(&full.parameters) {
+        if mine.as_ref().is_none_or(Value::is_null) && theirs.is_some() {
+            mine.clone_from(theirs);
+        }
+    }
+    match (&mut values.body, &full.body) {
+        (None, Some(body)) => values.body = Some(body.clone()),
+        (Some((i, mine)), Some((j, theirs))) if i == j => fill(mine, theirs),
+        _ => {}
+    }
+}
+
+/// Adds to the object `into` the properties of `from` it lacks or holds null.
+fn fill(into: &mut Value, from: &Value) {
+    let (Value::Object(into), Value::Object(from)) = (into, from) else {
+        return;
+    };
+    for (k, v) in from {
+        match into.get_mut(k) {
+            Some(mine) if !mine.is_null() => fill(mine, v),
+            Some(mine) => *mine = v.clone(),
+            None => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
 }
