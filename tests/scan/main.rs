@@ -14,6 +14,7 @@ mod reports;
 mod scan_base;
 mod scan_auth;
 mod scan_demo;
+mod scan_discovery;
 mod scan_injection;
 mod scan_injection_lookalike;
 mod scan_leaks;

@@ -128,6 +128,14 @@ async fn derived(s: &mut Session<'_>, domains: &[Domain]) {
             let Some(origin) = variant.origin(&domain.name, domain.secure) else {
                 continue;
             };
+            // `evilapp.example.com` is a real subdomain of `example.com`:
+            // trusting it proves nothing careless
+            if variant != Variant::Subdomain
+                && variant != Variant::Http
+                && domains.iter().any(|d| within(&origin, &d.name))
+            {
+                continue;
+            }
             for preflight in [false, true] {
                 if s.stopping() {
                     return;
@@ -191,6 +199,15 @@ fn report_variant(
     };
     let op = s.operation();
     s.report_on(op, verdict, severity, exchange);
+}
+
+/// Whether the host of `origin` is `domain` or one of its subdomains.
+fn within(origin: &str, domain: &str) -> bool {
+    let host = origin.split_once("://").map_or(origin, |(_, h)| h);
+    host == domain
+        || host
+            .strip_suffix(domain)
+            .is_some_and(|rest| rest.ends_with('.'))
 }
 
 /// `request` with its `Origin` replaced by `origin`.
