@@ -201,13 +201,22 @@ impl<'a> CaseGenerator<'a> {
     /// Valid values: every required parameter, optional ones at random, and a body.
     fn positive_values(&mut self, op: &Operation, src: &mut dyn Source) -> Values {
         let mut parameters = Vec::with_capacity(op.parameters.len());
+        let maximal = self.generator.options.maximal;
         for p in &op.parameters {
-            if !p.required && !src.chance(1, 2) {
+            let present = if maximal {
+                // cookies stay out: the scan's own (a session) must not be replaced
+                p.required || p.location != ParameterLocation::Cookie
+            } else {
+                p.required || src.chance(1, 2)
+            };
+            if !present {
                 parameters.push(None);
                 continue;
             }
             let mut v = match p.schema {
-                Some(id) => self.generator.positive(id, Direction::Request, src),
+                Some(id) => self
+                    .generator
+                    .positive_named(id, &p.name, Direction::Request, src),
                 None => Value::String(plain(6, src)),
             };
             // an empty path segment would change the route rather than test it
@@ -220,7 +229,7 @@ impl<'a> CaseGenerator<'a> {
             parameters.push(Some(v));
         }
         let body = op.body.as_ref().and_then(|b| {
-            if b.content.is_empty() || (!b.required && src.chance(1, 4)) {
+            if b.content.is_empty() || (!b.required && !maximal && src.chance(1, 4)) {
                 return None;
             }
             let i = src.index(b.content.len());

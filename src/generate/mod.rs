@@ -7,6 +7,7 @@ mod accepts;
 mod boundary;
 mod case;
 mod formats;
+mod hints;
 mod negative;
 mod pattern;
 mod payloads;

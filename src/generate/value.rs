@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Number, Value, json};
 
 use super::formats;
+use super::hints;
 use super::pattern::{self, PatternGen};
 use super::source::{AsRng, Source};
 use crate::model::{AdditionalProperties, Direction, Schema, SchemaId, Schemas, Types};
@@ -23,6 +24,12 @@ pub struct Options {
     pub array_spread: u64,
     /// Nesting beyond which only required properties and minimum items are generated.
     pub soft_depth: usize,
+    /// Every optional property and parameter present, and never null (an
+    /// active probe's base request: every field a slot).
+    pub maximal: bool,
+    /// Plain fields take the values their names hint at (`month` 1-12,
+    /// `email`, `avatar_url`; see `hints.rs`) where the schema accepts them.
+    pub hints: bool,
 }
 
 impl Default for Options {
@@ -32,6 +39,8 @@ impl Default for Options {
             long_string: 10_000,
             array_spread: 3,
             soft_depth: 5,
+            maximal: false,
+            hints: false,
         }
     }
 }
@@ -93,6 +102,52 @@ impl<'a> Generator<'a> {
         self.valid(id, dir, src, 0)
     }
 
+    /// A value that schema `id` accepts for a field called `name`: with
+    /// [`Options::hints`], what the name hints at when the schema is plain
+    /// and accepts it.
+    pub fn positive_named(
+        &mut self,
+        id: SchemaId,
+        name: &str,
+        dir: Direction,
+        src: &mut dyn Source,
+    ) -> Value {
+        self.named(id, name, dir, src, 0)
+    }
+
+    /// A short digit string (`"7"`) for a plain string schema that accepts
+    /// one: what a server reading the field as a number takes when random
+    /// strings fail. `None` for other schemas.
+    pub fn digits(&mut self, id: SchemaId, src: &mut dyn Source) -> Option<Value> {
+        let s = self.schemas.get(id);
+        if !hints::plain_field(s) || !s.allows_type(Types::String) {
+            return None;
+        }
+        let v = hints::digits(src);
+        self.accepts(id, &v).then_some(v)
+    }
+
+    /// A value of `id` for the field `name` (a hint, else any valid value).
+    fn named(
+        &mut self,
+        id: SchemaId,
+        name: &str,
+        dir: Direction,
+        src: &mut dyn Source,
+        depth: usize,
+    ) -> Value {
+        if self.options.hints {
+            let s = self.schemas.get(id);
+            if hints::plain_field(s)
+                && let Some(v) = hints::hinted(name, s, src)
+                && self.accepts(id, &v)
+            {
+                return v;
+            }
+        }
+        self.valid(id, dir, src, depth)
+    }
+
     pub(crate) fn valid(
         &mut self,
         id: SchemaId,
@@ -135,7 +190,7 @@ impl<'a> Generator<'a> {
             let v = self.valid(branch, dir, src, depth + 1);
             return self.with_own_keywords(id, s, v, dir, src, depth);
         }
-        if s.nullable && src.chance(1, 12) {
+        if s.nullable && !self.options.maximal && src.chance(1, 12) {
             return Value::Null;
         }
         let v = self.by_type(s, dir, src, depth);
@@ -508,8 +563,8 @@ impl<'a> Generator<'a> {
                 continue;
             }
             let required = s.is_required(name);
-            if required || (!shallow && src.chance(1, 2)) {
-                let v = self.valid(*id, dir, src, depth + 1);
+            if required || (!shallow && (self.options.maximal || src.chance(1, 2))) {
+                let v = self.named(*id, name, dir, src, depth + 1);
                 map.insert(name.clone(), v);
             }
         }

@@ -57,6 +57,16 @@ fn text_of(v: &Value) -> String {
     }
 }
 
+/// Whether a slot's text is a plain number (`7`, `-3`, `2.5`): a numeric
+/// context, where a condition goes after the value without a quote.
+fn numeric_text(v: &str) -> bool {
+    let digits = v.strip_prefix('-').unwrap_or(v);
+    !digits.is_empty()
+        && digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|&b| b == b'.').count() <= 1
+}
+
 /// The database engine named by a SQL error in the exchange's body.
 fn sql_error(exchange: &Exchange) -> Option<(String, String)> {
     let r = exchange.response()?;
@@ -186,7 +196,8 @@ async fn boolean_based(s: &mut Session<'_>, slot: &ValueSlot) -> bool {
     if reads {
         pairs.push((format!("{v}' OR '{a}'='{a}"), format!("{v}' OR '{a}'='{b}")));
     }
-    if slot.value.is_number() || s.profile().more_payloads() {
+    // a number, or a string of digits the query reads as one (`WHERE month = 7`)
+    if slot.value.is_number() || numeric_text(&v) || s.profile().more_payloads() {
         pairs.push((format!("{v} AND {a}={a}"), format!("{v} AND {a}={b}")));
         if reads {
             pairs.push((format!("{v} OR {a}={a}"), format!("{v} OR {a}={b}")));
@@ -198,24 +209,34 @@ async fn boolean_based(s: &mut Session<'_>, slot: &ValueSlot) -> bool {
             format!("{v}\" OR \"{a}\"=\"{b}"),
         ));
     }
-    // two benign values must agree, or differences mean nothing
-    let other = text_of(&s.benign(slot));
-    let (Some(base_req), Some(other_req)) = (
-        s.request_with(slot, Value::String(v.clone())),
-        s.request_with(slot, Value::String(other.clone())),
-    ) else {
+    // two benign values must agree, or differences mean nothing (a number
+    // may select rows another does not: up to three are tried)
+    let Some(base_req) = s.request_with(slot, Value::String(v.clone())) else {
         return false;
     };
     let Some(base) = s.send(&base_req).await else {
         return false;
     };
-    let Some(second) = s.send(&other_req).await else {
+    let b1 = shape(&base, &[&v]);
+    let tries = if numeric_text(&v) { 3 } else { 1 };
+    let mut agreeing = None;
+    for _ in 0..tries {
+        let other = text_of(&s.benign(slot));
+        let Some(other_req) = s.request_with(slot, Value::String(other.clone())) else {
+            return false;
+        };
+        let Some(second) = s.send(&other_req).await else {
+            return false;
+        };
+        let b2 = shape(&second, &[&other]);
+        if !differs(&b1, &b2) {
+            agreeing = Some((other, b2));
+            break;
+        }
+    }
+    let Some((other, b2)) = agreeing else {
         return false;
     };
-    let (b1, b2) = (shape(&base, &[&v]), shape(&second, &[&other]));
-    if differs(&b1, &b2) {
-        return false;
-    }
     for (t, f) in pairs {
         let (Some(tr), Some(fr)) = (
             s.request_with(slot, Value::String(t.clone())),

@@ -71,8 +71,9 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
             Profile::Standard => Duration::from_secs(2),
             Profile::Aggressive => Duration::from_secs(4),
         };
+        // every URL-like slot of the (maximal) base, however many string slots it has
         let slots: Vec<ValueSlot> = s
-            .string_slots()
+            .all_string_slots()
             .into_iter()
             .filter(|slot| url_like(s, slot))
             .collect();
