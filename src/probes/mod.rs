@@ -4,12 +4,15 @@
 //!
 //! - `plan`: [`Plan`] and [`PlanOptions`], the probes of a whole scan in order.
 //! - `profile`: [`Profile`], how hard the probes push (`--profile`).
+//! - `destructive`: [`destructive`], operations that reset or wipe state
+//!   (sent once, alone, after every other probe).
 //! - `discovery`: [`Discovery`], how far a scan looks for undocumented endpoints.
 //! - `realise`: a [`Probe`] plus a source of choices becomes a [`Case`](crate::generate::Case).
 //! - `resources`: [`Resources`], which operation produces the ids another
 //!   consumes (links, creation on a collection, listing).
 //! - `filter`: [`Filter`], which operations a scan covers.
 
+mod destructive;
 mod discovery;
 mod filter;
 mod plan;
@@ -17,6 +20,7 @@ mod profile;
 mod realise;
 mod resources;
 
+pub use destructive::{Destructive, destructive, destructive_path};
 pub use discovery::Discovery;
 pub use filter::{Filter, FilterError, Matcher};
 pub(crate) use plan::is_read_only;
