@@ -1,4 +1,4 @@
-//! Routes the spec does not list (flaws 27-29, issue 21): a debug page
+//! Routes the spec does not list (flaws 30-32, issue 21): a debug page
 //! that prints environment values, an export of every user's data and an
 //! admin helper, all without credentials. The fixed server has none of
 //! them (they answer 404 like any unknown path).
@@ -18,7 +18,7 @@ type Shared = State<Arc<AppState>>;
 /// A fake AWS key id the debug page prints; not a key at all.
 pub(crate) const DEBUG_AWS_KEY: &str = "AKIAZ7DEMO4DEBUGENV1";
 
-/// Flaw 27: `GET /debug`, a debugger page left on, printing the environment.
+/// Flaw 30: `GET /debug`, a debugger page left on, printing the environment.
 pub(crate) async fn debug_page() -> Response {
     let page = format!(
         "<!doctype html><html><head><title>Werkzeug Debugger</title></head><body>\
@@ -38,7 +38,7 @@ pub(crate) async fn debug_page() -> Response {
         .into_response()
 }
 
-/// Flaw 28: `GET /export/users`, every user's data (password hashes
+/// Flaw 31: `GET /export/users`, every user's data (password hashes
 /// included) for anyone who asks.
 pub(crate) async fn export_users(State(state): Shared) -> Response {
     let rows: rusqlite::Result<Vec<Value>> = {
@@ -64,7 +64,7 @@ pub(crate) async fn export_users(State(state): Shared) -> Response {
     }
 }
 
-/// Flaw 29: `GET /admin/tasks`, the maintenance tasks of an admin helper.
+/// Flaw 32: `GET /admin/tasks`, the maintenance tasks of an admin helper.
 pub(crate) async fn admin_tasks() -> Response {
     json(
         StatusCode::OK,
@@ -75,7 +75,7 @@ pub(crate) async fn admin_tasks() -> Response {
     )
 }
 
-/// Flaw 29: `POST /admin/tasks`, which starts one (it only says so).
+/// Flaw 32: `POST /admin/tasks`, which starts one (it only says so).
 pub(crate) async fn run_admin_task() -> Response {
     json(
         StatusCode::ACCEPTED,

@@ -1,7 +1,7 @@
 //! Headers added to every response: X-Powered-By (flaw 10), CORS that
 //! reflects any Origin with credentials on `/health` (flaw 26), and
 //! elsewhere a CORS check that trusts any origin ending in the demo's
-//! domain (flaw 30: `https://evilapiprobe-demo.example` passes).
+//! domain (flaw 33: `https://evilapiprobe-demo.example` passes).
 
 use super::DemoConfig;
 use axum::body::Body;
@@ -19,7 +19,7 @@ pub(crate) const DEMO_DOMAIN: &str = "apiprobe-demo.example";
 const APP_ORIGIN: &str = "https://app.apiprobe-demo.example";
 
 /// Whether the flawed CORS check trusts `origin`: any origin whose text
-/// ends in the demo's domain (flaw 30), not only its subdomains over https.
+/// ends in the demo's domain (flaw 33), not only its subdomains over https.
 fn trusted(origin: &str) -> bool {
     origin.ends_with(DEMO_DOMAIN)
 }

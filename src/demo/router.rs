@@ -25,7 +25,7 @@ pub fn router(config: DemoConfig) -> Router {
     };
     let mut router = Router::new();
     if !config.fixed {
-        // Flaws 27-29: routes the spec does not list.
+        // Flaws 30-32: routes the spec does not list.
         router = router
             .route("/debug", get(hidden::debug_page))
             .route("/export/users", get(hidden::export_users))

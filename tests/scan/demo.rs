@@ -701,3 +701,48 @@ async fn login_error(demo: &Demo, user: &str) -> String {
     let body = json_of(response).await;
     body["error"].as_str().unwrap_or("").to_owned()
 }
+
+#[tokio::test]
+async fn flaws30_32_undocumented_routes() {
+    let (flawed, fixed) = both().await;
+    let debug = flawed.get("/debug").await;
+    assert_eq!(debug.status(), StatusCode::OK);
+    let page = text(debug).await;
+    assert!(page.contains("Werkzeug Debugger") && page.contains("AWS_ACCESS_KEY_ID=AKIA"), "{page}");
+    let export = json_of(flawed.get("/export/users").await).await;
+    let users = export["users"].as_array().expect("users");
+    assert!(users.len() >= 3 && users.iter().all(|u| u["password_hash"].is_string()), "{export}");
+    let tasks = json_of(flawed.get("/admin/tasks").await).await;
+    assert!(tasks["tasks"].is_array(), "{tasks}");
+    let run = flawed.post("/admin/tasks", json!({})).await;
+    assert_eq!(run.status(), StatusCode::ACCEPTED);
+    for path in ["/debug", "/export/users", "/admin/tasks"] {
+        assert_eq!(fixed.get(path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn flaw33_cors_trusts_any_origin_ending_in_the_domain() {
+    let (flawed, fixed) = both().await;
+    let allowed = |d: &Demo, origin: &'static str| {
+        let request = d.request(Method::GET, "/version").header("Origin", origin);
+        async move {
+            let response = request.send().await.expect("GET");
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        }
+    };
+    let evil = "https://evilapiprobe-demo.example";
+    assert_eq!(allowed(&flawed, evil).await.as_deref(), Some(evil));
+    // an origin that does not end in the domain gets the app's own origin
+    assert_eq!(
+        allowed(&flawed, "https://apiprobe-demo.example.evil.example")
+            .await
+            .as_deref(),
+        Some("https://app.apiprobe-demo.example")
+    );
+    assert_eq!(allowed(&fixed, evil).await, None);
+}
