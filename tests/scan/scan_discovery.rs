@@ -116,7 +116,11 @@ fn the_demos_undocumented_routes_and_cors_suffix_flaw_with_every_seed() {
                 origin.starts_with("https://evil") && origin.ends_with("apiprobe-demo.example"),
                 "{origin}"
             );
-            assert!(prefix.evidence.contains("should not pass"), "{}", prefix.evidence);
+            assert!(
+                prefix.evidence.contains("should not pass"),
+                "{}",
+                prefix.evidence
+            );
             let sub = finding(&r, "cors_misconfiguration", "derived_subdomain");
             assert_eq!(sub.severity, Severity::Low);
             // a suffix variant (`<domain>.evil.example`) does not end in the domain
@@ -166,7 +170,11 @@ paths:
 }
 
 async fn items() -> Response {
-    (StatusCode::OK, axum::Json(json!([{"id": 1, "name": "pen"}]))).into_response()
+    (
+        StatusCode::OK,
+        axum::Json(json!([{"id": 1, "name": "pen"}])),
+    )
+        .into_response()
 }
 
 /// The same HTML page, status 200, for every path (a single-page app's index).
@@ -214,7 +222,9 @@ async fn discovery_scan(app: Router, seed: u64) -> ScanResult {
 fn an_api_answering_the_same_200_page_everywhere_flags_nothing() {
     support::runtime().block_on(async {
         for seed in [1, 2, 3] {
-            let app = Router::new().route("/items", get(items)).fallback(same_page);
+            let app = Router::new()
+                .route("/items", get(items))
+                .fallback(same_page);
             let r = discovery_scan(app, seed).await;
             assert!(
                 of(&r, "undocumented_endpoint").is_empty(),
@@ -240,7 +250,9 @@ fn an_api_answering_the_same_200_page_everywhere_flags_nothing() {
 fn an_api_answering_403_to_every_unknown_path_flags_nothing() {
     support::runtime().block_on(async {
         for seed in [1, 2, 3] {
-            let app = Router::new().route("/items", get(items)).fallback(forbidden);
+            let app = Router::new()
+                .route("/items", get(items))
+                .fallback(forbidden);
             let r = discovery_scan(app, seed).await;
             assert!(
                 of(&r, "undocumented_endpoint").is_empty(),
@@ -254,7 +266,11 @@ fn an_api_answering_403_to_every_unknown_path_flags_nothing() {
             let r = discovery_scan(app, seed).await;
             let f = finding(&r, "undocumented_endpoint", "GET /internal/users");
             assert_eq!(f.severity, Severity::High, "records without credentials");
-            assert_eq!(signatures(&r, "undocumented_endpoint").len(), 1, "seed {seed}");
+            assert_eq!(
+                signatures(&r, "undocumented_endpoint").len(),
+                1,
+                "seed {seed}"
+            );
         }
     });
 }
@@ -275,7 +291,9 @@ enum Trust {
 impl Trust {
     fn trusts(self, origin: &str) -> bool {
         match self {
-            Trust::Exact => ["https://app.example.com", "https://admin.example.com"].contains(&origin),
+            Trust::Exact => {
+                ["https://app.example.com", "https://admin.example.com"].contains(&origin)
+            }
             Trust::EndsWith => origin.ends_with("example.com"),
             Trust::Contains => origin.contains("example.com"),
             Trust::Subdomains => origin
@@ -399,7 +417,11 @@ fn discovery_stays_within_each_profiles_budget() {
                 (low..=high).contains(&sent),
                 "{profile:?} {discovery:?}: {sent} discovery requests, expected {low}..={high}"
             );
-            assert!(of(&r, "undocumented_endpoint").is_empty(), "{:#?}", listing(&r));
+            assert!(
+                of(&r, "undocumented_endpoint").is_empty(),
+                "{:#?}",
+                listing(&r)
+            );
         }
     });
 }

@@ -144,7 +144,9 @@ fn prefix_before(segments: &[&str], i: usize) -> String {
 
 /// `v2` → 2; `v1.1` → 1; anything else → `None`.
 fn version_of(segment: &str) -> Option<u32> {
-    let rest = segment.strip_prefix('v').or_else(|| segment.strip_prefix('V'))?;
+    let rest = segment
+        .strip_prefix('v')
+        .or_else(|| segment.strip_prefix('V'))?;
     let major = rest.split('.').next()?;
     if major.is_empty() || !major.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn variants() {
         let o = |v: Variant| v.origin("example.com", true);
-        assert_eq!(o(Variant::Prefix).as_deref(), Some("https://evilexample.com"));
+        assert_eq!(
+            o(Variant::Prefix).as_deref(),
+            Some("https://evilexample.com")
+        );
         assert_eq!(
             o(Variant::Suffix).as_deref(),
             Some("https://example.com.evil.example")

@@ -65,7 +65,11 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
             None => builtin_words(),
         };
         let api = s.api();
-        let list = candidates(api, &words, level);
+        // a reset or a wipe (`/admin/reset`, `/purge`) is never probed
+        let list: Vec<String> = candidates(api, &words, level)
+            .into_iter()
+            .filter(|p| !crate::probes::destructive_path(p))
+            .collect();
         let mut prints = Prints::default();
         for path in &list {
             if s.stopping() || s.sent() >= budget {
@@ -295,9 +299,7 @@ async fn other_methods(
         let Some(response) = exchange.response() else {
             continue;
         };
-        if !(200..300).contains(&response.status)
-            || prints.is_soft404(method, path, response)
-        {
+        if !(200..300).contains(&response.status) || prints.is_soft404(method, path, response) {
             continue;
         }
         let status = response.status;
