@@ -105,6 +105,12 @@ pub(crate) fn crash(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
     });
 }
 
+/// A stall of the whole target. One exchange cannot show it: the engine's
+/// health monitor (src/engine/health.rs) makes these findings, when a
+/// request times out and the health request after it is not answered
+/// either. Judged over one exchange, nothing.
+pub(crate) fn denial_of_service(_ctx: &Context<'_>, _out: &mut Vec<Verdict>) {}
+
 /// A response slower than the limit, or none before the timeout.
 pub(crate) fn max_response_time(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
     let limit = ctx.settings.max_response_time;

@@ -146,6 +146,31 @@ impl Observer for Progress {
                     eprintln!("{line}");
                 }
             }
+            Event::Stalled {
+                since,
+                last_request,
+            } => {
+                let line = format!(
+                    "target not answering since {} s; last request: {last_request}",
+                    since.as_secs()
+                );
+                if let Some(bar) = &self.bar {
+                    bar.set_message(line);
+                } else if !self.quiet {
+                    eprintln!("{line}");
+                }
+            }
+            Event::Recovered { after } => {
+                let line = format!(
+                    "target answering again after {:.1} s; the scan goes on",
+                    after.as_secs_f64()
+                );
+                if let Some(bar) = &self.bar {
+                    bar.set_message(line);
+                } else if !self.quiet {
+                    eprintln!("{line}");
+                }
+            }
             Event::Shrinking { findings } => {
                 if let Some(bar) = &self.bar {
                     bar.set_message(format!("shrinking {findings} findings"));

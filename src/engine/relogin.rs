@@ -25,19 +25,60 @@ use std::borrow::Cow;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
+use super::event::Event;
 use super::shared::Shared;
-use crate::http::Request;
+use crate::http::{Exchange, Outcome, Request};
 use crate::identity::Credential;
 use crate::identity::NamedIdentity;
 use crate::identity::TokenUse;
-use crate::identity::{Account, SignedIn, login_with};
+use crate::identity::{Account, SignedIn, login_traced};
 use crate::model::Api;
+use crate::probes::ProbeKind;
 use crate::model::login::find_login;
 
 /// Sign-ins after a 401, at most, per login and scan.
 pub(crate) const MAX_RELOGINS: u32 = 20;
 /// Sign-ins, at most, after which no resent request had an answer but 401.
 pub(crate) const MAX_FRUITLESS: u32 = 3;
+/// The probe kind sign-ins are recorded under (HAR, NDJSON).
+pub(crate) const SIGN_IN_PROBE: ProbeKind = ProbeKind::Active("sign_in");
+
+/// Hands sign-in exchanges to the scan's observer (the reports list them
+/// like every other), as exchanges of the login operation.
+pub(crate) fn announce(shared: &Shared, exchanges: &[Exchange]) {
+    let Some(op) = find_login(&shared.api).and_then(|i| shared.api.operations.get(i)) else {
+        return;
+    };
+    for exchange in exchanges {
+        shared.observer.on_event(&Event::Exchange {
+            operation: op,
+            probe: &SIGN_IN_PROBE,
+            exchange,
+        });
+    }
+}
+
+/// `exchange` with `token` hidden in its answer: a token got by signing in
+/// again is known to no mask the reports apply (those hide the values known
+/// when the scan began, and credentials by name where they are sent).
+fn hide_token(mut exchange: Exchange, token: &str) -> Exchange {
+    if token.len() < 4 {
+        return exchange;
+    }
+    if let Outcome::Response(r) = &mut exchange.outcome {
+        for (_, v) in &mut r.headers {
+            if v.contains(token) {
+                *v = v.replace(token, "***");
+            }
+        }
+        if let Ok(text) = std::str::from_utf8(&r.body)
+            && text.contains(token)
+        {
+            r.body = text.replace(token, "***").into_bytes();
+        }
+    }
+    exchange
+}
 
 /// One login's credentials: the current one and those it replaced.
 struct Generations {
@@ -198,16 +239,24 @@ impl Signers {
         signer.fruitless.fetch_add(1, Ordering::Relaxed);
         signer.pending.store(true, Ordering::Relaxed);
         self.logins.fetch_add(1, Ordering::Relaxed);
+        let mut trace = Vec::new();
         let fresh = tokio::select! {
-            r = login_with(
+            r = login_traced(
                 &shared.api,
                 &shared.client,
                 &shared.options.base_url,
                 &signer.account,
                 &signer.token,
-            ) => r.ok()?,
+                &mut trace,
+            ) => r,
             _ = shared.stop.wait() => return None,
         };
+        if let Ok(c) = &fresh {
+            let token = c.value.strip_prefix("Bearer ").unwrap_or(&c.value);
+            trace = trace.into_iter().map(|e| hide_token(e, token)).collect();
+        }
+        announce(shared, &trace);
+        let fresh = fresh.ok()?;
         if fresh == *old {
             return None;
         }

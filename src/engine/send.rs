@@ -1,12 +1,14 @@
 //! The scan's one sending path: budgets, the rate limit, 429 pauses and
 //! retries, signing in again after a 401, and what each exchange tells
-//! about the target (reached, unreachable, lost).
+//! about the target (reached, unreachable, lost; a stall, watched by the
+//! health monitor, src/engine/health.rs).
 
 use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::event::{Event, StopReason};
+use super::health::{After, Origin, RESENDS, counts};
 use super::rate::retry_after;
 use super::shared::Shared;
 use crate::http::{Exchange, FailureKind, Outcome, Request, join_url};
@@ -70,6 +72,31 @@ pub(crate) async fn send_with(
     credentials: &[Credential],
     retries_on_429: u32,
 ) -> Option<Exchange> {
+    send_from(shared, request, credentials, retries_on_429, None)
+        .await
+        .map(|s| s.exchange)
+}
+
+/// A request's exchange, from [`send_from`].
+pub(crate) struct Sent {
+    /// The request as sent and what came back.
+    pub(crate) exchange: Exchange,
+    /// False when the target stalled on this request, or its probe kind
+    /// was left out after a stall (health.rs): the exchange is recorded
+    /// (an event), not judged.
+    pub(crate) judged: bool,
+}
+
+/// [`send_with`] for a request of `origin` (its operation and probe): the
+/// health monitor names them when the target stalls on it. A request a
+/// stall failed is sent again once the target answers again.
+pub(crate) async fn send_from(
+    shared: &Shared,
+    request: &Request,
+    credentials: &[Credential],
+    retries_on_429: u32,
+    origin: Option<Origin<'_>>,
+) -> Option<Sent> {
     let mut request = request.clone();
     // a login's older credential goes out as its current one (relogin.rs)
     let mut credentials = shared.signers.current(credentials);
@@ -77,6 +104,7 @@ pub(crate) async fn send_with(
     let mut url = join_url(&shared.options.base_url, &request);
     let mut attempt = 0;
     let mut signed_in_again = false;
+    let mut resent = 0;
     loop {
         if let Some(max) = shared.options.max_requests
             && shared.requests.load(Ordering::Relaxed) >= max
@@ -89,6 +117,10 @@ pub(crate) async fn send_with(
             _ = shared.pause.wait() => {}
             _ = shared.stop.wait() => return None,
         }
+        // a stalled target: no request goes out until it answers again
+        if !shared.health.ready(shared).await {
+            return None;
+        }
         if let Some(rate) = &shared.rate {
             tokio::select! {
                 _ = rate.acquire() => {}
@@ -99,12 +131,14 @@ pub(crate) async fn send_with(
             return None;
         }
         shared.requests.fetch_add(1, Ordering::Relaxed);
+        let aboard = shared.health.depart(origin, &request);
         // the request and its URL go into the exchange, not copied: a
         // resend takes them back from there
         let exchange = tokio::select! {
             exchange = shared.client.send(url, request) => exchange,
             _ = shared.stop.wait() => return None,
         };
+        let flight = aboard.land();
         match &exchange.outcome {
             Outcome::Response(r) => {
                 shared.responses.fetch_add(1, Ordering::Relaxed);
@@ -116,6 +150,9 @@ pub(crate) async fn send_with(
                 if !shared.reached.load(Ordering::Relaxed) {
                     shared.reached.store(true, Ordering::Relaxed);
                 }
+                shared
+                    .health
+                    .answered(&exchange, origin, shared.client.options().timeout);
                 if r.status == 429 && attempt < retries_on_429 {
                     let wait = r
                         .header("retry-after")
@@ -177,8 +214,31 @@ pub(crate) async fn send_with(
                 } else {
                     shared.connect_streak.store(0, Ordering::Relaxed);
                 }
+                if counts(f.kind)
+                    && let Some(flight) = flight
+                {
+                    match shared.health.failed(shared, flight, &exchange).await {
+                        After::Judge => {}
+                        After::Resend if resent < RESENDS => {
+                            resent += 1;
+                            (url, request) = (exchange.request.url, exchange.request.request);
+                            continue;
+                        }
+                        After::Resend => {}
+                        After::Spared => {
+                            return Some(Sent {
+                                exchange,
+                                judged: false,
+                            });
+                        }
+                        After::Stopping => return None,
+                    }
+                }
             }
         }
-        return Some(exchange);
+        return Some(Sent {
+            exchange,
+            judged: true,
+        });
     }
 }

@@ -8,7 +8,7 @@ use super::credential::Credential;
 use super::token::TokenUse;
 use crate::http::Client;
 use crate::http::join_url as join;
-use crate::http::{Outcome, Response};
+use crate::http::{Exchange, Outcome, Response};
 use crate::http::{Request, RequestBody};
 use crate::model::login::{find_login, login_fields, token_in};
 use crate::model::{Api, Method, Operation};
@@ -155,7 +155,7 @@ pub async fn login(
     base_url: &str,
     account: &Account,
 ) -> Result<String, LoginError> {
-    let (name, response) = sign_in(api, client, base_url, account).await?;
+    let (name, response) = sign_in(api, client, base_url, account, &mut Vec::new()).await?;
     serde_json::from_slice::<Value>(&response.body)
         .ok()
         .as_ref()
@@ -179,7 +179,23 @@ pub async fn login_with(
     account: &Account,
     token: &TokenUse,
 ) -> Result<Credential, LoginError> {
-    let (name, response) = sign_in(api, client, base_url, account).await?;
+    login_traced(api, client, base_url, account, token, &mut Vec::new()).await
+}
+
+/// [`login_with`], the sign-in's exchange (when its request went out)
+/// pushed to `trace`: the reports list it like every other exchange.
+///
+/// # Errors
+/// As [`login_with`].
+pub async fn login_traced(
+    api: &Api,
+    client: &Client,
+    base_url: &str,
+    account: &Account,
+    token: &TokenUse,
+    trace: &mut Vec<Exchange>,
+) -> Result<Credential, LoginError> {
+    let (name, response) = sign_in(api, client, base_url, account, trace).await?;
     token
         .credential(&response)
         .ok_or_else(|| LoginError::NotAt {
@@ -189,12 +205,14 @@ pub async fn login_with(
         })
 }
 
-/// Posts `account` to the login operation; its id and the 2xx answer.
+/// Posts `account` to the login operation; its id and the 2xx answer. The
+/// exchange is pushed to `trace`.
 async fn sign_in(
     api: &Api,
     client: &Client,
     base_url: &str,
     account: &Account,
+    trace: &mut Vec<Exchange>,
 ) -> Result<(String, Response), LoginError> {
     let index = find_login(api).ok_or(LoginError::NoOperation)?;
     let op = &api.operations[index];
@@ -204,6 +222,7 @@ async fn sign_in(
     }
     let request = login_request(api, op, account).ok_or(LoginError::NoOperation)?;
     let exchange = client.send(join(base_url, &request), request).await;
+    trace.push(exchange.clone());
     let response = match exchange.outcome {
         Outcome::Response(r) => r,
         Outcome::Failed(f) => {

@@ -13,6 +13,6 @@ mod token;
 
 pub use credential::{Credential, Place, apply as apply_credentials};
 pub(crate) use login::login_request;
-pub use login::{Account, LoginError, SignedIn, login, login_with};
+pub use login::{Account, LoginError, SignedIn, login, login_traced, login_with};
 pub use named::{IdentityAuth, IdentityError, IdentitySpec, NamedIdentity, is_privileged_role};
 pub use token::{TokenAs, TokenError, TokenFrom, TokenUse};

@@ -12,9 +12,9 @@
 //! [`token`](super::token) for the locators; a bracketed value holds no `,` or `]`).
 
 use super::credential::{Credential, Place};
-use super::login::{Account, LoginError, login_with};
+use super::login::{Account, LoginError, login_traced};
 use super::token::{TokenAs, TokenFrom, TokenUse};
-use crate::http::Client;
+use crate::http::{Client, Exchange};
 use crate::model::Api;
 
 /// Role labels that mean "may do more than a normal user".
@@ -295,6 +295,23 @@ impl IdentitySpec {
         base_url: &str,
         default_token: &TokenUse,
     ) -> Result<NamedIdentity, IdentityError> {
+        self.resolve_traced(api, client, base_url, default_token, &mut Vec::new())
+            .await
+    }
+
+    /// [`resolve_with`](Self::resolve_with), a login identity's sign-in
+    /// exchange pushed to `trace` (the reports list it).
+    ///
+    /// # Errors
+    /// A login that fails (no login operation, refused, no token).
+    pub async fn resolve_traced(
+        self,
+        api: &Api,
+        client: &Client,
+        base_url: &str,
+        default_token: &TokenUse,
+        trace: &mut Vec<Exchange>,
+    ) -> Result<NamedIdentity, IdentityError> {
         let token = self.token.unwrap_or_else(|| default_token.clone());
         let (credentials, account) = match self.auth {
             IdentityAuth::Credentials(c) => (c, None),
@@ -302,7 +319,7 @@ impl IdentitySpec {
                 (vec![Credential::api_key(api, &name, &value, place)], None)
             }
             IdentityAuth::Login(account) => {
-                let credential = login_with(api, client, base_url, &account, &token)
+                let credential = login_traced(api, client, base_url, &account, &token, trace)
                     .await
                     .map_err(|source| IdentityError::Login {
                         name: self.name.clone(),

@@ -236,6 +236,16 @@ impl Streams {
             Event::Paused { wait } => {
                 json!({ "event": "paused", "time": time, "seconds": wait.as_secs_f64() })
             }
+            Event::Stalled {
+                since,
+                last_request,
+            } => json!({
+                "event": "stalled", "time": time, "seconds": since.as_secs_f64(),
+                "last_request": self.secrets.text(last_request),
+            }),
+            Event::Recovered { after } => {
+                json!({ "event": "recovered", "time": time, "seconds": after.as_secs_f64() })
+            }
             Event::Shrinking { findings } => {
                 json!({ "event": "shrinking", "time": time, "findings": findings })
             }
