@@ -284,6 +284,9 @@ fn an_exponential_email_validator_is_found_with_its_growth_curve() {
         let (url, stop) = serve_single_threaded(flawed_router(Arc::clone(&seen)));
         let result = scan(FLAWED, &url, seed);
         let _ = stop.send(());
+        // never an input that would hold the server for long: a run of 28 at most
+        let run = seen.longest_run.load(Ordering::Relaxed);
+        assert!(run <= 28, "seed {seed}: a run of {run} was sent");
         let f = the_finding(&result);
         assert_eq!(f.operation.id, "signup");
         assert_eq!(f.signature, "slow-input body email", "seed {seed}");
@@ -301,9 +304,6 @@ fn an_exponential_email_validator_is_found_with_its_growth_curve() {
         let (first, last) = (points[0].1, points[points.len() - 1].1);
         assert!(last >= 8.0 * first.max(0.1), "{text}");
         assert_eq!(support::proof(f, "delayed_ms").map(|d| d.split(", ").count()), Some(2));
-        // never an input that would hold the server for long: a run of 28 at most
-        let run = seen.longest_run.load(Ordering::Relaxed);
-        assert!(run <= 28, "a run of {run} was sent");
         eprintln!(
             "seed {seed}: resource_consumption sent {} requests to /signup, the validator held \
              the server {} ms at most (longest run {run}); curve {text}",

@@ -5,10 +5,11 @@
 //! response time shows growth far beyond linear, and long before a request
 //! takes seconds: the next length is sent only when the growth measured so
 //! far (at least doubling per character) predicts it stays under half a
-//! second, and never past a run of 28. A slow attack counts only against a
-//! control of the same length that is fast (a server slow on any long
-//! input is not this flaw), and only when a repeat confirms it (timing
-//! noise on a fast server never reaches it).
+//! second, and never past a run of 28. A slow attack (at least 100 ms, 8
+//! times the shortest) counts only against a control of the same length
+//! that is 4 times faster (a server slow on any long input is not this
+//! flaw), and only when a repeat confirms it (timing noise on a fast server
+//! never reaches it).
 
 use std::time::Duration;
 
@@ -29,9 +30,15 @@ const LAST_RUN: usize = 28;
 const STEP: usize = 4;
 /// The least time an attack must take to count.
 const SLOW: Duration = Duration::from_millis(100);
-/// How many times slower than the same-length control (and the shortest
-/// attack) a slow attack must be; linear growth over 8..28 gives 3.5 at most.
+/// How many times slower than the shortest attack a slow attack must be:
+/// linear growth over runs of 8..28 gives 3.5 at most.
 const RATIO: u32 = 8;
+/// How many times slower than a control of the same length (which a server
+/// slow on any long input answers as slowly) a slow attack must be.
+const CONTROL_RATIO: u32 = 4;
+/// Confirmations tried at the slow length (a loaded machine may slow one
+/// control): each repeats the attack twice between controls.
+const CONFIRMATIONS: usize = 2;
 /// How much slower than the slowest control each slow attack must be.
 const GAP: Duration = Duration::from_millis(80);
 /// Growth smaller than this above the shortest attack is noise.
@@ -211,7 +218,10 @@ async fn grow(s: &mut Session<'_>, slot: &ValueSlot, shape: Shape) -> Option<Gro
             let request = s.request_with(slot, Value::String(control(length)))?;
             let (_, c) = timed(s, &request).await?;
             out.controls.push(Point { length, time: c });
-            if time >= SLOW && time >= c * RATIO && time >= c + GAP && time >= shortest * RATIO
+            if time >= SLOW
+                && time >= c * CONTROL_RATIO
+                && time >= c + GAP
+                && time >= shortest * RATIO
             {
                 out.slow_run = Some(run);
                 return Some(out);
@@ -258,18 +268,22 @@ pub(super) async fn probe(s: &mut Session<'_>, slot: &ValueSlot, shapes: &[Shape
         let expect = Expect {
             at_least: SLOW,
             gap: GAP,
-            ratio: RATIO,
+            ratio: CONTROL_RATIO,
         };
-        let Some(Delay {
-            delayed,
-            controls,
-            exchange,
-        }) = timing::confirm(s, &slow, &fast, expect).await
-        else {
-            continue;
-        };
-        report(s, slot, shape, &growth, &long, &short, (&delayed, &controls), &exchange);
-        return true;
+        for _ in 0..CONFIRMATIONS {
+            if s.stopping() {
+                return false;
+            }
+            if let Some(Delay {
+                delayed,
+                controls,
+                exchange,
+            }) = timing::confirm(s, &slow, &fast, expect).await
+            {
+                report(s, slot, shape, &growth, &long, &short, (&delayed, &controls), &exchange);
+                return true;
+            }
+        }
     }
     false
 }
