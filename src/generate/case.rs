@@ -7,7 +7,7 @@ use super::negative::{Violation, ViolationKind};
 use super::payloads::{PayloadFamily, Payloads};
 use super::serialise::{Values, serialise};
 use super::source::Source;
-use super::value::{Generator, Options, plain};
+use super::value::{Generator, Options, plain, skipped};
 use crate::http::{Request, Unsendable};
 use crate::model::{Api, Direction, Operation, ParameterLocation, SchemaId, Types};
 
@@ -96,6 +96,7 @@ pub struct CaseGenerator<'a> {
     api: &'a Api,
     generator: Generator<'a>,
     payloads: &'a Payloads,
+    round: Option<u32>,
 }
 
 impl<'a> CaseGenerator<'a> {
@@ -105,7 +106,19 @@ impl<'a> CaseGenerator<'a> {
             api,
             generator: Generator::new(&api.schemas, options),
             payloads,
+            round: None,
         }
+    }
+
+    /// The plan's round of the next cases (`None`: every choice at random).
+    /// A round decides the choices that make a case cover something, the
+    /// same for every seed: even rounds' valid values hold every optional
+    /// parameter and property and take the enums' values in turn; a
+    /// negative round names the constraint it breaks (parameters, the
+    /// body, its properties, each violation in turn); an attack round the
+    /// payload and the slot. Values themselves stay drawn from the source.
+    pub fn set_round(&mut self, round: Option<u32>) {
+        self.round = round;
     }
 
     /// The value generator, for callers that need single values.
@@ -198,8 +211,23 @@ impl<'a> CaseGenerator<'a> {
         }))
     }
 
-    /// Valid values: every required parameter, optional ones at random, and a body.
+    /// Valid values: every required parameter, optional ones at random, and
+    /// a body; on a plan's even round every optional one, each enum at its
+    /// next value.
     fn positive_values(&mut self, op: &Operation, src: &mut dyn Source) -> Values {
+        let covering = self.round.filter(|r| r % 2 == 0);
+        let before = self.generator.options.maximal;
+        if let Some(r) = covering {
+            self.generator.options.maximal = true;
+            self.generator.enum_pick = Some((r / 2) as usize);
+        }
+        let values = self.positive_values_now(op, src);
+        self.generator.options.maximal = before;
+        self.generator.enum_pick = None;
+        values
+    }
+
+    fn positive_values_now(&mut self, op: &Operation, src: &mut dyn Source) -> Values {
         let mut parameters = Vec::with_capacity(op.parameters.len());
         let maximal = self.generator.options.maximal;
         for p in &op.parameters {
@@ -278,6 +306,11 @@ impl<'a> CaseGenerator<'a> {
         values: &mut Values,
         src: &mut dyn Source,
     ) -> Option<(Slot, Violation)> {
+        if let Some(r) = self.round
+            && let Some(found) = self.negative_nth(op, values, r as usize, src)
+        {
+            return Some(found);
+        }
         // candidate slots: every parameter with a schema, a missing required
         // non-path parameter, and the body
         let n = op.parameters.len() + 2;
@@ -374,7 +407,12 @@ impl<'a> CaseGenerator<'a> {
             }
         };
         let list = self.payloads.get(&family);
-        let chosen = list.get(src.index(list.len()))?;
+        // a round's payloads spread over the list, the same for every seed
+        let pick = match self.round {
+            Some(r) => (r as usize).saturating_mul(list.len() / 2 + 1) % list.len().max(1),
+            None => src.index(list.len()),
+        };
+        let chosen = list.get(pick)?;
         // bytes that are not UTF-8 travel as a placeholder, replaced after serialisation
         let (payload, raw) = match chosen.as_str() {
             Some(text) => (text.to_owned(), None),
@@ -420,7 +458,11 @@ impl<'a> CaseGenerator<'a> {
         if slots.is_empty() {
             return None;
         }
-        let (index, pointer) = slots[src.index(slots.len())].clone();
+        let at = match self.round {
+            Some(r) => r as usize % slots.len(),
+            None => src.index(slots.len()),
+        };
+        let (index, pointer) = slots[at].clone();
         let slot = match index {
             Some(i) => {
                 values.parameters[i] = Some(Value::String(payload.clone()));
@@ -464,7 +506,172 @@ impl<'a> CaseGenerator<'a> {
     }
 }
 
+/// What a negative round breaks.
+enum Target {
+    /// The parameter's value.
+    Parameter(usize, SchemaId),
+    /// A required parameter, left out.
+    Missing(usize),
+    /// The body as a whole (its type, a required property left out, ...).
+    Body(usize, SchemaId),
+    /// One property of a JSON object body.
+    Property(usize, SchemaId, String, SchemaId),
+}
+
 impl CaseGenerator<'_> {
+    /// The negative case of round `r`: the targets (parameters, required
+    /// ones left out, the body, the body's properties) taken in turn, and
+    /// for each its violations in turn. `None` when no target can be broken.
+    fn negative_nth(
+        &mut self,
+        op: &Operation,
+        values: &mut Values,
+        r: usize,
+        src: &mut dyn Source,
+    ) -> Option<(Slot, Violation)> {
+        let schemas = &self.api.schemas;
+        let mut targets = Vec::new();
+        for (i, p) in op.parameters.iter().enumerate() {
+            if let Some(id) = p.schema {
+                targets.push(Target::Parameter(i, id));
+            }
+            if p.required && p.location != ParameterLocation::Path {
+                targets.push(Target::Missing(i));
+            }
+        }
+        let media_index = values.body.as_ref().map_or(0, |(i, _)| *i);
+        if let Some(media) = op.body.as_ref().and_then(|b| b.content.get(media_index))
+            && let Some(root) = media.schema
+        {
+            targets.push(Target::Body(media_index, root));
+            if is_json(&media.media_type) {
+                for (name, child) in &schemas.get(root).properties {
+                    if !skipped(schemas.get(*child), Direction::Request) {
+                        targets.push(Target::Property(media_index, root, name.clone(), *child));
+                    }
+                }
+            }
+        }
+        let n = targets.len();
+        let pick = r / n.max(1);
+        for k in 0..n {
+            let saved = values.clone();
+            let found = match &targets[(r + k) % n] {
+                Target::Parameter(i, id) => self.break_parameter(op, values, *i, *id, pick, src),
+                Target::Missing(i) => {
+                    values.parameters[*i] = None;
+                    let p = &op.parameters[*i];
+                    Some((
+                        Slot {
+                            location: p.location.as_str(),
+                            name: p.name.clone(),
+                            pointer: String::new(),
+                        },
+                        Violation {
+                            kind: ViolationKind::MissingRequired,
+                            keyword: "required",
+                            pointer: String::new(),
+                        },
+                    ))
+                }
+                Target::Body(i, id) => {
+                    let media = op.body.as_ref()?.content.get(*i)?;
+                    let textual = !is_json(&media.media_type);
+                    self.generator
+                        .negative_nth(*id, Direction::Request, src, textual, pick)
+                        .map(|neg| {
+                            values.body = Some((*i, neg.value));
+                            (
+                                Slot {
+                                    location: "body",
+                                    name: media.media_type.clone(),
+                                    pointer: neg.violation.pointer.clone(),
+                                },
+                                neg.violation,
+                            )
+                        })
+                }
+                Target::Property(i, root, name, child) => {
+                    self.break_property(op, values, (*i, *root), (name, *child), pick, src)
+                }
+            };
+            if found.is_some() {
+                return found;
+            }
+            *values = saved;
+        }
+        None
+    }
+
+    /// Parameter `i` (of schema `id`) broken with its `pick`th violation.
+    fn break_parameter(
+        &mut self,
+        op: &Operation,
+        values: &mut Values,
+        i: usize,
+        id: SchemaId,
+        pick: usize,
+        src: &mut dyn Source,
+    ) -> Option<(Slot, Violation)> {
+        let p = op.parameters.get(i)?;
+        let neg = self
+            .generator
+            .negative_nth(id, Direction::Request, src, true, pick)?;
+        // an empty path segment changes the route instead
+        if p.location == ParameterLocation::Path && neg.value.as_str().is_some_and(str::is_empty) {
+            return None;
+        }
+        values.parameters[i] = Some(neg.value);
+        let slot = Slot {
+            location: p.location.as_str(),
+            name: p.name.clone(),
+            pointer: neg.violation.pointer.clone(),
+        };
+        Some((slot, neg.violation))
+    }
+
+    /// The JSON body's property `name` (of schema `child`, in the body of
+    /// media type `media` and schema `root`) broken with its `pick`th violation.
+    fn break_property(
+        &mut self,
+        op: &Operation,
+        values: &mut Values,
+        (media, root): (usize, SchemaId),
+        (name, child): (&str, SchemaId),
+        pick: usize,
+        src: &mut dyn Source,
+    ) -> Option<(Slot, Violation)> {
+        let media_type = op.body.as_ref()?.content.get(media)?.media_type.clone();
+        let neg = self
+            .generator
+            .negative_nth(child, Direction::Request, src, false, pick)?;
+        let max = self.api.schemas.get(root).max_properties;
+        let Some((_, Value::Object(map))) = values.body.as_mut() else {
+            return None;
+        };
+        map.insert(name.to_owned(), neg.value);
+        if max.is_some_and(|m| map.len() as u64 > m) {
+            return None;
+        }
+        let pointer = format!(
+            "/{}{}",
+            name.replace('~', "~0").replace('/', "~1"),
+            neg.violation.pointer
+        );
+        let slot = Slot {
+            location: "body",
+            name: media_type,
+            pointer: pointer.clone(),
+        };
+        Some((
+            slot,
+            Violation {
+                pointer,
+                ..neg.violation
+            },
+        ))
+    }
+
     /// Merges the keys of a JSON-object payload (`{"__proto__": {...}}`) into
     /// the top of a JSON object body.
     fn pollute_keys(

@@ -112,6 +112,39 @@ impl Generator<'_> {
         self.break_at(id, dir, src, textual, 0)
     }
 
+    /// A value that breaks schema `id` itself (not inside it) with its
+    /// `pick`th applicable violation, counted modulo their number (the next
+    /// one when that cannot be applied): the plan's rounds enumerate
+    /// violations this way, the same for every seed. `None` when the
+    /// schema has nothing to break.
+    pub(crate) fn negative_nth(
+        &mut self,
+        id: SchemaId,
+        dir: Direction,
+        src: &mut dyn Source,
+        textual: bool,
+        pick: usize,
+    ) -> Option<Negative> {
+        let schemas = self.schemas;
+        let s = schemas.get(id);
+        if s.is_composed() {
+            return None;
+        }
+        let kinds = self.applicable(s, textual);
+        for i in 0..kinds.len() {
+            let kind = kinds[(pick + i) % kinds.len()];
+            if let Some(value) = self.apply(id, s, kind, dir, src) {
+                let violation = Violation {
+                    kind,
+                    keyword: kind.keyword(s),
+                    pointer: String::new(),
+                };
+                return Some(Negative { value, violation });
+            }
+        }
+        None
+    }
+
     fn break_at(
         &mut self,
         id: SchemaId,

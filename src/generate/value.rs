@@ -54,6 +54,9 @@ pub struct Generator<'a> {
     pub(crate) options: Options,
     patterns: HashMap<String, Option<PatternGen>>,
     matchers: HashMap<String, Option<fancy_regex::Regex>>,
+    /// Which value of each enum to take (modulo its length) instead of one
+    /// at random: set for a plan round's positive values (`case.rs`).
+    pub(crate) enum_pick: Option<usize>,
 }
 
 impl<'a> Generator<'a> {
@@ -64,6 +67,7 @@ impl<'a> Generator<'a> {
             options,
             patterns: HashMap::new(),
             matchers: HashMap::new(),
+            enum_pick: None,
         }
     }
 
@@ -164,7 +168,11 @@ impl<'a> Generator<'a> {
             // (when no enum value fits, the enum is ignored and the type decides)
             let usable = self.usable_enum(id);
             if !usable.is_empty() {
-                return usable[src.index(usable.len())].clone();
+                let i = match self.enum_pick {
+                    Some(k) => k % usable.len(),
+                    None => src.index(usable.len()),
+                };
+                return usable[i].clone();
             }
         }
         if depth > HARD_DEPTH {

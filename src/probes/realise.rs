@@ -19,6 +19,19 @@ pub fn realise(
     let Some(op) = api.operations.get(probe.operation) else {
         return Ok(None);
     };
+    // the round decides what the case covers, the same for every seed
+    cases.set_round(Some(probe.round));
+    let case = realise_now(cases, op, probe, src);
+    cases.set_round(None);
+    case
+}
+
+fn realise_now(
+    cases: &mut CaseGenerator<'_>,
+    op: &crate::model::Operation,
+    probe: &Probe,
+    src: &mut dyn Source,
+) -> Result<Option<Case>, Unsendable> {
     match &probe.kind {
         ProbeKind::Positive | ProbeKind::Boundary | ProbeKind::Negative => {
             cases.case(op, probe.kind.intent(), src)

@@ -88,6 +88,8 @@ pub struct Session<'a> {
     kind: ProbeKind,
     cases: CaseGenerator<'a>,
     base: Case,
+    /// The full base while [`isolate`](Session::isolate) narrows it.
+    wide: Option<Case>,
     rng: Seeded,
     sent: u32,
     cap: u32,
@@ -137,6 +139,7 @@ impl<'a> Session<'a> {
             cap: SESSION_REQUESTS,
             reported: 0,
             limited: false,
+            wide: None,
         })
     }
 
@@ -599,6 +602,61 @@ impl<'a> Session<'a> {
         true
     }
 
+    /// Narrows the base to `slot`: every optional parameter and body
+    /// property off the slot's path is left out (a search whose other
+    /// fields all filter finds nothing whatever the slot holds, so a
+    /// differential oracle sees no difference). False when the base has
+    /// nothing to leave out; [`restore`](Self::restore) undoes it.
+    pub fn isolate(&mut self, slot: &ValueSlot) -> bool {
+        let api = self.port.api();
+        let op = self.op;
+        let mut values = self.base.values.clone();
+        for (i, p) in op.parameters.iter().enumerate() {
+            if Some(i) != slot.parameter
+                && !p.required
+                && let Some(v) = values.parameters.get_mut(i)
+            {
+                *v = None;
+            }
+        }
+        if let (Some((i, body)), Some(content)) = (values.body.as_mut(), op.body.as_ref())
+            && let Some(root) = content.content.get(*i).and_then(|m| m.schema)
+        {
+            let path: Vec<String> = match slot.parameter {
+                None => slot
+                    .slot
+                    .pointer
+                    .split('/')
+                    .skip(1)
+                    .map(|k| k.replace("~1", "/").replace("~0", "~"))
+                    .collect(),
+                Some(_) => Vec::new(),
+            };
+            narrow(&api.schemas, root, body, &path);
+        }
+        if values == self.base.values {
+            return false;
+        }
+        let Ok(request) = serialise(api, op, &values) else {
+            return false;
+        };
+        let narrowed = Case {
+            values,
+            request,
+            ..self.base.clone()
+        };
+        let wide = std::mem::replace(&mut self.base, narrowed);
+        self.wide.get_or_insert(wide);
+        true
+    }
+
+    /// Gives back the full base after [`isolate`](Self::isolate).
+    pub fn restore(&mut self) {
+        if let Some(wide) = self.wide.take() {
+            self.base = wide;
+        }
+    }
+
     /// How many findings this session reported.
     pub fn reported(&self) -> u32 {
         self.reported
@@ -806,5 +864,25 @@ fn fill(into: &mut Value, from: &Value) {
                 into.insert(k.clone(), v.clone());
             }
         }
+    }
+}
+
+/// Leaves out of the object `value` (of schema `id`) its optional
+/// properties, but the one named by `path`'s first segment, into which it
+/// goes on.
+fn narrow(schemas: &Schemas, id: SchemaId, value: &mut Value, path: &[String]) {
+    let s = schemas.get(id);
+    let Value::Object(map) = value else {
+        return;
+    };
+    if s.properties.is_empty() {
+        return;
+    }
+    let keep = path.first();
+    map.retain(|k, _| s.is_required(k) || keep == Some(k) || !s.properties.contains_key(k));
+    if let Some(k) = keep
+        && let (Some(child), Some(v)) = (s.properties.get(k), map.get_mut(k))
+    {
+        narrow(schemas, *child, v, &path[1..]);
     }
 }
