@@ -9,8 +9,8 @@
 use crate::support;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apiprobe::checks::Finding;
@@ -154,7 +154,10 @@ fn flawed_router(seen: Arc<Seen>) -> Router {
                 if is_email(email) {
                     (StatusCode::CREATED, axum::Json(json!({"email": email}))).into_response()
                 } else {
-                    (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid email"})))
+                    (
+                        StatusCode::BAD_REQUEST,
+                        axum::Json(json!({"error": "invalid email"})),
+                    )
                         .into_response()
                 }
             }),
@@ -209,24 +212,28 @@ fn lookalike_router(seen: Arc<Seen>) -> Router {
     Router::new()
         .route(
             "/linear",
-            get(|State(seen): State<Arc<Seen>>, Query(p): Params| async move {
-                seen.hit("linear");
-                // 4 ms a character, whatever the characters are
-                let n = p.get("email").map_or(0, |e| e.chars().count()) as u64;
-                tokio::time::sleep(Duration::from_millis(4 * n)).await;
-                axum::Json(json!({"valid": false})).into_response()
-            }),
+            get(
+                |State(seen): State<Arc<Seen>>, Query(p): Params| async move {
+                    seen.hit("linear");
+                    // 4 ms a character, whatever the characters are
+                    let n = p.get("email").map_or(0, |e| e.chars().count()) as u64;
+                    tokio::time::sleep(Duration::from_millis(4 * n)).await;
+                    axum::Json(json!({"valid": false})).into_response()
+                },
+            ),
         )
         .route(
             "/anylength",
-            get(|State(seen): State<Arc<Seen>>, Query(p): Params| async move {
-                seen.hit("anylength");
-                // quadratic in the length of any input: super-linear, but the
-                // same for a control of the same length
-                let n = p.get("search").map_or(0, |e| e.chars().count()) as u64;
-                tokio::time::sleep(Duration::from_micros(250 * n * n)).await;
-                axum::Json(json!({"results": []})).into_response()
-            }),
+            get(
+                |State(seen): State<Arc<Seen>>, Query(p): Params| async move {
+                    seen.hit("anylength");
+                    // quadratic in the length of any input: super-linear, but the
+                    // same for a control of the same length
+                    let n = p.get("search").map_or(0, |e| e.chars().count()) as u64;
+                    tokio::time::sleep(Duration::from_micros(250 * n * n)).await;
+                    axum::Json(json!({"results": []})).into_response()
+                },
+            ),
         )
         .route(
             "/jitter",
@@ -303,7 +310,10 @@ fn an_exponential_email_validator_is_found_with_its_growth_curve() {
         // the last point is the slow one, many times the first
         let (first, last) = (points[0].1, points[points.len() - 1].1);
         assert!(last >= 8.0 * first.max(0.1), "{text}");
-        assert_eq!(support::proof(f, "delayed_ms").map(|d| d.split(", ").count()), Some(2));
+        assert_eq!(
+            support::proof(f, "delayed_ms").map(|d| d.split(", ").count()),
+            Some(2)
+        );
         eprintln!(
             "seed {seed}: resource_consumption sent {} requests to /signup, the validator held \
              the server {} ms at most (longest run {run}); curve {text}",

@@ -55,7 +55,8 @@ const PAGES: [(&str, &str); 7] = [
 ];
 
 fn spec() -> String {
-    let mut out = String::from("openapi: 3.0.3\ninfo: { title: reflections, version: '1' }\npaths:\n");
+    let mut out =
+        String::from("openapi: 3.0.3\ninfo: { title: reflections, version: '1' }\npaths:\n");
     for (route, _) in PAGES {
         out.push_str(&format!(
             "  /{route}:\n    get:\n      operationId: {route}\n      parameters: [{{ name: q, in: query, required: true, schema: {{ type: string }} }}]\n      responses: {{ '200': {{ description: ok }} }}\n"

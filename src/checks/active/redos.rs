@@ -170,7 +170,10 @@ fn next_step(time: Duration, factor: f64) -> usize {
 
 /// Sends `request`; its exchange and time. `None` when nothing was sent or
 /// it failed other than by a timeout.
-async fn timed(s: &mut Session<'_>, request: &crate::http::Request) -> Option<(Exchange, Duration)> {
+async fn timed(
+    s: &mut Session<'_>,
+    request: &crate::http::Request,
+) -> Option<(Exchange, Duration)> {
     let exchange = s.send(request).await?;
     if exchange
         .failure()
@@ -280,7 +283,16 @@ pub(super) async fn probe(s: &mut Session<'_>, slot: &ValueSlot, shapes: &[Shape
                 exchange,
             }) = timing::confirm(s, &slow, &fast, expect).await
             {
-                report(s, slot, shape, &growth, &long, &short, (&delayed, &controls), &exchange);
+                report(
+                    s,
+                    slot,
+                    shape,
+                    &growth,
+                    &long,
+                    &short,
+                    (&delayed, &controls),
+                    &exchange,
+                );
                 return true;
             }
         }
@@ -321,10 +333,10 @@ fn report(
             slot.label()
         ),
         evidence: format!(
-            "input length → response time ({} {:?}…): {curve}; controls of the same length (\"!!!…\"): {control_curve}; \
+            "input length → response time ({} \"{}aaaa…!\"): {curve}; controls of the same length (\"!!!…\"): {control_curve}; \
              repeated at {} characters: {} ms against {} ms (catastrophic backtracking in a validator?)",
             shape.name,
-            shape.attack(3),
+            shape.prefix,
             long.chars().count(),
             Delay::list(delayed),
             Delay::list(controls)
