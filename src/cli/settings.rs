@@ -349,6 +349,8 @@ pub struct ScanConfig {
     pub filter: Filter,
     /// Only GET, HEAD and OPTIONS.
     pub read_only: bool,
+    /// Never send operations that reset or wipe state (`--skip-destructive`).
+    pub skip_destructive: bool,
     /// The checks that run.
     pub checks: Vec<&'static Check>,
     /// Responses slower than this are findings.
@@ -617,6 +619,7 @@ pub fn resolve(
         max_response_bytes: flags.max_response_bytes,
         filter,
         read_only: flags.read_only,
+        skip_destructive: flags.skip_destructive,
         checks,
         max_response_time: flags.max_response_time,
         shrink: !flags.no_shrink,
@@ -667,6 +670,7 @@ fn lay_under(flags: &mut ScanFlags, o: &Options, given: &Given) {
         include: texts,
         exclude: texts,
         read_only: |v: &bool| *v,
+        skip_destructive: |v: &bool| *v,
         checks: texts,
         exclude_checks: texts,
         max_response_time: |v: &super::config::DurationText| v.0,
@@ -1165,6 +1169,30 @@ mod tests {
             error(&["--api-key", "novalue"], ""),
             "--api-key \"novalue\": expected NAME:VALUE[:header|query|cookie]"
         );
+    }
+
+    #[test]
+    fn discovery_and_cors_domains_from_the_file_under_the_flags() {
+        let text = "discovery = \"aggressive\"\ncors-domains = [\"example.com\"]\n\
+                    endpoint-wordlist = \"words.txt\"\n";
+        let c = ok(&[], text);
+        assert_eq!(c.discovery, Some(Discovery::Aggressive));
+        assert_eq!(c.cors_domains, ["example.com"]);
+        assert_eq!(c.endpoint_wordlist, Some(PathBuf::from("words.txt")));
+        let c = ok(
+            &[
+                "--discovery",
+                "off",
+                "--cors-domain",
+                "a.org",
+                "--cors-domain",
+                "b.org",
+            ],
+            text,
+        );
+        assert_eq!(c.discovery, Some(Discovery::Off));
+        assert_eq!(c.cors_domains, ["a.org", "b.org"]);
+        assert_eq!(ok(&[], "").discovery, None, "the profile decides");
     }
 
     #[test]
