@@ -410,6 +410,8 @@ fn the_cli_refuses_a_bad_locator_and_signs_in_with_a_cookie_masked() {
         let report_arg = format!("json:{}", report.display());
         let har = dir.join("exchanges.har");
         let har_arg = format!("har:{}", har.display());
+        let ndjson = dir.join("events.ndjson");
+        let ndjson_arg = format!("ndjson:{}", ndjson.display());
         let args: Vec<String> = [
             "scan",
             &spec,
@@ -431,6 +433,8 @@ fn the_cli_refuses_a_bad_locator_and_signs_in_with_a_cookie_masked() {
             &report_arg,
             "--report",
             &har_arg,
+            "--report",
+            &ndjson_arg,
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -454,11 +458,107 @@ fn the_cli_refuses_a_bad_locator_and_signs_in_with_a_cookie_masked() {
             har.contains("sid=***"),
             "the session cookie is sent, masked"
         );
+        let events = std::fs::read_to_string(&ndjson).expect("the NDJSON");
         for n in 1..=logins {
             let token = format!("tok{n}x{}", n * 7919);
             assert!(!text.contains(&token), "{token} is in the report");
             assert!(!har.contains(&token), "{token} is in the HAR");
+            assert!(!events.contains(&token), "{token} is in the NDJSON");
         }
+        // every sign-in, the first and those after a 401, is an exchange
+        // of the scan like any other: in the HAR and in the NDJSON
+        let har_json: Value = serde_json::from_str(&har).expect("HAR JSON");
+        let sign_ins = har_json["log"]["entries"]
+            .as_array()
+            .expect("HAR entries")
+            .iter()
+            .filter(|e| {
+                e["request"]["method"] == "POST"
+                    && e["request"]["url"]
+                        .as_str()
+                        .is_some_and(|u| u.ends_with("/login"))
+                    && e["response"]["status"] == 200
+            })
+            .count() as u64;
+        assert!(sign_ins >= logins, "{sign_ins} sign-ins in the HAR, {logins} made");
+        let announced = events
+            .lines()
+            .filter(|l| l.contains("\"probe\":\"active:sign_in\""))
+            .count() as u64;
+        assert_eq!(announced, logins, "{events}");
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_reports_list_every_sign_in_with_its_fresh_token_hidden() {
+    // tokens in the login answer's body, 5 uses each: the scan signs in
+    // again, and each sign-in's answer holds a token no mask knew of
+    // when the scan began
+    let dir = support::cli::fresh_dir("sessions-sign-ins");
+    let spec = dir.join("spec.yaml");
+    std::fs::write(&spec, SPEC).expect("the spec is written");
+    let spec = spec.to_string_lossy().into_owned();
+    runtime().block_on(async {
+        let server = Arc::new(Server::new(Issue::Pointer, 5));
+        let base = start(Arc::clone(&server)).await;
+        let har = dir.join("exchanges.har");
+        let ndjson = dir.join("events.ndjson");
+        let args: Vec<String> = vec![
+            "scan".into(),
+            spec.clone(),
+            "--no-config".into(),
+            "--url".into(),
+            base,
+            "--login".into(),
+            "alice:pw".into(),
+            "--token-from".into(),
+            "/data/session/secret".into(),
+            "--cases".into(),
+            "8".into(),
+            "--attacks".into(),
+            "0".into(),
+            "--checks".into(),
+            "not_a_server_error".into(),
+            "--quiet".into(),
+            "--report".into(),
+            format!("har:{}", har.display()),
+            "--report".into(),
+            format!("ndjson:{}", ndjson.display()),
+        ];
+        let (code, err) = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            apiprobe(&args)
+        })
+        .await
+        .expect("the run ends");
+        assert_eq!(code, Some(0), "{err}");
+        let logins = server.logins.load(Ordering::SeqCst);
+        assert!(logins >= 2, "signed in {logins} times");
+        let har = std::fs::read_to_string(&har).expect("the HAR");
+        let events = std::fs::read_to_string(&ndjson).expect("the NDJSON");
+        for n in 1..=logins {
+            let token = format!("tok{n}x{}", n * 7919);
+            assert!(!har.contains(&token), "{token} is in the HAR");
+            assert!(!events.contains(&token), "{token} is in the NDJSON");
+        }
+        // each sign-in's answer is in the HAR, its token masked
+        let har: Value = serde_json::from_str(&har).expect("HAR JSON");
+        let answers: Vec<&str> = har["log"]["entries"]
+            .as_array()
+            .expect("HAR entries")
+            .iter()
+            .filter(|e| e["response"]["status"] == 200)
+            .filter_map(|e| e["response"]["content"]["text"].as_str())
+            .filter(|t| t.contains("\"secret\""))
+            .collect();
+        assert_eq!(answers.len() as u64, logins, "{answers:?}");
+        assert!(answers.iter().all(|t| t.contains("***")), "{answers:?}");
+        let announced = events
+            .lines()
+            .filter(|l| l.contains("\"probe\":\"active:sign_in\""))
+            .count() as u64;
+        assert_eq!(announced, logins, "{events}");
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
