@@ -8,6 +8,7 @@ mod support;
 
 mod cli_cases;
 mod cli_ci;
+mod cli_discovery;
 mod cli_fuzz;
 mod cli_hardening;
 mod cli_inspect;
