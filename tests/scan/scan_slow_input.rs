@@ -244,7 +244,7 @@ fn lookalike_router(seen: Arc<Seen>) -> Router {
                     let n = calls.fetch_add(1, Ordering::Relaxed) + 1;
                     // 0-40 ms of noise, and a 200 ms pause every fifth request
                     let mut ms = mix(n, 41);
-                    if n % 5 == 0 {
+                    if n.is_multiple_of(5) {
                         ms += 200;
                     }
                     tokio::time::sleep(Duration::from_millis(ms)).await;
