@@ -10,6 +10,8 @@
 //! - `conformance`: status code, content type, response schema and headers against the spec.
 //! - `validation`: negative_data_rejection, positive_data_acceptance,
 //!   missing_required_header, unsupported_method.
+//! - `destructive`: destructive_operation (a reset or wipe, sent once at the
+//!   end; the engine reads known resources around it).
 //! - `disclosure`: stack_trace_leak, sql_error_leak, server_banner.
 //! - [`active`]: checks that send requests of their own (active probes).
 //! - `validators`: compiled response schemas, cached.
@@ -25,6 +27,7 @@ pub mod active;
 mod authn;
 mod check;
 mod conformance;
+pub(crate) mod destructive;
 mod disclosure;
 mod exposure;
 mod finding;

@@ -1,7 +1,7 @@
 //! The list of checks, as data: users select from it by name.
 
 use super::check::{Check, How, Owasp, Scope, Severity};
-use super::{active, authn, conformance, disclosure, exposure, server, validation};
+use super::{active, authn, conformance, destructive, disclosure, exposure, server, validation};
 
 /// Every check, in the order reports list them.
 pub static CHECKS: &[Check] = &[
@@ -40,6 +40,15 @@ pub static CHECKS: &[Check] = &[
         summary: "The target stopped answering after this request: it timed out, and a request the target had answered quickly before was not answered either.",
         scope: Scope::Operation,
         how: How::Judge(server::denial_of_service),
+    },
+    Check {
+        name: "destructive_operation",
+        severity: Severity::Info,
+        cwe: None,
+        owasp: None,
+        summary: "An operation resets or wipes the target's state (a database reset, a seed, a purge, a DELETE on a whole collection): sent once, alone, after every other probe, with the resources the scan knew that vanished.",
+        scope: Scope::Operation,
+        how: How::Judge(destructive::destructive_operation),
     },
     Check {
         name: "status_code_conformance",

@@ -343,9 +343,12 @@ pub struct ScanFlags {
     /// Leave out operations matching (same forms as --include); repeatable.
     #[arg(long, value_name = "FILTER", help_heading = "Selection")]
     pub exclude: Vec<String>,
-    /// Send only GET, HEAD and OPTIONS requests.
+    /// Send only GET, HEAD and OPTIONS requests (and never an operation that resets or wipes state).
     #[arg(long, help_heading = "Selection")]
     pub read_only: bool,
+    /// Never send operations that reset or wipe state (a database reset, a seed, a purge, a DELETE on a whole collection); by default each is sent once, alone, after every other probe.
+    #[arg(long, help_heading = "Selection")]
+    pub skip_destructive: bool,
     /// Only these checks (comma-separated, or `all`).
     #[arg(
         long,

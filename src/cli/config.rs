@@ -288,6 +288,8 @@ pub struct Options {
     pub exclude: Option<Vec<Text>>,
     /// `--read-only`.
     pub read_only: Option<bool>,
+    /// `--skip-destructive`.
+    pub skip_destructive: Option<bool>,
     /// `--checks`.
     pub checks: Option<Vec<Text>>,
     /// `--exclude-checks`.
@@ -382,6 +384,7 @@ fn overlay(base: &mut Options, top: Options) {
         include,
         exclude,
         read_only,
+        skip_destructive,
         checks,
         exclude_checks,
         max_response_time,

@@ -16,7 +16,8 @@
 //!   remembers the parent ids it was made under, and a probe takes them together.
 //! - Bounded: [`MAX_POOL_REQUESTS`] producer calls at most, each producer
 //!   once; through the scan's sending path (budgets, pace, stop signal); no
-//!   writes in a read-only scan. What it creates is deleted with everything
+//!   writes in a read-only scan, never a destructive producer
+//!   (src/probes/destructive.rs). What it creates is deleted with everything
 //!   the probes create (cleanup.rs), with the creator's credentials.
 
 use std::collections::{BTreeSet, HashMap};
@@ -36,7 +37,7 @@ use crate::generate::{
 };
 use crate::identity::Credential;
 use crate::model::{Api, Method, Operation, ParameterLocation};
-use crate::probes::{Binding, Inference, Probe, ProbeKind, Resources, is_read_only};
+use crate::probes::{Binding, Inference, Probe, ProbeKind, Resources, destructive, is_read_only};
 
 /// Producer calls the pool makes at most.
 pub(crate) const MAX_POOL_REQUESTS: usize = 64;
@@ -116,6 +117,59 @@ impl Pool {
         case.values = values;
         self.used.fetch_add(1, Ordering::Relaxed);
         true
+    }
+}
+
+impl Pool {
+    /// Reads of up to `limit` live resources (a GET consumer's request on
+    /// each id, at most two per operation, in a stable order), with their
+    /// creators' credentials: what the destructive phase (wipe.rs) reads
+    /// before and after a destructive call.
+    pub(crate) fn reads(
+        &self,
+        shared: &Shared,
+        limit: usize,
+    ) -> Vec<(usize, crate::generate::Request, Vec<Credential>)> {
+        let Some(entries) = self.entries.get() else {
+            return Vec::new();
+        };
+        let api: &Api = &shared.api;
+        let mut keys: Vec<&(usize, String)> = entries
+            .keys()
+            .filter(|(op, _)| {
+                api.operations
+                    .get(*op)
+                    .is_some_and(|o| o.method == Method::Get)
+            })
+            .collect();
+        keys.sort();
+        let mut cases = CaseGenerator::new(api, Options::default(), &shared.payloads);
+        let mut rng = Seed::new(shared.options.seed)
+            .derive(&["pool-reads".into()])
+            .source();
+        let mut out = Vec::new();
+        for key in keys {
+            let Some(list) = entries.get(key) else {
+                continue;
+            };
+            for live in list.iter().take(2) {
+                if out.len() >= limit {
+                    return out;
+                }
+                if let Some(request) = request_on(
+                    &mut cases,
+                    &mut rng,
+                    api,
+                    key.0,
+                    &live.parents,
+                    &key.1,
+                    &live.value,
+                ) {
+                    out.push((key.0, request, live.creator.clone()));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -199,9 +253,9 @@ pub(crate) async fn fill(shared: &Shared, operations: &[usize]) -> Vec<Created> 
     let wanted: Vec<usize> = wanted
         .into_iter()
         .filter(|&p| {
-            api.operations
-                .get(p)
-                .is_some_and(|o| writes_allowed || is_read_only(o.method))
+            api.operations.get(p).is_some_and(|o| {
+                (writes_allowed || is_read_only(o.method)) && destructive(o).is_none()
+            })
         })
         .collect();
     if wanted.is_empty() {
@@ -311,7 +365,7 @@ pub(crate) async fn fill(shared: &Shared, operations: &[usize]) -> Vec<Created> 
                         api,
                         b.consumer,
                         &parents,
-                        b,
+                        &b.parameter,
                         &live.value,
                     )
                 {
@@ -346,15 +400,15 @@ fn bindings_for<'r>(resources: &'r Resources, api: &'r Api, consumer: usize) -> 
         .collect()
 }
 
-/// A request of operation `index` on the resource `id` (for `binding`'s
-/// parameter) under `parents`.
+/// A request of operation `index` on the resource `id` (for its path
+/// parameter `parameter`) under `parents`.
 fn request_on(
     cases: &mut CaseGenerator<'_>,
     rng: &mut Seeded,
     api: &Api,
     index: usize,
     parents: &[(String, Value)],
-    binding: &Binding,
+    parameter: &str,
     id: &Value,
 ) -> Option<crate::generate::Request> {
     let op = api.operations.get(index)?;
@@ -363,7 +417,7 @@ fn request_on(
         if p.location != ParameterLocation::Path {
             continue;
         }
-        let v = if p.name == binding.parameter {
+        let v = if p.name == parameter {
             id.clone()
         } else {
             parents.iter().rev().find(|(n, _)| *n == p.name)?.1.clone()

@@ -162,7 +162,8 @@ pub(crate) fn is_read_only(method: Method) -> bool {
 
 impl Plan {
     /// Plans the probes for the operations of `api` whose indices are in
-    /// `selected` (in that order).
+    /// `selected` (in that order), but destructive ones
+    /// ([`destructive`](super::destructive)), which the engine sends once at the end.
     pub fn new(api: &Api, selected: &[usize], payloads: &Payloads, options: &PlanOptions) -> Plan {
         let families: Vec<String> = payloads.families().map(|f| f.name().to_owned()).collect();
         let counts = Counts {
@@ -189,6 +190,11 @@ impl Plan {
                 continue;
             };
             if options.read_only && !is_read_only(op.method) {
+                continue;
+            }
+            // a reset or a wipe goes out once, alone, after every other
+            // probe (src/engine/wipe.rs), never among them
+            if super::destructive(op).is_some() {
                 continue;
             }
             let headers = if options.missing_headers {
@@ -355,6 +361,34 @@ mod tests {
         for p in plan.iter() {
             assert!(is_read_only(api.operations[p.operation].method));
             assert!(!matches!(p.kind, ProbeKind::UnsupportedMethod(_)));
+        }
+    }
+
+    #[test]
+    fn destructive_operations_are_not_planned() {
+        let text = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /admin/reset-db:
+    get: {responses: {'200': {description: ok}}}
+  /items:
+    get: {responses: {'200': {description: ok}}}
+    delete: {responses: {'204': {description: ok}}}
+"#;
+        let api = Loader::new().load_str(text, "t.yaml").expect("loads");
+        let all: Vec<usize> = (0..api.operations.len()).collect();
+        for read_only in [false, true] {
+            let options = PlanOptions {
+                read_only,
+                ..PlanOptions::default()
+            };
+            let plan = Plan::new(&api, &all, &Payloads::builtin(), &options);
+            assert_eq!(plan.operations, 1);
+            for p in plan.iter() {
+                let op = &api.operations[p.operation];
+                assert_eq!((op.method, op.path.as_str()), (Method::Get, "/items"));
+            }
         }
     }
 

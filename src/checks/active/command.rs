@@ -130,6 +130,9 @@ async fn output_based(s: &mut Session<'_>, slot: &ValueSlot) -> bool {
 async fn time_based(s: &mut Session<'_>, slot: &ValueSlot) -> bool {
     let v = slot.value.as_str().unwrap_or("").to_owned();
     let secs = s.profile().injected_delay().as_secs().max(1);
+    let Some(base) = s.request_with(slot, Value::String(v.clone())) else {
+        return false;
+    };
     for t in templates(s.profile().more_payloads()) {
         let delayed = fill(t, &v, &format!("sleep {secs}"));
         let control = fill(t, &v, "sleep 0");
@@ -144,7 +147,7 @@ async fn time_based(s: &mut Session<'_>, slot: &ValueSlot) -> bool {
             delayed: d,
             controls,
             exchange,
-        }) = timing::confirm(s, &dr, &cr, expect).await
+        }) = timing::confirm_on_base(s, &base, &[&v], &dr, &cr, expect).await
         else {
             if s.stopping() {
                 return false;

@@ -1,8 +1,11 @@
 //! Whether two responses differ materially: the differential oracles
 //! (boolean SQL injection, NoSQL operators) compare a true and a false
-//! condition, and two benign values, with it.
+//! condition, and two benign values, with it. And whether the base answer
+//! held while an oracle compared ([`base_held`]): a verdict that compares
+//! answers stands only when the target's data did not change under it.
 
-use crate::http::Exchange;
+use super::Session;
+use crate::http::{Exchange, Request};
 
 /// What a comparison looks at: the status and the body with the values
 /// the request carried taken out (an echo of the input is not a difference).
@@ -110,6 +113,30 @@ pub(super) fn stands_out(t: &Shape, f: &Shape, agreeing: &[(&Shape, &Shape)]) ->
     gap == usize::MAX || gap > noise.saturating_mul(4).saturating_add(16)
 }
 
+/// Whether the base answer held: `base`, sent again after an oracle's
+/// comparisons, answers like `before` (its answer before them: the same
+/// status, a body of the same shape and length, by [`differs`]). When it
+/// does not (a reset emptied a table, another client changed the data, a
+/// counter grew), what the oracle compared says nothing about its input
+/// and the verdict is dropped. False also when nothing came back.
+pub(super) async fn base_held(
+    s: &mut Session<'_>,
+    base: &Request,
+    before: &Shape,
+    strip: &[&str],
+) -> bool {
+    let Some(after) = s.send(base).await else {
+        return false;
+    };
+    holds(before, &shape(&after, strip))
+}
+
+/// Whether a base answered `after` as it answered `before`: a response both
+/// times, of the same status and shape.
+pub(super) fn holds(before: &Shape, after: &Shape) -> bool {
+    before.status.is_some() && after.status.is_some() && !differs(before, after)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +156,24 @@ mod tests {
         let a = r#"{"items":[1,2,3],"at":"2024-05-01T09:00:00Z"}"#;
         let b = r#"{"items":[1,2,3],"at":"2024-05-01T09:00:07Z"}"#;
         assert!(!differs(&sh(200, a), &sh(200, b)));
+    }
+
+    #[test]
+    fn a_base_holds_only_with_the_same_answer() {
+        let rows = sh(200, &"row,".repeat(50));
+        let moved = sh(200, &"row,".repeat(50).replace("row,row,", "row,rwo,"));
+        assert!(holds(&rows, &rows));
+        // a few bytes that changed (a timestamp) still hold
+        assert!(holds(&rows, &moved));
+        // a table emptied, another status, no answer: the base changed
+        assert!(!holds(&rows, &sh(200, "[]")));
+        assert!(!holds(&rows, &sh(500, &"row,".repeat(50))));
+        let none = Shape {
+            status: None,
+            body: String::new(),
+        };
+        assert!(!holds(&rows, &none));
+        assert!(!holds(&none, &none));
     }
 
     #[test]

@@ -2,14 +2,15 @@
 //! JSON body value (or `name[$ne]=` in a query), as a differential: a
 //! condition true for every record and one true for none must answer
 //! materially differently, each the same when repeated, while two benign
-//! values agree with each other.
+//! values agree with each other and the base value answers alike before
+//! and after (compare::base_held).
 //!
 //! Operators from the MongoDB query language documentation.
 
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::compare::{Shape, differs, shape, stands_out};
+use super::compare::{Shape, base_held, differs, shape, stands_out};
 use super::{ActiveProbe, Stage};
 use super::{Session, ValueSlot};
 use crate::checks::check::{Check, How, Owasp, Scope, Severity};
@@ -99,8 +100,13 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
             if s.stopping() {
                 return;
             }
-            if probe_slot(s, &slot).await.is_none() {
+            if probe_slot(s, &slot).await.is_some() {
                 continue;
+            }
+            // other fields of the base may filter every record out: the slot alone
+            if s.isolate(&slot) {
+                let _ = probe_slot(s, &slot).await;
+                s.restore();
             }
         }
     })
@@ -151,6 +157,10 @@ async fn probe_slot(s: &mut Session<'_>, slot: &ValueSlot) -> Option<()> {
         // the true-for-none condition answers like a benign value that matches nothing
         if differs(&fs, &b1) && differs(&fs, &b2) {
             continue;
+        }
+        // the base value still answers as it did: the data did not change meanwhile
+        if !base_held(s, &base_req, &b1, &[&v]).await {
+            return None;
         }
         let code = |x: &Shape| x.status.map(|c| c.to_string()).unwrap_or_default();
         let verdict = Verdict {

@@ -3,13 +3,15 @@
 //! - error-based: a lone quote gives a database error that the base value
 //!   and a doubled (balanced) quote do not;
 //! - boolean-based: a true and a false condition answer materially
-//!   differently, each the same when repeated, while two benign values agree;
+//!   differently, each the same when repeated, while two benign values agree
+//!   and the base value answers alike before and after (compare::base_held);
 //! - time-based: a sleep (MySQL, PostgreSQL, SQL Server) or a heavy
 //!   expression (SQLite) delays the answer, confirmed by repetition against
 //!   a zero-delay control. The delay sits in an uncorrelated subquery
 //!   behind OR (run once, whatever the rows; never short-circuited by a
 //!   value that matches nothing) and the condition stays false, so the
-//!   query's answer does not change.
+//!   query's answer does not change; the base value must answer alike
+//!   before and after (timing::confirm_on_base).
 //!
 //! Payloads written for apiprobe from the engines' documented functions
 //! (SLEEP, pg_sleep, WAITFOR DELAY, randomblob).
@@ -19,7 +21,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::compare::{differs, shape, stands_out};
+use super::compare::{base_held, differs, shape, stands_out};
 use super::timing::{self, Delay, Expect};
 use super::{ActiveProbe, Stage};
 use super::{Session, ValueSlot};
@@ -269,6 +271,10 @@ async fn boolean_based(s: &mut Session<'_>, slot: &ValueSlot) -> bool {
         if differs(&ts, &b1) && differs(&fs, &b1) {
             continue;
         }
+        // and the base value still answers as it did: the data did not change meanwhile
+        if !base_held(s, &base_req, &b1, &[&v]).await {
+            return false;
+        }
         let status = |e: &Exchange| {
             e.response()
                 .map(|r| r.status.to_string())
@@ -369,6 +375,9 @@ async fn time_based(s: &mut Session<'_>, slot: &ValueSlot) -> bool {
         return false;
     }
     let v = text_of(&slot.value);
+    let Some(base) = s.request_with(slot, Value::String(v.clone())) else {
+        return false;
+    };
     for p in timed_payloads(
         &v,
         s.profile().injected_delay(),
@@ -384,7 +393,7 @@ async fn time_based(s: &mut Session<'_>, slot: &ValueSlot) -> bool {
             delayed: d,
             controls,
             exchange,
-        }) = timing::confirm(s, &delayed, &control, p.expect).await
+        }) = timing::confirm_on_base(s, &base, &[&v], &delayed, &control, p.expect).await
         else {
             if s.stopping() {
                 return false;

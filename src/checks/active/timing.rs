@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::Session;
+use super::compare::{base_held, shape};
 use crate::http::Exchange;
 use crate::http::Request;
 
@@ -92,6 +93,24 @@ pub(super) async fn confirm(
         controls,
         exchange: first,
     })
+}
+
+/// [`confirm`] between two reads of the slot's base request `base` (its
+/// values `strip` left out of the comparison): a delay counts only when the
+/// base answers alike before and after ([`base_held`]), so a target whose
+/// data changed meanwhile (a reset, another client) gives no verdict.
+pub(super) async fn confirm_on_base(
+    s: &mut Session<'_>,
+    base: &Request,
+    strip: &[&str],
+    delayed: &Request,
+    control: &Request,
+    expect: Expect,
+) -> Option<Delay> {
+    let before = shape(&s.send(base).await?, strip);
+    before.status?;
+    let delay = confirm(s, delayed, control, expect).await?;
+    base_held(s, base, &before, strip).await.then_some(delay)
 }
 
 async fn timed(s: &mut Session<'_>, request: &Request) -> Option<(Exchange, Duration)> {

@@ -5,12 +5,15 @@
 //! when the two differ consistently in status, in message (the names and
 //! passwords sent, and numbers, left out of the comparison), or in time
 //! (every known-user attempt at least twice as slow as every unknown-user
-//! attempt, and by 50 ms or more, or the other way round).
+//! attempt, and by 50 ms or more, or the other way round). The first
+//! known-user attempt is sent again at the end and must answer alike
+//! (compare::base_held): a user table wiped meanwhile proves nothing.
 
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
+use super::compare::{base_held, shape};
 use super::credentials::basic_user;
 use super::{ActiveProbe, Stage};
 use super::{Identity, Session};
@@ -107,6 +110,8 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
         let mut unknown_attempts: Vec<Attempt> = Vec::new();
         let mut shown: Option<Exchange> = None;
         let mut unknown_user = String::new();
+        // the first known-user attempt, sent again at the end (its user and password left out)
+        let mut first_known: Option<(crate::http::Request, super::compare::Shape, String)> = None;
         for _ in 0..rounds {
             let wrong = format!("apiprobe-{}", s.canary(12));
             let nobody = format!("apiprobe_{}", s.canary(10));
@@ -138,6 +143,10 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
                 };
                 if into_known {
                     known_attempts.push(attempt);
+                    if first_known.is_none() {
+                        let sh = shape(&exchange, &[&account.user, &account.password]);
+                        first_known = Some((request.clone(), sh, account.password.clone()));
+                    }
                     shown.get_or_insert(exchange);
                 } else {
                     unknown_attempts.push(attempt);
@@ -225,6 +234,12 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
                 proof,
             }
         };
+        // the known user's answer held: the accounts did not change meanwhile
+        if let Some((request, before, password)) = first_known
+            && !base_held(s, &request, &before, &[&known, &password]).await
+        {
+            return;
+        }
         s.report(verdict, &exchange);
     })
 }
