@@ -360,6 +360,7 @@ pub async fn scan(
             },
             shrink: config.shrink,
             retries_on_429: 3,
+            skip_destructive: config.skip_destructive,
             account: config.auth.login.clone(),
             profile: config.profile,
             callback_url: config.callback_url.clone(),

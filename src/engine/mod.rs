@@ -14,6 +14,7 @@
 //! - `active`: the active phase: a session per operation and active check, on this scan as its port.
 //! - `cleanup`: deleting what the probes created, when the scan ends.
 
+//! - `wipe`: the destructive phase: resets and wipes, each sent once, alone, after every other probe.
 mod active;
 mod cleanup;
 mod event;
@@ -30,5 +31,6 @@ mod stop;
 pub use event::{Event, Observer, Silent, Stats, StopReason};
 pub use options::ScanOptions;
 pub use rate::retry_after;
+mod wipe;
 pub use scan::{Scan, ScanResult};
 pub use stop::Stop;

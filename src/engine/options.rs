@@ -61,6 +61,10 @@ pub struct ScanOptions {
     /// How long a target that stopped answering is waited for before the
     /// scan stops (`--recovery-timeout`; src/engine/health.rs).
     pub recovery_timeout: Duration,
+    /// Leave out the operations that reset or wipe state
+    /// (`--skip-destructive`; src/engine/wipe.rs): by default each is sent
+    /// once, alone, after every other probe.
+    pub skip_destructive: bool,
     /// How far to look for undocumented endpoints (`--discovery`); `None`:
     /// the profile's level ([`Discovery::for_profile`]).
     pub discovery: Option<Discovery>,
@@ -108,6 +112,7 @@ impl Default for ScanOptions {
             discovery: None,
             endpoint_words: None,
             cors_domains: Vec::new(),
+            skip_destructive: false,
         }
     }
 }

@@ -70,7 +70,8 @@ impl Scan {
             .copied()
             .filter(|&i| {
                 self.api.operations.get(i).is_some_and(|op| {
-                    !self.options.plan.read_only || crate::probes::is_read_only(op.method)
+                    (!self.options.plan.read_only || crate::probes::is_read_only(op.method))
+                        && crate::probes::destructive(op).is_none()
                 })
             })
             .collect();
@@ -176,6 +177,12 @@ impl Scan {
         };
         let mut reason = shared.stop.reason().unwrap_or(StopReason::Completed);
         // a scan none of whose requests reached the target did not pass:
+        // resets and wipes: once each, alone, after every other probe (wipe.rs)
+        let destructive_requests = if shared.stop.is_set() {
+            0
+        } else {
+            super::wipe::run(&shared, &phase, &self.operations).await
+        };
         // it never ran (refused locally, a redirect loop, a budget spent
         // on refused connections before the streak said so)
         if let Some(why) = never_reached(&shared, &reason) {
@@ -199,7 +206,7 @@ impl Scan {
             failures: shared.failures.load(Ordering::Relaxed),
             skipped: shared.skipped.load(Ordering::Relaxed),
             shrink_requests,
-            active_requests: phase.requests.load(Ordering::Relaxed),
+            active_requests: phase.requests.load(Ordering::Relaxed) + destructive_requests,
             cleanup_requests,
             relogins: shared.signers.logins.load(Ordering::Relaxed),
             live_ids: shared.pool.used.load(Ordering::Relaxed),

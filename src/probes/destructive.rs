@@ -258,7 +258,12 @@ fn words(text: &str) -> Vec<String> {
 /// `/items/{id}`) and that takes no required id in its query: it deletes
 /// a whole collection.
 fn is_collection_delete(op: &Operation) -> bool {
-    let last = op.path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let last = op
+        .path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
     if last.is_empty() || last.starts_with('{') {
         return false;
     }
@@ -406,10 +411,24 @@ paths:
 
     #[test]
     fn discovery_paths() {
-        for p in ["/reset", "/admin/reset", "/flush", "/seed", "/purge/users", "/wipe"] {
+        for p in [
+            "/reset",
+            "/admin/reset",
+            "/flush",
+            "/seed",
+            "/purge/users",
+            "/wipe",
+        ] {
             assert!(destructive_path(p), "{p}");
         }
-        for p in ["/admin", "/seeds", "/password/reset", "/init", "/users", "/.env"] {
+        for p in [
+            "/admin",
+            "/seeds",
+            "/password/reset",
+            "/init",
+            "/users",
+            "/.env",
+        ] {
             assert!(!destructive_path(p), "{p}");
         }
     }

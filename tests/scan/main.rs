@@ -14,6 +14,7 @@ mod reports;
 mod scan_base;
 mod scan_seeds;
 mod scan_auth;
+mod scan_base_change;
 mod scan_demo;
 mod scan_destructive;
 mod scan_discovery;
