@@ -957,6 +957,13 @@ mod tests {
     }
 
     #[test]
+    fn skip_destructive_from_the_flag_or_the_file() {
+        assert!(!ok(&[], "").skip_destructive);
+        assert!(ok(&["--skip-destructive"], "").skip_destructive);
+        assert!(ok(&[], "skip-destructive = true\n").skip_destructive);
+    }
+
+    #[test]
     fn a_number_out_of_range_fails_the_same_from_the_file_as_from_the_flag() {
         for (flag, key, value) in [
             ("--concurrency", "concurrency", "0"),
