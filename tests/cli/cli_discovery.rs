@@ -11,10 +11,7 @@ use apiprobe::report::Report;
 use support::cli::run as apiprobe;
 
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "apiprobe-cli-discovery-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("apiprobe-cli-discovery-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir.join(name)
 }

@@ -708,16 +708,26 @@ async fn flaws30_32_undocumented_routes() {
     let debug = flawed.get("/debug").await;
     assert_eq!(debug.status(), StatusCode::OK);
     let page = text(debug).await;
-    assert!(page.contains("Werkzeug Debugger") && page.contains("AWS_ACCESS_KEY_ID=AKIA"), "{page}");
+    assert!(
+        page.contains("Werkzeug Debugger") && page.contains("AWS_ACCESS_KEY_ID=AKIA"),
+        "{page}"
+    );
     let export = json_of(flawed.get("/export/users").await).await;
     let users = export["users"].as_array().expect("users");
-    assert!(users.len() >= 3 && users.iter().all(|u| u["password_hash"].is_string()), "{export}");
+    assert!(
+        users.len() >= 3 && users.iter().all(|u| u["password_hash"].is_string()),
+        "{export}"
+    );
     let tasks = json_of(flawed.get("/admin/tasks").await).await;
     assert!(tasks["tasks"].is_array(), "{tasks}");
     let run = flawed.post("/admin/tasks", json!({})).await;
     assert_eq!(run.status(), StatusCode::ACCEPTED);
     for path in ["/debug", "/export/users", "/admin/tasks"] {
-        assert_eq!(fixed.get(path).await.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            fixed.get(path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }
 
