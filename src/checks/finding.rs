@@ -231,6 +231,12 @@ impl FindingSet {
         }
     }
 
+    /// Whether a finding with this fingerprint is already known (nothing
+    /// counted).
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+
     /// Adds a new finding (one whose id [`seen`](Self::seen) did not know).
     /// Returns it.
     pub fn insert(&mut self, finding: Finding) -> &Finding {

@@ -226,7 +226,9 @@ fn rebuild(
 fn reproduces(f: &Finding, exchange: &Exchange) -> (bool, String) {
     match (&exchange.outcome, &f.failure, &f.response) {
         (Outcome::Failed(now), Some(was), _) => {
-            let same = now.kind.as_str() == was.kind;
+            // a crash is the connection dropped without an answer, whether
+            // the server reset it or closed it this time
+            let same = now.kind.as_str() == was.kind || (f.check == "crash" && now.kind.is_crash());
             (same, format!("{} (was {})", now.kind.as_str(), was.kind))
         }
         (Outcome::Failed(now), None, _) => (

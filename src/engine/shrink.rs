@@ -123,6 +123,10 @@ async fn shrink_one(
             .judge(&shared.api, op, &w.probe.kind, &w.case, &exchange)
             .into_iter()
             .find(|(check, v)| check.name == finding.check && v.signature == finding.signature);
+        // a smaller request that crashed must crash again (confirm.rs)
+        if same.is_some() && !super::confirm::again(shared, &request, &exchange).await? {
+            continue;
+        }
         if let Some((check, verdict)) = same {
             values = candidate;
             best = Some(Finding::new(check, verdict, op, &w.probe.kind, &exchange));

@@ -2,6 +2,8 @@
 //! names what went wrong when no complete response came.
 
 use std::error::Error as StdError;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::error::ClientError;
@@ -65,55 +67,75 @@ const PROXY_VARIABLES: [&str; 6] = [
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: reqwest::Client,
+    /// A reqwest client that keeps no connection (built when first
+    /// needed): a request that failed before its answer through `inner`,
+    /// perhaps on a connection the server had closed, goes again through
+    /// this one, on a fresh connection.
+    fresh: Arc<OnceLock<Option<reqwest::Client>>>,
+    /// Requests reqwest sent again through `fresh`.
+    resent: Arc<AtomicU64>,
     plain: Option<Plain>,
     options: ClientOptions,
+}
+
+/// A reqwest client with `options`, keeping at most `idle` connections per
+/// host (0: none, every request on a new connection).
+fn build(options: &ClientOptions, idle: usize) -> Result<reqwest::Client, ClientError> {
+    let redirect = if options.follow_redirects {
+        reqwest::redirect::Policy::custom(|attempt| {
+            let same = attempt.previous().first().is_some_and(|first| {
+                first.host_str() == attempt.url().host_str()
+                    && first.port_or_known_default() == attempt.url().port_or_known_default()
+            });
+            if attempt.previous().len() > 5 {
+                attempt.error("more than 5 redirects")
+            } else if !same {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        })
+    } else {
+        reqwest::redirect::Policy::none()
+    };
+    let mut builder = reqwest::Client::builder()
+        .redirect(redirect)
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+        .pool_max_idle_per_host(idle)
+        .tcp_nodelay(true)
+        .user_agent(USER_AGENT)
+        .tls_danger_accept_invalid_certs(options.insecure);
+    if !options.env_proxy {
+        builder = builder.no_proxy();
+    }
+    if let Some(pem) = &options.ca_cert {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| ClientError::CaCert(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(ClientError::CaCert("no PEM certificate in the file".into()));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().map_err(|e| ClientError::Client(chain(&e)))
+}
+
+/// Whether a reqwest failure came before any byte of the answer and may
+/// be the server's close of a kept-alive connection crossing the request
+/// (reqwest does not say whether the connection was reused): a reset or a
+/// close before the response head. A failure inside the body is named
+/// [`FailureKind::BodyAborted`] and is not one.
+fn before_answer(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Failed(f) if matches!(f.kind, FailureKind::Reset | FailureKind::Closed))
 }
 
 impl Client {
     /// A client with `options`. Fails on a CA file that holds no certificate.
     pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
         crate::tls::install_crypto_provider();
-        let redirect = if options.follow_redirects {
-            reqwest::redirect::Policy::custom(|attempt| {
-                let same = attempt.previous().first().is_some_and(|first| {
-                    first.host_str() == attempt.url().host_str()
-                        && first.port_or_known_default() == attempt.url().port_or_known_default()
-                });
-                if attempt.previous().len() > 5 {
-                    attempt.error("more than 5 redirects")
-                } else if !same {
-                    attempt.stop()
-                } else {
-                    attempt.follow()
-                }
-            })
-        } else {
-            reqwest::redirect::Policy::none()
-        };
-        let mut builder = reqwest::Client::builder()
-            .redirect(redirect)
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .pool_max_idle_per_host(options.max_idle_per_host)
-            .tcp_nodelay(true)
-            .user_agent(USER_AGENT)
-            .tls_danger_accept_invalid_certs(options.insecure);
-        if !options.env_proxy {
-            builder = builder.no_proxy();
-        }
-        if let Some(pem) = &options.ca_cert {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| ClientError::CaCert(e.to_string()))?;
-            if certs.is_empty() {
-                return Err(ClientError::CaCert("no PEM certificate in the file".into()));
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let inner = builder
-            .build()
-            .map_err(|e| ClientError::Client(chain(&e)))?;
+        let inner = build(&options, options.max_idle_per_host)?;
         let proxied = options.env_proxy
             && PROXY_VARIABLES
                 .iter()
@@ -126,6 +148,8 @@ impl Client {
         });
         Ok(Client {
             inner,
+            fresh: Arc::new(OnceLock::new()),
+            resent: Arc::new(AtomicU64::new(0)),
             plain,
             options,
         })
@@ -145,6 +169,15 @@ impl Client {
         self.plain.as_ref().map_or(0, Plain::unrequested)
     }
 
+    /// How many requests were sent again on a fresh connection because the
+    /// first try failed before any byte of the answer (a reset or a close),
+    /// on a connection that was, or may have been, reused: the server's
+    /// close of an idle connection crossed them. Only a failure on a fresh
+    /// connection is the server's answer to the request.
+    pub fn resent_on_fresh_connection(&self) -> u64 {
+        self.resent.load(Ordering::Relaxed) + self.plain.as_ref().map_or(0, Plain::resent)
+    }
+
     /// Sends `request` to `url` (the base URL joined with the request's path
     /// and query) and reads the response. Never fails: a transport problem
     /// is the exchange's outcome.
@@ -157,7 +190,20 @@ impl Client {
                         .fetch(&url, target, &request, self.options.max_response_bytes)
                         .await
                 }
-                _ => self.fetch(&url, &request).await,
+                _ => {
+                    let outcome = self.fetch(&self.inner, &url, &request).await;
+                    // with no idle connection kept, the first try was on a
+                    // fresh one already
+                    if before_answer(&outcome)
+                        && self.options.max_idle_per_host > 0
+                        && let Some(fresh) = self.fresh()
+                    {
+                        self.resent.fetch_add(1, Ordering::Relaxed);
+                        self.fetch(fresh, &url, &request).await
+                    } else {
+                        outcome
+                    }
+                }
             }
         };
         let outcome = match tokio::time::timeout(self.options.timeout, fetch).await {
@@ -177,12 +223,20 @@ impl Client {
         }
     }
 
-    async fn fetch(&self, url: &str, request: &Request) -> Outcome {
+    /// The client that keeps no connection, built on first use (`None` if
+    /// it cannot be built, which the first one was).
+    fn fresh(&self) -> Option<&reqwest::Client> {
+        self.fresh
+            .get_or_init(|| build(&self.options, 0).ok())
+            .as_ref()
+    }
+
+    async fn fetch(&self, client: &reqwest::Client, url: &str, request: &Request) -> Outcome {
         let headers = match wire::request_headers(request) {
             Ok(h) => h,
             Err(failed) => return failed,
         };
-        let mut builder = self.inner.request(wire::method(request.method), url);
+        let mut builder = client.request(wire::method(request.method), url);
         if let Some(body) = &request.body {
             builder = builder.body(body.bytes.clone());
         }

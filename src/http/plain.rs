@@ -75,6 +75,9 @@ pub(crate) struct Plain {
     /// asked for (an unrequested response): while idle, or right after a
     /// whole response.
     unrequested: Arc<AtomicU64>,
+    /// Requests sent again on a new connection because a reused one failed
+    /// before any byte of the answer.
+    resent: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Plain {
@@ -113,7 +116,14 @@ impl Plain {
             max_idle,
             connect_timeout,
             unrequested: Arc::new(AtomicU64::new(0)),
+            resent: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// How many requests were sent again on a new connection because the
+    /// reused one they went on failed before any byte of the answer.
+    pub(crate) fn resent(&self) -> u64 {
+        self.resent.load(Ordering::Relaxed)
     }
 
     /// How many idle connections were dropped because the server had sent
@@ -206,9 +216,13 @@ impl Plain {
                     return Outcome::Response(answer.response);
                 }
                 // an idle connection the server had closed (its close
-                // crossed the request): once more on a new one, for a
-                // request that may be sent twice (RFC 9110 9.2.2)
-                Err(e) if !fresh && e.nothing_received && idempotent(request.method) => {}
+                // crossed the request, e.g. a server that closes after a
+                // 500 without saying so): once more on a new one, whatever
+                // the method, so that only a failure on a fresh connection
+                // can be taken for the server's
+                Err(e) if !fresh && e.nothing_received => {
+                    self.resent.fetch_add(1, Ordering::Relaxed);
+                }
                 Err(e) => return Outcome::Failed(e.failure),
             }
         }
@@ -301,12 +315,6 @@ fn split_port(authority: &str) -> (&str, Option<&str>) {
         Some((host, port)) if !port.contains(']') => (host, Some(port)),
         _ => (authority, None),
     }
-}
-
-/// Whether a request may be sent twice without changing its effect
-/// (RFC 9110 9.2.2).
-fn idempotent(method: Method) -> bool {
-    !matches!(method, Method::Post | Method::Patch)
 }
 
 /// What has arrived on an idle connection since its last response.

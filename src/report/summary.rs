@@ -102,6 +102,27 @@ pub fn summary(report: &Report, style: Style) -> String {
             }
         );
     }
+    if stats.resent_on_fresh_connection > 0 {
+        let n = stats.resent_on_fresh_connection;
+        let _ = writeln!(
+            out,
+            "note: {n} request{} failed before any byte of the answer on a connection kept alive from an \
+             earlier request (the target had closed it without saying so) and {} sent again on a fresh \
+             connection; only a failure on a fresh connection can be a crash",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "was" } else { "were" }
+        );
+    }
+    if stats.crashes_not_reproduced > 0 {
+        let n = stats.crashes_not_reproduced;
+        let _ = writeln!(
+            out,
+            "note: {n} connection failure{} did not happen again when the same request was sent once more, \
+             and {} not reported as crash",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "was" } else { "were" }
+        );
+    }
     match &report.stopped {
         StopReason::Completed => {}
         StopReason::RequestBudget => {
