@@ -105,7 +105,10 @@ fn a_base_that_changed_under_the_oracle_drops_its_verdict() {
             assert!(flaps.conditions.load(Ordering::SeqCst) >= 4, "{why}");
             let found = of(&result, "sql_injection");
             assert!(found.iter().all(|f| f.operation.id != "search"), "{why}");
-            assert!(found.iter().any(|f| f.operation.id == "injectable"), "{why}");
+            assert!(
+                found.iter().any(|f| f.operation.id == "injectable"),
+                "{why}"
+            );
         }
     });
 }
