@@ -169,9 +169,9 @@ impl<'a> CaseGenerator<'a> {
             Intent::Attack => {
                 // a payload that cannot travel in the chosen slot (a line break in a header) is retried elsewhere
                 let mut last = None;
-                for _ in 0..4 {
+                for tries in 0..4 {
                     let mut attempt = values.clone();
-                    let Some(a) = self.attack(op, &mut attempt, family, src) else {
+                    let Some(a) = self.attack(op, &mut attempt, family, tries, src) else {
                         return Ok(None);
                     };
                     let serialised = serialise(self.api, op, &attempt).and_then(|mut request| {
@@ -394,6 +394,7 @@ impl<'a> CaseGenerator<'a> {
         op: &Operation,
         values: &mut Values,
         family: Option<&PayloadFamily>,
+        tries: usize,
         src: &mut dyn Source,
     ) -> Option<Attack> {
         let family = match family {
@@ -408,7 +409,8 @@ impl<'a> CaseGenerator<'a> {
         };
         let list = self.payloads.get(&family);
         // a round's payloads spread over the list, the same for every seed
-        let pick = match self.round {
+        // (a retry, after a payload that could not travel, draws at random)
+        let pick = match self.round.filter(|_| tries == 0) {
             Some(r) => (r as usize).saturating_mul(list.len() / 2 + 1) % list.len().max(1),
             None => src.index(list.len()),
         };
@@ -458,7 +460,7 @@ impl<'a> CaseGenerator<'a> {
         if slots.is_empty() {
             return None;
         }
-        let at = match self.round {
+        let at = match self.round.filter(|_| tries == 0) {
             Some(r) => r as usize % slots.len(),
             None => src.index(slots.len()),
         };
