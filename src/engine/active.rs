@@ -11,12 +11,13 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
+use super::confirm;
 use super::event::Event;
 use super::health::Origin;
 use super::send::{send_from, with_operation_headers};
 use super::shared::Shared;
 use crate::checks::active::{Port, Session};
-use crate::checks::{Check, Finding};
+use crate::checks::{Check, Finding, Scope};
 use crate::generate::{Case, Payloads, Seed};
 use crate::http::{CallbackServer, Exchange, Request};
 use crate::identity::{Account, Credential, NamedIdentity};
@@ -140,7 +141,9 @@ impl Port for Scan<'_> {
                 exchange: &sent.exchange,
             });
             // a request the target stalled on ends its session
-            sent.judged.then_some(sent.exchange)
+            let exchange = sent.judged.then_some(sent.exchange)?;
+            // a crash stands only when it reproduces (confirm.rs)
+            confirm::settled(shared, op, request, credentials, origin, exchange).await
         })
     }
 
@@ -173,7 +176,11 @@ impl Port for Scan<'_> {
     }
 
     fn endpoint_words(&self) -> Option<&[String]> {
-        self.shared.options.endpoint_words.as_deref().map(Vec::as_slice)
+        self.shared
+            .options
+            .endpoint_words
+            .as_deref()
+            .map(Vec::as_slice)
     }
 
     fn cors_domains(&self) -> &[String] {
@@ -252,17 +259,27 @@ pub(crate) async fn run(shared: &Arc<Shared>, operations: Vec<usize>, phase: Arc
         .filter(|c| c.probe().is_some())
         .collect();
     selected.sort_by_key(|c| c.probe().map(|p| p.stage));
-    let mut tasks: Vec<(usize, &'static Check)> = Vec::new();
+    // a target-wide check's sessions run one after another in operation
+    // order, in one task: its finding is on the first operation that shows
+    // it, whichever session would have finished first
+    let mut tasks: Vec<(Vec<usize>, &'static Check)> = Vec::new();
     for &i in &operations {
         let Some(op) = shared.api.operations.get(i) else {
             continue;
         };
         for &check in &selected {
-            if check
+            if !check
                 .probe()
                 .is_some_and(|p| (p.applies)(&shared.api, op, phase.profile))
             {
-                tasks.push((i, check));
+                continue;
+            }
+            if check.scope == Scope::Target
+                && let Some((list, _)) = tasks.iter_mut().find(|(_, c)| std::ptr::eq(*c, check))
+            {
+                list.push(i);
+            } else {
+                tasks.push((vec![i], check));
             }
         }
     }
@@ -283,10 +300,16 @@ pub(crate) async fn run(shared: &Arc<Shared>, operations: Vec<usize>, phase: Arc
                     if shared.stop.is_set() {
                         return;
                     }
-                    let Some(&(i, check)) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    let Some((list, check)) = tasks.get(next.fetch_add(1, Ordering::Relaxed))
+                    else {
                         return;
                     };
-                    run_one(&shared, &phase, i, check).await;
+                    for &i in list {
+                        if shared.stop.is_set() {
+                            return;
+                        }
+                        run_one(&shared, &phase, i, check).await;
+                    }
                 }
             })
         })

@@ -69,6 +69,22 @@ pub struct Stats {
     /// answer went on a fresh connection.
     #[serde(default)]
     pub unrequested_responses: u64,
+    /// Requests sent again on a fresh connection because a kept-alive one
+    /// failed before any byte of the answer (the server had closed it);
+    /// not counted in `requests`.
+    #[serde(default)]
+    pub resent_on_fresh_connection: u64,
+    /// Connection failures (a reset, a close, bytes that were not HTTP)
+    /// that did not happen again when the same request was sent once more:
+    /// not reported as `crash`.
+    #[serde(default)]
+    pub crashes_not_reproduced: u64,
+    /// Health requests sent to tell a stalled target (not counted in `requests`).
+    #[serde(default)]
+    pub health_requests: u64,
+    /// Times the target stopped answering and the scan waited for it.
+    #[serde(default)]
+    pub stalls: u64,
     /// Wall time of the scan, in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -128,6 +144,23 @@ pub enum Event<'a> {
         /// How long from now (the target's `Retry-After`, or a backoff,
         /// at most a minute).
         wait: std::time::Duration,
+    },
+    /// The target stopped answering: a request timed out or found no
+    /// connection and the health request (one the target had answered
+    /// quickly) was not answered either. Every worker waits; this comes
+    /// when the stall is noticed and again after each health request that
+    /// fails (src/engine/health.rs).
+    Stalled {
+        /// Since when the target has not answered (from when the request
+        /// it stalled on went out).
+        since: Duration,
+        /// That request, e.g. `POST /users (boundary)`.
+        last_request: &'a str,
+    },
+    /// The target answers again after a stall: the scan goes on.
+    Recovered {
+        /// How long it did not answer.
+        after: Duration,
     },
     /// Findings are being shrunk (after the probes).
     Shrinking {

@@ -8,16 +8,20 @@
 //! - `scan`: [`Scan`], the phases (pool, plan, active, shrink, cleanup) and the plan's workers: realise, send, judge, collect.
 //! - `send`: the one sending path: budgets, pacing, 429 retries, signing in again, reachability.
 //! - `shared`: the state every worker shares.
+//! - `confirm`: a crash is reported only when its request, sent once more, crashes again.
 //! - `shrink`: smaller requests that still show each finding.
+//! - `health`: the health monitor: a target that stops answering is named, waited for, or lost.
 //! - `relogin`: signing in again, once for many, when a signed-in request gets 401.
 //! - `pool`: live resources created before the plan, whose ids fill plan probes' path parameters.
 //! - `active`: the active phase: a session per operation and active check, on this scan as its port.
+//! - `wipe`: the destructive phase: resets and wipes, each sent once, alone, after every other probe.
 //! - `cleanup`: deleting what the probes created, when the scan ends.
 
-//! - `wipe`: the destructive phase: resets and wipes, each sent once, alone, after every other probe.
 mod active;
 mod cleanup;
+mod confirm;
 mod event;
+mod health;
 mod options;
 mod pool;
 mod rate;
@@ -27,10 +31,10 @@ mod send;
 mod shared;
 mod shrink;
 mod stop;
+mod wipe;
 
 pub use event::{Event, Observer, Silent, Stats, StopReason};
 pub use options::ScanOptions;
 pub use rate::retry_after;
-mod wipe;
 pub use scan::{Scan, ScanResult};
 pub use stop::Stop;

@@ -10,10 +10,12 @@ use std::time::Instant;
 
 use super::active::{self, Phase};
 use super::cleanup;
+use super::confirm;
 use super::event::{Event, Observer, Stats, StopReason};
 use super::options::ScanOptions;
 use super::rate::{Pause, RateLimiter};
-use super::send::{send, with_operation_headers};
+use super::health::{Health, Origin};
+use super::send::{send_from, with_operation_headers};
 use super::shared::{Shared, Witness};
 use super::shrink;
 use super::stop::Stop;
@@ -21,7 +23,7 @@ use crate::checks::{Finding, FindingSet, Judge, Scope, fingerprint};
 use crate::generate::{CaseGenerator, Options, Payloads, Seeded};
 use crate::http::{CallbackServer, Client, FailureKind};
 use crate::model::Api;
-use crate::probes::{Plan, probe_seed, realise};
+use crate::probes::{Plan, ProbeKind, probe_seed, realise};
 
 /// What a scan found, and how it went.
 #[derive(Debug, Clone)]
@@ -80,6 +82,7 @@ impl Scan {
             self.options.signed_in.as_ref(),
             &self.options.identities,
         );
+        let operation_count = self.api.operations.len();
         let shared = Arc::new(Shared {
             started: (0..self.api.operations.len())
                 .map(|_| AtomicBool::new(false))
@@ -97,6 +100,7 @@ impl Scan {
             failures: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
             connect_streak: AtomicU64::new(0),
+            crashes_not_reproduced: AtomicU64::new(0),
             reached: AtomicBool::new(false),
             first_unreached: Mutex::new(None),
             rate,
@@ -105,6 +109,8 @@ impl Scan {
             witnesses: Mutex::new(Vec::new()),
             signers,
             pool: super::pool::Pool::default(),
+            health: Health::new(self.options.recovery_timeout),
+            bases: crate::checks::active::Bases::new(operation_count),
             options: self.options,
         });
         shared.observer.on_event(&Event::Started {
@@ -113,6 +119,7 @@ impl Scan {
             base_url: &shared.options.base_url,
             seed: shared.options.seed,
         });
+        super::relogin::announce(&shared, &shared.options.sign_ins);
 
         let timer = shared.options.max_time.map(|limit| {
             let stop = shared.stop.clone();
@@ -170,6 +177,12 @@ impl Scan {
         if !shared.stop.is_set() {
             active::run(&shared, active_operations, Arc::clone(&phase)).await;
         }
+        // resets and wipes: once each, alone, after every other probe (wipe.rs)
+        let destructive_requests = if shared.stop.is_set() {
+            0
+        } else {
+            super::wipe::run(&shared, &phase, &self.operations).await
+        };
         let cleanup_requests = if shared.options.cleanup {
             cleanup::delete_created(&shared, &phase).await
         } else {
@@ -177,12 +190,6 @@ impl Scan {
         };
         let mut reason = shared.stop.reason().unwrap_or(StopReason::Completed);
         // a scan none of whose requests reached the target did not pass:
-        // resets and wipes: once each, alone, after every other probe (wipe.rs)
-        let destructive_requests = if shared.stop.is_set() {
-            0
-        } else {
-            super::wipe::run(&shared, &phase, &self.operations).await
-        };
         // it never ran (refused locally, a redirect loop, a budget spent
         // on refused connections before the streak said so)
         if let Some(why) = never_reached(&shared, &reason) {
@@ -211,6 +218,10 @@ impl Scan {
             relogins: shared.signers.logins.load(Ordering::Relaxed),
             live_ids: shared.pool.used.load(Ordering::Relaxed),
             unrequested_responses: shared.client.unrequested_responses(),
+            resent_on_fresh_connection: shared.client.resent_on_fresh_connection(),
+            crashes_not_reproduced: shared.crashes_not_reproduced.load(Ordering::Relaxed),
+            health_requests: shared.health.requests.load(Ordering::Relaxed),
+            stalls: shared.health.stalls.load(Ordering::Relaxed),
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         shared.observer.on_event(&Event::Finished {
@@ -280,6 +291,11 @@ async fn work(shared: &Shared) {
         let Some(op) = shared.api.operations.get(probe.operation) else {
             continue;
         };
+        // the target stalled on a probe of this kind here (health.rs)
+        if shared.health.left_out(probe.operation, &probe.kind) {
+            shared.skipped.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         if let Some(flag) = shared.started.get(probe.operation)
             && !flag.swap(true, Ordering::Relaxed)
         {
@@ -300,17 +316,49 @@ async fn work(shared: &Shared) {
             }
         };
         let request = with_operation_headers(shared, probe.operation, &case.request);
-        let Some(exchange) = send(shared, &request).await else {
+        let origin = Origin {
+            operation: probe.operation,
+            kind: &probe.kind,
+        };
+        let Some(sent) = send_from(
+            shared,
+            &request,
+            &shared.options.credentials,
+            shared.options.retries_on_429,
+            Some(origin),
+        )
+        .await
+        else {
             return;
         };
+        let exchange = sent.exchange;
         shared.observer.on_event(&Event::Exchange {
             operation: op,
             probe: &probe.kind,
             exchange: &exchange,
         });
-        let verdicts = shared
-            .judge
-            .judge(&shared.api, op, &probe.kind, &case, &exchange);
+        if !sent.judged {
+            // the target stalled on it: a denial_of_service finding names it
+            continue;
+        }
+        // a request the target accepted: a candidate base for the active phase
+        if exchange
+            .response()
+            .is_some_and(|r| (200..300).contains(&r.status))
+            && matches!(
+                probe.kind,
+                ProbeKind::Positive | ProbeKind::Boundary | ProbeKind::Negative
+            )
+            && shared.bases.wants(probe.operation, case.intent)
+        {
+            shared.bases.accept(probe.operation, &case);
+        }
+        // a new crash is reported only once it reproduces (confirm.rs)
+        let Some((exchange, verdicts)) =
+            confirm::judged(shared, op, &case, &request, origin, exchange).await
+        else {
+            continue;
+        };
         for (check, verdict) in verdicts {
             let subject = match check.scope {
                 Scope::Operation => op.id.as_str(),

@@ -5,11 +5,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 
 use super::event::Observer;
+use super::health::Health;
 use super::options::ScanOptions;
 use super::pool::Pool;
 use super::rate::{Pause, RateLimiter};
 use super::relogin::Signers;
 use super::stop::Stop;
+use crate::checks::active::Bases;
 use crate::checks::{FindingSet, Judge};
 use crate::generate::{Case, Payloads};
 use crate::http::{Client, Failure};
@@ -42,6 +44,9 @@ pub(crate) struct Shared {
     pub(super) failures: AtomicU64,
     pub(super) skipped: AtomicU64,
     pub(super) connect_streak: AtomicU64,
+    /// Crash-kind failures that did not happen again when their request
+    /// was sent once more (confirm.rs).
+    pub(super) crashes_not_reproduced: AtomicU64,
     /// Some exchange reached the target: a response, or a failure the
     /// server caused (`send::reaches`).
     pub(super) reached: AtomicBool,
@@ -54,4 +59,9 @@ pub(crate) struct Shared {
     pub(crate) witnesses: Mutex<Vec<Witness>>,
     pub(crate) signers: Signers,
     pub(crate) pool: Pool,
+    /// The health monitor: stalls, the health request, what is in flight.
+    pub(crate) health: Health,
+    /// Per operation, a few cases the target answered with 2xx (candidate
+    /// bases for the active sessions) and each operation's settled base.
+    pub(crate) bases: Bases,
 }

@@ -9,3 +9,5 @@ mod support;
 mod client_desync;
 mod client_paths;
 mod scan_hostile;
+mod scan_reproduce;
+mod scan_stall;
