@@ -31,17 +31,23 @@ fn reaches(kind: FailureKind) -> bool {
 }
 
 /// `request` with the extra headers configured for operation `operation`
-/// (borrowed as it is when there are none).
+/// (borrowed as it is when there are none, or when the request is for
+/// another path: discovery's undocumented paths are no operation's).
 pub(crate) fn with_operation_headers<'r>(
     shared: &Shared,
     operation: usize,
     request: &'r Request,
 ) -> Cow<'r, Request> {
+    let on_path = shared
+        .api
+        .operations
+        .get(operation)
+        .is_some_and(|op| on_template(&op.path, &request.path));
     match shared
         .options
         .operation_headers
         .iter()
-        .find(|(i, _)| *i == operation)
+        .find(|(i, _)| *i == operation && on_path)
     {
         Some((_, extra)) => {
             let mut request = request.clone();
@@ -50,6 +56,16 @@ pub(crate) fn with_operation_headers<'r>(
         }
         None => Cow::Borrowed(request),
     }
+}
+
+/// Whether `path` (filled in) is an instance of the path `template` (a
+/// segment with a `{param}` matches any one segment).
+fn on_template(template: &str, path: &str) -> bool {
+    let t = template.trim_matches('/').split('/');
+    let p = path.trim_matches('/').split('/');
+    t.clone().count() == p.clone().count()
+        && t.zip(p)
+            .all(|(t, p)| t == p || t.contains('{'))
 }
 
 /// Sends one request with the scan's credentials, within the budgets and the

@@ -154,6 +154,16 @@ fn the_config_file_drives_the_scan() {
     assert_eq!(auth, "Basic ***");
 }
 
+/// Whether `url`'s path is `/health` itself (not `/admin/health`, which
+/// discovery tries).
+fn is_health(url: &str) -> bool {
+    let after_host = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("");
+    after_host.split('?').next() == Some("/health")
+}
+
 #[test]
 fn per_operation_headers_go_to_that_operation_only() {
     let s = &*SCAN;
@@ -169,9 +179,7 @@ fn per_operation_headers_go_to_that_operation_only() {
         .iter()
         .filter(|e| {
             e["request"]["method"] == "GET"
-                && e["request"]["url"]
-                    .as_str()
-                    .is_some_and(|u| u.split('?').next().unwrap_or("").ends_with("/health"))
+                && e["request"]["url"].as_str().is_some_and(is_health)
         })
         .collect();
     assert!(!health.is_empty());
@@ -180,11 +188,7 @@ fn per_operation_headers_go_to_that_operation_only() {
         "every GET /health request"
     );
     // the operation's probes with undeclared methods carry it too: same path
-    let on_health = |e: &Value| {
-        e["request"]["url"]
-            .as_str()
-            .is_some_and(|u| u.split('?').next().unwrap_or("").ends_with("/health"))
-    };
+    let on_health = |e: &Value| e["request"]["url"].as_str().is_some_and(is_health);
     assert!(
         entries.iter().filter(|e| carries(e)).all(on_health),
         "no request of another operation carries it"
@@ -290,6 +294,14 @@ fn sarif_validates_against_the_sarif_2_1_0_schema_and_points_at_operations() {
     let results = run["results"].as_array().expect("results");
     assert_eq!(results.len(), s.report.findings.len());
     let spec: Vec<&str> = include_str!("../../specs/demo.yaml").lines().collect();
+    // paths discovery found are not in the spec: located at its first line
+    let undocumented: HashSet<String> = s
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.operation.id.starts_with("undocumented "))
+        .map(|f| format!("{} {}", f.operation.method, f.operation.path))
+        .collect();
     for r in results {
         let loc = &r["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uri"], "specs/demo.yaml");
@@ -298,6 +310,10 @@ fn sarif_validates_against_the_sarif_2_1_0_schema_and_points_at_operations() {
             .as_str()
             .expect("a logical location");
         let method = name.split(' ').next().unwrap_or("").to_ascii_lowercase();
+        if undocumented.contains(name) {
+            assert_eq!(line, 1, "{name}");
+            continue;
+        }
         assert_eq!(
             spec[line - 1].trim(),
             format!("{method}:"),
