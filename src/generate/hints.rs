@@ -178,9 +178,10 @@ mod tests {
     use crate::generate::Seeded;
 
     fn plain_string() -> Schema {
-        let mut s = Schema::default();
-        s.types = crate::model::TypeSet::one(Types::String);
-        s
+        Schema {
+            types: crate::model::TypeSet::one(Types::String),
+            ..Schema::default()
+        }
     }
 
     #[test]
@@ -188,18 +189,18 @@ mod tests {
         let mut src = Seeded::new(3);
         let s = plain_string();
         for _ in 0..50 {
-            let month = hinted("month", &s, &mut src).and_then(|v| {
-                v.as_str()
-                    .and_then(|t| t.parse::<u32>().ok())
-            });
+            let month = hinted("month", &s, &mut src)
+                .and_then(|v| v.as_str().and_then(|t| t.parse::<u32>().ok()));
             assert!(month.is_some_and(|m| (1..=12).contains(&m)), "{month:?}");
         }
         let url = hinted("avatar_url", &s, &mut src);
         assert!(url.is_some_and(|u| u.as_str().is_some_and(|t| t.starts_with("https://"))));
         assert!(hinted("birthMonth", &s, &mut src).is_some());
         assert!(hinted("title", &s, &mut src).is_none());
-        let mut int = Schema::default();
-        int.types = crate::model::TypeSet::one(Types::Integer);
+        let int = Schema {
+            types: crate::model::TypeSet::one(Types::Integer),
+            ..Schema::default()
+        };
         assert!(hinted("page", &int, &mut src).is_some_and(|v| v.is_i64()));
         assert!(hinted("email", &int, &mut src).is_none());
     }

@@ -245,6 +245,9 @@ fn a_numeric_context_sql_injection_in_a_string_field_is_confirmed_with_every_see
             .filter(|f| f.operation.id == "salesSafe")
             .map(|f| format!("{} {}: {}", f.check, f.signature, f.evidence))
             .collect();
-        assert!(safe.is_empty(), "seed {seed}: the parameterised look-alike: {safe:#?}");
+        assert!(
+            safe.is_empty(),
+            "seed {seed}: the parameterised look-alike: {safe:#?}"
+        );
     }
 }

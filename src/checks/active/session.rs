@@ -196,7 +196,13 @@ impl<'a> Session<'a> {
         let port: &'a dyn Port = self.port;
         let api = port.api();
         let op = self.op;
-        let first = maximal_case(api, port.payloads(), op, base_seed(port, self.index, 0), true)?;
+        let first = maximal_case(
+            api,
+            port.payloads(),
+            op,
+            base_seed(port, self.index, 0),
+            true,
+        )?;
         if op.method == Method::Delete {
             return Some(first);
         }
@@ -220,7 +226,13 @@ impl<'a> Session<'a> {
         }
         candidates.push(digits);
         for (n, hints) in [(0, false), (2, true), (3, true)] {
-            if let Some(c) = maximal_case(api, port.payloads(), op, base_seed(port, self.index, n), hints) {
+            if let Some(c) = maximal_case(
+                api,
+                port.payloads(),
+                op,
+                base_seed(port, self.index, n),
+                hints,
+            ) {
                 candidates.push(c.values);
             }
         }
