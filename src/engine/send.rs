@@ -63,9 +63,7 @@ pub(crate) fn with_operation_headers<'r>(
 fn on_template(template: &str, path: &str) -> bool {
     let t = template.trim_matches('/').split('/');
     let p = path.trim_matches('/').split('/');
-    t.clone().count() == p.clone().count()
-        && t.zip(p)
-            .all(|(t, p)| t == p || t.contains('{'))
+    t.clone().count() == p.clone().count() && t.zip(p).all(|(t, p)| t == p || t.contains('{'))
 }
 
 /// Sends one request with the scan's credentials, within the budgets and the

@@ -178,8 +178,7 @@ fn per_operation_headers_go_to_that_operation_only() {
     let health: Vec<&Value> = entries
         .iter()
         .filter(|e| {
-            e["request"]["method"] == "GET"
-                && e["request"]["url"].as_str().is_some_and(is_health)
+            e["request"]["method"] == "GET" && e["request"]["url"].as_str().is_some_and(is_health)
         })
         .collect();
     assert!(!health.is_empty());
