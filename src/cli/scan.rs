@@ -273,8 +273,19 @@ pub async fn scan(
     };
     let token = &config.auth.token;
     let mut signed_in = None;
+    // the sign-ins' exchanges, which the scan hands to the reports
+    let mut sign_ins = Vec::new();
     if let Some(account) = &config.auth.login {
-        match apiprobe::identity::login_with(&api, &client, &base_url, account, token).await {
+        match apiprobe::identity::login_traced(
+            &api,
+            &client,
+            &base_url,
+            account,
+            token,
+            &mut sign_ins,
+        )
+        .await
+        {
             Ok(credential) => {
                 credentials.push(credential.clone());
                 signed_in = Some(SignedIn {
@@ -293,7 +304,7 @@ pub async fn scan(
     for spec in &config.auth.identities {
         match spec
             .clone()
-            .resolve_with(&api, &client, &base_url, token)
+            .resolve_traced(&api, &client, &base_url, token, &mut sign_ins)
             .await
         {
             Ok(identity) => identities.push(identity),
@@ -349,6 +360,8 @@ pub async fn scan(
             max_requests: config.max_requests,
             max_time: config.max_time,
             recovery_timeout: config.recovery_timeout,
+            skip_destructive: config.skip_destructive,
+            sign_ins,
             seed,
             credentials,
             plan: PlanOptions {
@@ -360,7 +373,6 @@ pub async fn scan(
             },
             shrink: config.shrink,
             retries_on_429: 3,
-            skip_destructive: config.skip_destructive,
             account: config.auth.login.clone(),
             profile: config.profile,
             callback_url: config.callback_url.clone(),

@@ -9,9 +9,12 @@
 //!   health request, begins an *episode*: every worker waits before
 //!   sending, and the health request goes out. Answered: the failure was
 //!   the request's own and is judged as usual (one slow request is no
-//!   stall). Not answered: the target has stalled. The request that failed
-//!   first is named in a `denial_of_service` finding (with what else was in
-//!   flight), its operation's probes of its kind are left out, and the
+//!   stall). Not answered: the target has stalled. The request it stalled
+//!   on (the failure with a connection that went out first; of those that
+//!   went out at the same moment, the largest) is named in a
+//!   `denial_of_service` finding
+//!   (with what else was in flight), its operation's probes of its kind
+//!   are left out, and the
 //!   health request goes out again after a pause that doubles, until it is
 //!   answered (the scan resumes; the requests the stall failed are sent
 //!   again) or `--recovery-timeout` has passed (the scan stops: the target
@@ -44,12 +47,28 @@ const QUICK: Duration = Duration::from_secs(1);
 /// The first pause between health requests while the target is stalled;
 /// it doubles, up to [`LONGEST_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(250);
+/// The longest a health request is waited for (less when the client's
+/// timeout is shorter): it was answered within [`QUICK`] before.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest pause between health requests.
 const LONGEST_PAUSE: Duration = Duration::from_secs(4);
 /// How often one request is sent again after stalls failed it.
 pub(crate) const RESENDS: u32 = 2;
 /// Requests a finding names as in flight, at most.
 const NAMED: usize = 8;
+/// Requests that went out this close together may have reached the server
+/// in either order.
+const SAME_MOMENT: Duration = Duration::from_millis(50);
+/// Whether a failed request had a connection (its failure came after the
+/// handshake): the server may have been working on it.
+fn connected(failed: &Failed) -> bool {
+    failed.exchange.failure().is_some_and(|f| {
+        f.kind != FailureKind::Connect
+            && !f.message.starts_with("tcp connect")
+            && !f.message.contains("(Connect)")
+    })
+}
+
 /// What a health request costs more when its answer was not 2xx.
 const NOT_2XX: u64 = 1 << 62;
 
@@ -69,6 +88,8 @@ pub(crate) struct Flight {
     origin: Option<(usize, ProbeKind)>,
     method: Method,
     path: String,
+    /// Its size: path, query and body.
+    bytes: usize,
     started: Instant,
 }
 
@@ -157,6 +178,8 @@ struct State {
     last: Option<Ending>,
     /// When the last stall ended: a request sent before failed with it.
     recovered_at: Option<Instant>,
+    /// The flight the last stall was on.
+    culprit: Option<u64>,
 }
 
 /// The health monitor of one scan.
@@ -245,6 +268,9 @@ impl Health {
             origin: origin.map(|o| (o.operation, o.kind.clone())),
             method: request.method,
             path: request.path.clone(),
+            bytes: request.path.len()
+                + request.query.len()
+                + request.body.as_ref().map_or(0, |b| b.bytes.len()),
             started: Instant::now(),
         };
         lock(&self.flights).push(flight);
@@ -346,12 +372,8 @@ impl Health {
                 }
             }
         };
-        match waiting_for {
-            Some(ended) => match self.outcome(shared, ended).await {
-                Some(Ending::Answered) => After::Judge,
-                Some(Ending::Recovered) => self.after_stall(&flight),
-                Some(Ending::Lost) | None => After::Stopping,
-            },
+        let ending = match waiting_for {
+            Some(ended) => self.outcome(shared, ended).await,
             None => {
                 let ending = self.episode(shared).await;
                 {
@@ -365,12 +387,16 @@ impl Health {
                     self.busy.store(false, Ordering::Release);
                 }
                 self.changed.notify_waiters();
-                match ending {
-                    Ending::Answered => After::Judge,
-                    // this request is the one the target stalled on
-                    Ending::Recovered | Ending::Lost => After::Spared,
-                }
+                Some(ending)
             }
+        };
+        let culprit = lock(&self.state).culprit == Some(flight.id);
+        match ending {
+            Some(Ending::Answered) => After::Judge,
+            // the request the target stalled on: named in a finding
+            Some(Ending::Recovered | Ending::Lost) if culprit => After::Spared,
+            Some(Ending::Recovered) => self.after_stall(&flight),
+            Some(Ending::Lost) | None => After::Stopping,
         }
     }
 
@@ -434,7 +460,7 @@ impl Health {
 
     /// Runs one episode: the health request, and when it fails, the stall.
     async fn episode(&self, shared: &Shared) -> Ending {
-        let timeout = shared.client.options().timeout;
+        let timeout = shared.client.options().timeout.min(HEALTH_TIMEOUT);
         let why = match self.check(shared, timeout).await {
             Ok(()) => return Ending::Answered,
             Err(why) => why,
@@ -489,26 +515,63 @@ impl Health {
         Ending::Lost
     }
 
-    /// The stall is certain: names the request that failed first in a
+    /// The stall is certain: names the request it is on in a
     /// `denial_of_service` finding (when the check is selected) and leaves
     /// its operation's probes of its kind out. Returns when that request
     /// went out and how it reads.
+    ///
+    /// That request is the failure with a connection that went out first,
+    /// or, among those that went out within [`SAME_MOMENT`] of it (the
+    /// server may have taken them in either order), the largest. A stall
+    /// that begins soon after another ended (within twice the client's
+    /// timeout) is named in no finding: the server is most likely still at
+    /// the work of requests whose clients gave up.
     fn name_stall(&self, shared: &Shared, why: &str) -> (Instant, String) {
         let (culprit, others) = {
-            let state = lock(&self.state);
+            let mut state = lock(&self.state);
             let Some(failures) = state.episode.as_ref() else {
                 return (Instant::now(), "an unknown request".to_owned());
             };
-            let Some(first) = failures.first() else {
+            // a request that never had a connection cannot have stalled the
+            // server (one whose handshake waited behind a full backlog may
+            // have gone out before the culprit)
+            let reached: Vec<&Failed> = failures.iter().filter(|f| connected(f)).collect();
+            let suspects = if reached.is_empty() {
+                failures.iter().collect()
+            } else {
+                reached
+            };
+            let Some(first) = suspects.iter().map(|f| f.flight.started).min() else {
                 return (Instant::now(), "an unknown request".to_owned());
             };
-            let mut others: Vec<String> =
-                failures[1..].iter().map(|f| f.flight.describe()).collect();
+            let Some(culprit) = suspects
+                .into_iter()
+                .filter(|f| f.flight.started <= first + SAME_MOMENT)
+                .max_by_key(|f| (f.flight.bytes, std::cmp::Reverse(f.flight.started)))
+            else {
+                return (Instant::now(), "an unknown request".to_owned());
+            };
+            let mut rest: Vec<&Failed> = failures
+                .iter()
+                .filter(|f| f.flight.id != culprit.flight.id)
+                .collect();
+            rest.sort_by_key(|f| f.flight.started);
+            let mut others: Vec<String> = rest.iter().map(|f| f.flight.describe()).collect();
             others.extend(lock(&self.flights).iter().map(Flight::describe));
-            ((first.flight.clone(), first.exchange.clone()), others)
+            let culprit = (culprit.flight.clone(), culprit.exchange.clone());
+            state.culprit = Some(culprit.0.id);
+            (culprit, others)
         };
         let (flight, exchange) = culprit;
         let described = flight.describe();
+        let aftershock = lock(&self.state)
+            .recovered_at
+            .is_some_and(|t| flight.started < t + shared.client.options().timeout * 2);
+        if aftershock {
+            // soon after a stall ended: the server is most likely still
+            // busy with requests its clients gave up on (the stall goes on)
+            return (flight.started, described);
+        }
         let Some((operation, kind)) = &flight.origin else {
             return (flight.started, described);
         };

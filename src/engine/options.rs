@@ -65,6 +65,9 @@ pub struct ScanOptions {
     /// (`--skip-destructive`; src/engine/wipe.rs): by default each is sent
     /// once, alone, after every other probe.
     pub skip_destructive: bool,
+    /// The sign-ins made before the scan (`--login`, login identities):
+    /// the scan's first exchanges, so that the reports list them.
+    pub sign_ins: Vec<crate::http::Exchange>,
     /// How far to look for undocumented endpoints (`--discovery`); `None`:
     /// the profile's level ([`Discovery::for_profile`]).
     pub discovery: Option<Discovery>,
@@ -109,10 +112,11 @@ impl Default for ScanOptions {
             signed_in: None,
             severities: BTreeMap::new(),
             recovery_timeout: Duration::from_secs(30),
+            skip_destructive: false,
+            sign_ins: Vec::new(),
             discovery: None,
             endpoint_words: None,
             cors_domains: Vec::new(),
-            skip_destructive: false,
         }
     }
 }

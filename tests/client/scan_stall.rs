@@ -371,6 +371,7 @@ async fn a_stall_is_named_and_the_scan_goes_on() {
         let dos = findings(&result, "denial_of_service");
         assert_eq!(dos.len(), 1, "{why}");
         let f = dos[0];
+        eprintln!("{}: {}", f.title, f.evidence);
         assert_eq!(f.operation.id, "createUser", "{why}");
         assert_eq!(f.severity.as_str(), "high");
         assert_eq!(f.cwe, Some(400));
