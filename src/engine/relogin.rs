@@ -33,8 +33,8 @@ use crate::identity::NamedIdentity;
 use crate::identity::TokenUse;
 use crate::identity::{Account, SignedIn, login_traced};
 use crate::model::Api;
-use crate::probes::ProbeKind;
 use crate::model::login::find_login;
+use crate::probes::ProbeKind;
 
 /// Sign-ins after a 401, at most, per login and scan.
 pub(crate) const MAX_RELOGINS: u32 = 20;

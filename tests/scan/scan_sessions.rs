@@ -480,7 +480,10 @@ fn the_cli_refuses_a_bad_locator_and_signs_in_with_a_cookie_masked() {
                     && e["response"]["status"] == 200
             })
             .count() as u64;
-        assert!(sign_ins >= logins, "{sign_ins} sign-ins in the HAR, {logins} made");
+        assert!(
+            sign_ins >= logins,
+            "{sign_ins} sign-ins in the HAR, {logins} made"
+        );
         let announced = events
             .lines()
             .filter(|l| l.contains("\"probe\":\"active:sign_in\""))
