@@ -57,9 +57,9 @@ pub(super) mod user_enumeration;
 pub(super) mod xss;
 
 pub use bases::{ACCEPTED_PER_OPERATION, Bases};
+pub use candidates::words_of;
 pub use port::Port;
 pub use probe::{ActiveProbe, Run, Stage};
-pub use candidates::words_of;
 pub(crate) use sequence::id_from;
 pub(crate) use session::base_case;
 pub use session::{Identity, Session, ValueSlot};
