@@ -21,7 +21,7 @@
 
 use crate::support;
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -40,8 +40,6 @@ use support::{ScanBuilder, active_checks, plan};
 const SEEDS: [u64; 3] = [1, 2, 3];
 /// The most connections the server accepts.
 const MAX_CONNECTIONS: usize = 5000;
-/// The longest request the server reads.
-const MAX_REQUEST: usize = 64 * 1024;
 /// How long a connection thread waits for a request before it gives up.
 const IDLE: Duration = Duration::from_secs(30);
 
@@ -174,49 +172,15 @@ impl Drop for Server {
     }
 }
 
-/// Reads one request off `socket` (its head and a `content-length`
-/// body), after what `buf` already holds: its request line, `None` when
-/// the peer closed, went quiet for [`IDLE`] or sent too much.
-fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<String> {
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let body = head
-                .lines()
-                .filter_map(|l| l.strip_prefix("content-length:"))
-                .find_map(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            let total = end + 4 + body;
-            if total > MAX_REQUEST {
-                return None;
-            }
-            while buf.len() < total {
-                match socket.read(&mut chunk) {
-                    Ok(0) | Err(_) => return None,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            buf.drain(..total);
-            return head.lines().next().map(str::to_owned);
-        }
-        if buf.len() > MAX_REQUEST {
-            return None;
-        }
-        match socket.read(&mut chunk) {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
 /// One connection: requests answered by path until one is dropped.
 fn serve(mut socket: TcpStream, tally: &Tally) {
     let _ = socket.set_read_timeout(Some(IDLE));
     let mut buf = Vec::new();
     // after a 500 of /items the connection is dead, as uvicorn's is
     let mut dead = false;
-    while let Some(line) = read_request(&mut socket, &mut buf) {
+    while let Some(line) = support::raw::read_request_blocking(&mut socket, &mut buf)
+        .and_then(|head| head.lines().next().map(str::to_owned))
+    {
         tally.requests.fetch_add(1, Ordering::SeqCst);
         let path = line.split(' ').nth(1).unwrap_or("");
         let path = path.split('?').next().unwrap_or("");
