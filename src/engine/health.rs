@@ -182,6 +182,9 @@ struct State {
     culprit: Option<u64>,
 }
 
+/// How many lists the in-flight requests are spread over.
+const FLIGHT_SHARDS: usize = 16;
+
 /// The health monitor of one scan.
 pub(crate) struct Health {
     recovery_timeout: Duration,
@@ -189,7 +192,9 @@ pub(crate) struct Health {
     busy: AtomicBool,
     changed: Notify,
     state: Mutex<State>,
-    flights: Mutex<Vec<Flight>>,
+    /// The requests in flight, in [`FLIGHT_SHARDS`] lists by id: every
+    /// request goes on and off one, and 64 workers on one lock contend.
+    flights: Box<[Mutex<Vec<Flight>>]>,
     next_id: AtomicU64,
     /// The cost of [`known`](Self::known), read without its lock.
     best: AtomicU64,
@@ -224,7 +229,7 @@ impl Health {
             busy: AtomicBool::new(false),
             changed: Notify::new(),
             state: Mutex::new(State::default()),
-            flights: Mutex::new(Vec::new()),
+            flights: (0..FLIGHT_SHARDS).map(|_| Mutex::new(Vec::new())).collect(),
             next_id: AtomicU64::new(0),
             best: AtomicU64::new(u64::MAX),
             known: Mutex::new(None),
@@ -273,7 +278,7 @@ impl Health {
                 + request.body.as_ref().map_or(0, |b| b.bytes.len()),
             started: Instant::now(),
         };
-        lock(&self.flights).push(flight);
+        lock(self.shard(id)).push(flight);
         Aboard {
             health: self,
             id,
@@ -281,9 +286,15 @@ impl Health {
         }
     }
 
+    /// The list of in-flight requests that holds flight `id`.
+    fn shard(&self, id: u64) -> &Mutex<Vec<Flight>> {
+        // FLIGHT_SHARDS is small: the remainder fits any usize
+        &self.flights[(id % FLIGHT_SHARDS as u64) as usize]
+    }
+
     /// Takes the flight `id` off the list.
     fn remove(&self, id: u64) -> Option<Flight> {
-        let mut flights = lock(&self.flights);
+        let mut flights = lock(self.shard(id));
         let i = flights.iter().position(|f| f.id == id)?;
         Some(flights.swap_remove(i))
     }
@@ -557,7 +568,12 @@ impl Health {
                 .collect();
             rest.sort_by_key(|f| f.flight.started);
             let mut others: Vec<String> = rest.iter().map(|f| f.flight.describe()).collect();
-            others.extend(lock(&self.flights).iter().map(Flight::describe));
+            let mut aloft: Vec<(Instant, String)> = Vec::new();
+            for shard in &self.flights {
+                aloft.extend(lock(shard).iter().map(|f| (f.started, f.describe())));
+            }
+            aloft.sort_by_key(|(started, _)| *started);
+            others.extend(aloft.into_iter().map(|(_, d)| d));
             let culprit = (culprit.flight.clone(), culprit.exchange.clone());
             state.culprit = Some(culprit.0.id);
             (culprit, others)
