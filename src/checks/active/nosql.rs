@@ -1,9 +1,11 @@
 //! nosql_injection: operator objects ($ne, $regex, $gt) in place of a
 //! JSON body value (or `name[$ne]=` in a query), as a differential: a
 //! condition true for every record and one true for none must answer
-//! materially differently, each the same when repeated, while two benign
-//! values agree with each other and the base value answers alike before
-//! and after (compare::base_held).
+//! materially differently, each the same when repeated, while two plain
+//! values that match nothing agree with each other (the base value and a
+//! benign one; when the base value matches records, a benign and a random
+//! one) and the first of them answers alike before and after
+//! (compare::base_held).
 //!
 //! Operators from the MongoDB query language documentation.
 
@@ -122,19 +124,32 @@ async fn send_shape(
     Some((e, sh))
 }
 
-async fn probe_slot(s: &mut Session<'_>, slot: &ValueSlot) -> Option<()> {
-    let v = slot.value.as_str().unwrap_or("").to_owned();
-    let other = match s.benign(slot) {
+/// Two values for `slot` that answer alike (neither matches a record, as
+/// far as the answers tell): the base value and a benign one, or, when the
+/// base value matches records, a benign value and a random one, or two
+/// random ones. Returns each value with its request and answer.
+async fn controls(s: &mut Session<'_>, slot: &ValueSlot) -> Option<[(String, Request, Shape); 2]> {
+    let base = slot.value.as_str().unwrap_or("").to_owned();
+    let benign = match s.benign(slot) {
         Value::String(t) => t,
         x => x.to_string(),
     };
-    let base_req = s.request_with(slot, Value::String(v.clone()))?;
-    let other_req = s.request_with(slot, Value::String(other.clone()))?;
-    let (_, b1) = send_shape(s, &base_req, &[&v]).await?;
-    let (_, b2) = send_shape(s, &other_req, &[&other]).await?;
-    if b1.status.is_none() || differs(&b1, &b2) {
-        return None;
+    let random = [s.canary(12), s.canary(12)];
+    let pairs = [[base, benign.clone()], [benign, random[0].clone()], random];
+    for [a, b] in pairs {
+        let ra = s.request_with(slot, Value::String(a.clone()))?;
+        let rb = s.request_with(slot, Value::String(b.clone()))?;
+        let (_, sa) = send_shape(s, &ra, &[&a]).await?;
+        let (_, sb) = send_shape(s, &rb, &[&b]).await?;
+        if sa.status.is_some() && !differs(&sa, &sb) {
+            return Some([(a, ra, sa), (b, rb, sb)]);
+        }
     }
+    None
+}
+
+async fn probe_slot(s: &mut Session<'_>, slot: &ValueSlot) -> Option<()> {
+    let [(v, base_req, b1), (other, _, b2)] = controls(s, slot).await?;
     let canary = s.canary(12);
     for (t, f) in pairs(&canary, s.profile().more_payloads()) {
         let (Some(tr), Some(fr)) = (request_for(s, slot, &t), request_for(s, slot, &f)) else {
@@ -166,7 +181,7 @@ async fn probe_slot(s: &mut Session<'_>, slot: &ValueSlot) -> Option<()> {
         let verdict = Verdict {
             title: format!("NoSQL operator injection in {}", slot.label()),
             evidence: format!(
-                "{t} answers {} ({} bytes), {f} answers {} ({} bytes), twice each; two benign values agree",
+                "{t} answers {} ({} bytes), {f} answers {} ({} bytes), twice each; two plain values ({v:?}, {other:?}) agree",
                 code(&ts),
                 ts.body.len(),
                 code(&fs),
