@@ -47,6 +47,8 @@ pub(crate) struct Phase {
     pub(crate) created: Mutex<Vec<Created>>,
     /// How many sessions claimed each key ([`Port::claim`]).
     claims: Mutex<HashMap<String, u32>>,
+    /// The identities' "who am I" reads ([`Port::whoamis`]).
+    whoamis: crate::checks::active::whoami::Whoamis,
 }
 
 impl Phase {
@@ -59,6 +61,7 @@ impl Phase {
             resources: Resources::infer(api),
             created: Mutex::new(Vec::new()),
             claims: Mutex::new(HashMap::new()),
+            whoamis: crate::checks::active::whoami::Whoamis::new(),
         }
     }
 }
@@ -225,6 +228,10 @@ impl Port for Scan<'_> {
 
     fn bases(&self) -> &crate::checks::active::Bases {
         &self.shared.bases
+    }
+
+    fn whoamis(&self) -> Option<&crate::checks::active::whoami::Whoamis> {
+        Some(&self.phase.whoamis)
     }
 
     fn created(&self, delete: Request, credentials: Vec<Credential>) {

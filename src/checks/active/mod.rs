@@ -54,6 +54,7 @@ mod timing;
 pub(super) mod traversal;
 pub(super) mod undocumented;
 pub(super) mod user_enumeration;
+pub mod whoami;
 pub(super) mod xss;
 
 pub use bases::{ACCEPTED_PER_OPERATION, Bases};

@@ -105,4 +105,10 @@ pub trait Port: Send + Sync {
     /// Remembers a resource a probe created: `delete`, sent with
     /// `credentials`, removes it when the scan ends (unless `--no-cleanup`).
     fn created(&self, delete: Request, credentials: Vec<Credential>);
+
+    /// The scan's cache of identities' "who am I" reads; `None` when the
+    /// scan keeps none (every session then looks for itself).
+    fn whoamis(&self) -> Option<&super::whoami::Whoamis> {
+        None
+    }
 }

@@ -575,6 +575,12 @@ impl<'a> Session<'a> {
         self.port.cors_domains()
     }
 
+    /// The scan's cache of "who am I" reads (see `whoami.rs`).
+    pub(super) fn whoamis(&self) -> Option<&'a super::whoami::Whoamis> {
+        let port: &'a dyn Port = self.port;
+        port.whoamis()
+    }
+
     /// True for the first `limit` sessions of the scan that claim `key`.
     pub fn claim(&self, key: &str, limit: u32) -> bool {
         self.port.claim(key, limit)
