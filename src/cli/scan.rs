@@ -6,11 +6,12 @@
 use std::io::IsTerminal as _;
 use std::sync::Arc;
 
+use apiprobe::checks::jwt_crack::JwtCracking;
 use apiprobe::checks::{Judge, Settings};
 use apiprobe::engine::{Scan, ScanOptions, ScanResult, Stop, StopReason};
 use apiprobe::generate::Payloads;
 use apiprobe::http::{Client, ClientOptions};
-use apiprobe::identity::{Credential, NamedIdentity, Place, SignedIn};
+use apiprobe::identity::{Credential, IdentityAuth, NamedIdentity, Place, SignedIn};
 use apiprobe::model::Api;
 use apiprobe::model::{ApiKeyLocation, SecurityScheme};
 use apiprobe::probes::PlanOptions;
@@ -217,6 +218,25 @@ fn secrets(
     s
 }
 
+/// The masker for a sign-in that failed: every secret the configuration
+/// holds, the identities' passwords, keys and tokens included (a refusal's
+/// excerpt may echo the password that was sent).
+fn before_sign_in(api: &Api, config: &ScanConfig, credentials: &[Credential]) -> Secrets {
+    let mut s = secrets(api, config, credentials, &[], None);
+    if !s.is_masking() {
+        return s;
+    }
+    for spec in &config.auth.identities {
+        match &spec.auth {
+            IdentityAuth::Login(a) if !a.password.is_empty() => s.add_value(&a.password),
+            IdentityAuth::Login(_) => {}
+            IdentityAuth::ApiKey { value, .. } => s.add_value(value),
+            IdentityAuth::Credentials(cs) => cs.iter().for_each(|c| s.add_value(&c.value)),
+        }
+    }
+    s
+}
+
 /// Scans `api` at `base_url` as `config` says: progress on stderr, the
 /// summary on stdout, reports written whatever happens (Ctrl-C, budgets, a
 /// lost target). `spec_text` is the spec file's text, to locate operations in it.
@@ -240,6 +260,26 @@ pub async fn scan(
             Ok(text) => Some(Arc::new(apiprobe::checks::active::words_of(&text))),
             Err(e) => {
                 eprintln!("error: --endpoint-wordlist {}: {e}", path.display());
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    let jwt_words = match &config.jwt_wordlist {
+        Some(path) => match std::fs::read(path) {
+            Ok(bytes) => apiprobe::checks::jwt_crack::secrets_of(&bytes),
+            Err(e) => {
+                eprintln!("error: --jwt-wordlist {}: {e}", path.display());
+                return exit::USAGE;
+            }
+        },
+        None => Vec::new(),
+    };
+    let jwt_public_key = match &config.jwt_public_key {
+        Some(path) => match std::fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                eprintln!("error: --jwt-public-key {}: {e}", path.display());
                 return exit::USAGE;
             }
         },
@@ -295,7 +335,8 @@ pub async fn scan(
                 });
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                let masked = before_sign_in(&api, config, &credentials);
+                eprintln!("error: {}", masked.text(&e.to_string()));
                 return exit::USAGE;
             }
         }
@@ -309,7 +350,8 @@ pub async fn scan(
         {
             Ok(identity) => identities.push(identity),
             Err(e) => {
-                eprintln!("error: {e}");
+                let masked = before_sign_in(&api, config, &credentials);
+                eprintln!("error: {}", masked.text(&e.to_string()));
                 return exit::USAGE;
             }
         }
@@ -344,8 +386,10 @@ pub async fn scan(
         config.checks.clone(),
         Settings {
             max_response_time: config.max_response_time,
+            jwt: JwtCracking::for_profile(config.profile).with_words(jwt_words),
         },
     ));
+    let judged = Arc::clone(&judge);
     let api = Arc::new(api);
     let scan = Scan {
         api: Arc::clone(&api),
@@ -385,6 +429,7 @@ pub async fn scan(
             discovery: config.discovery,
             endpoint_words,
             cors_domains: config.cors_domains.clone(),
+            jwt_public_key,
         },
     };
     let stop = Stop::new();
@@ -411,6 +456,7 @@ pub async fn scan(
     }
     // severities were given where the findings were made (ScanOptions::severities)
     let mut report = Report::new(&api, &base_url, &check_names, &result);
+    report.notes.extend(judged.jwt_notes());
     let lines = spec_text.map(SpecLines::parse);
     report.set_operations(&api, &operations, lines.as_ref());
     if let Some((b, file)) = &baseline {
