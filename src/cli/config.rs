@@ -229,6 +229,9 @@ pub struct IdentityConfig {
     pub token_from: Option<Text>,
     /// For `login`: how the token is sent (as `--token-as`).
     pub token_as: Option<Text>,
+    /// Whether the identity is privileged whatever its role (`true`), or
+    /// plain even with a built-in privileged role word (`false`).
+    pub privileged: Option<bool>,
 }
 
 /// The scan options of the file (top level, or a profile). Each is named
@@ -320,6 +323,8 @@ pub struct Options {
     pub token_from: Option<Text>,
     /// `--token-as`: how a login's token is sent.
     pub token_as: Option<Text>,
+    /// `--privileged-role`: roles that make an identity privileged.
+    pub privileged_roles: Option<Vec<Text>>,
     /// `--profile` (quick, standard, aggressive).
     pub profile: Option<Profile>,
     /// `--callback-url`.
@@ -328,6 +333,10 @@ pub struct Options {
     pub discovery: Option<Discovery>,
     /// `--endpoint-wordlist`.
     pub endpoint_wordlist: Option<Text>,
+    /// `--jwt-wordlist`.
+    pub jwt_wordlist: Option<Text>,
+    /// `--jwt-public-key`.
+    pub jwt_public_key: Option<Text>,
     /// `--cors-domain`, each a domain.
     pub cors_domains: Option<Vec<Text>>,
     /// `--callback-listen`, `ADDR:PORT`.
@@ -400,6 +409,7 @@ fn overlay(base: &mut Options, top: Options) {
         login,
         token_from,
         token_as,
+        privileged_roles,
         profile,
         callback_url,
         callback_listen,
@@ -407,6 +417,8 @@ fn overlay(base: &mut Options, top: Options) {
         identities,
         discovery,
         endpoint_wordlist,
+        jwt_wordlist,
+        jwt_public_key,
         cors_domains,
     );
 }

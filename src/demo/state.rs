@@ -11,10 +11,12 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 /// The seeded accounts: username, password, role, email.
-pub(crate) const SEED_USERS: [(&str, &str, &str, &str); 3] = [
+pub(crate) const SEED_USERS: [(&str, &str, &str, &str); 5] = [
     ("alice", "wonderland", "user", "alice@example.com"),
     ("bob", "builder", "user", "bob@example.com"),
     ("admin", "sup3rs3cret", "admin", "admin@example.com"),
+    ("carol", "chorister", "member", "carol@example.com"),
+    ("erin", "eraser-head", "editor", "erin@example.com"),
 ];
 
 /// Everything the handlers share.

@@ -17,8 +17,9 @@ use super::token::{TokenAs, TokenFrom, TokenUse};
 use crate::http::{Client, Exchange};
 use crate::model::Api;
 
-/// Role labels that mean "may do more than a normal user".
-const PRIVILEGED_ROLES: [&str; 7] = [
+/// Role labels that mean "may do more than a normal user" unless the user
+/// says otherwise (`--privileged-role`, `privileged` in `[identities.NAME]`).
+pub(crate) const PRIVILEGED_ROLES: [&str; 7] = [
     "admin",
     "administrator",
     "root",
@@ -138,6 +139,11 @@ pub struct IdentitySpec {
     /// For a login: where the token is and how it is sent, when the text
     /// says so (`login[from=...,as=...]`); `None` leaves it to the scan's default.
     pub token: Option<TokenUse>,
+    /// Whether the identity may do more than a plain user, when the user
+    /// says (`--privileged-role ROLE`, `privileged = true` in
+    /// `[identities.NAME]`); `None` leaves it to the built-in role words
+    /// ([`PRIVILEGED_ROLES`]).
+    pub privileged: Option<bool>,
 }
 
 /// An identity ready to send with: its credentials are known.
@@ -154,12 +160,17 @@ pub struct NamedIdentity {
     /// For a login identity, where its login answers hold the token and
     /// how it is sent (signing in again after a 401 does the same).
     pub token: TokenUse,
+    /// Whether the user marked it privileged or not (see
+    /// [`IdentitySpec::privileged`]); `None`: its role word decides.
+    pub privileged: Option<bool>,
 }
 
 impl NamedIdentity {
-    /// Whether its role is an administrator's (or similar).
+    /// Whether it may do more than a plain user: as the user marked it,
+    /// else when its role is one of the built-in words ([`PRIVILEGED_ROLES`]).
     pub fn is_privileged(&self) -> bool {
-        self.role.as_deref().is_some_and(is_privileged_role)
+        self.privileged
+            .unwrap_or_else(|| self.role.as_deref().is_some_and(is_privileged_role))
     }
 }
 
@@ -256,7 +267,23 @@ impl IdentitySpec {
             role: role.map(str::to_owned),
             auth,
             token,
+            privileged: None,
         })
+    }
+
+    /// The same identity, marked privileged when its role is one of
+    /// `roles` (`--privileged-role`, compared without case); an identity
+    /// already marked keeps its mark.
+    pub fn with_privileged_roles(mut self, roles: &[String]) -> IdentitySpec {
+        if self.privileged.is_none()
+            && let Some(role) = &self.role
+            && roles
+                .iter()
+                .any(|r| r.trim().eq_ignore_ascii_case(role.trim()))
+        {
+            self.privileged = Some(true);
+        }
+        self
     }
 
     /// The same identity, an API key placed where `api` declares it
@@ -334,6 +361,7 @@ impl IdentitySpec {
             credentials,
             account,
             token,
+            privileged: self.privileged,
         })
     }
 }
@@ -535,7 +563,37 @@ mod tests {
             credentials: vec![],
             account: None,
             token: TokenUse::default(),
+            privileged: None,
         };
         assert!(!n.is_privileged());
+        let editor = NamedIdentity {
+            role: Some("editor".into()),
+            ..n.clone()
+        };
+        assert!(!editor.is_privileged());
+        assert!(
+            NamedIdentity {
+                privileged: Some(true),
+                ..editor
+            }
+            .is_privileged()
+        );
+        let admin = NamedIdentity {
+            role: Some("admin".into()),
+            privileged: Some(false),
+            ..n
+        };
+        assert!(!admin.is_privileged());
+        let spec = IdentitySpec::read("ann:Editor=bearer:t").unwrap();
+        assert_eq!(
+            spec.clone()
+                .with_privileged_roles(&["editor".into()])
+                .privileged,
+            Some(true)
+        );
+        assert_eq!(
+            spec.with_privileged_roles(&["member".into()]).privileged,
+            None
+        );
     }
 }

@@ -89,6 +89,7 @@ pub struct ScanBuilder {
     options: ScanOptions,
     sign_in: Option<SignIn>,
     identities: Vec<String>,
+    privileged_roles: Vec<String>,
     guard: Duration,
 }
 
@@ -111,6 +112,7 @@ impl ScanBuilder {
             },
             sign_in: None,
             identities: Vec::new(),
+            privileged_roles: Vec::new(),
             guard: GUARD,
         }
     }
@@ -201,6 +203,13 @@ impl ScanBuilder {
     /// resolved (signed in) before the scan, after [`Self::login`].
     pub fn identity(mut self, spec: impl Into<String>) -> Self {
         self.identities.push(spec.into());
+        self
+    }
+
+    /// Roles that make an identity privileged (`--privileged-role`).
+    pub fn privileged_roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
+        self.privileged_roles
+            .extend(roles.into_iter().map(Into::into));
         self
     }
 
@@ -298,7 +307,7 @@ impl ScanBuilder {
         for text in &self.identities {
             options
                 .identities
-                .push(resolve(&api, &client, &base_url, text).await);
+                .push(resolve(&api, &client, &base_url, text, &self.privileged_roles).await);
         }
         let checks = select(&self.checks, &self.excluded).expect("known checks");
         Scan {
@@ -322,9 +331,16 @@ fn account(user: &str, password: &str) -> Account {
 }
 
 /// The identity `text` names, signed in.
-async fn resolve(api: &Api, client: &Client, base_url: &str, text: &str) -> NamedIdentity {
+async fn resolve(
+    api: &Api,
+    client: &Client,
+    base_url: &str,
+    text: &str,
+    privileged_roles: &[String],
+) -> NamedIdentity {
     IdentitySpec::parse(api, text)
         .expect("the identity parses")
+        .with_privileged_roles(privileged_roles)
         .resolve(api, client, base_url)
         .await
         .expect("the identity signs in")
