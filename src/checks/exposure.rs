@@ -188,6 +188,8 @@ fn field_name(field: SensitiveField) -> &'static str {
 /// security numbers) or a card number passing Luhn in the body. One verdict
 /// per field.
 pub(crate) fn sensitive_data_exposure(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
+    // sensitive claims of the JWTs in the body (claims.rs)
+    super::claims::in_response(ctx, out);
     let leaks = ctx.leaks();
     if !leaks.iter().any(|l| {
         matches!(

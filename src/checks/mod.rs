@@ -17,7 +17,12 @@
 //! - `validators`: compiled response schemas, cached.
 //! - `exposure`: secret_leak, sensitive_data_exposure, internal_disclosure, debug_page.
 //! - `authn`: weak_jwt_secret (offline, bundled wordlist).
-//! - `jwt`: reading, forging and cracking JSON Web Tokens.
+//! - `claims`: sensitive claims in issued JWTs (part of sensitive_data_exposure).
+//! - `public_keys`: RSA public keys (JWKS, PEM, certificates) in the forms the
+//!   key confusion probe signs with.
+//! - `jwt`: reading and forging JSON Web Tokens.
+//! - [`jwt_crack`]: cracking HMAC JWT secrets offline (the bundled lists,
+//!   numbers, the spec's and the answers' words), fast and on every core.
 //! - [`leaks`]: one fast matcher over response bodies for stack traces, SQL
 //!   error text, secrets, sensitive fields, card numbers, internal addresses,
 //!   file-system paths and debug pages; and [`leaks::server_banner`] over
@@ -26,6 +31,7 @@
 pub mod active;
 mod authn;
 mod check;
+mod claims;
 mod conformance;
 pub(crate) mod destructive;
 mod disclosure;
@@ -33,8 +39,10 @@ mod exposure;
 mod finding;
 mod judge;
 pub(crate) mod jwt;
+pub mod jwt_crack;
 pub mod leaks;
 mod memo;
+pub(crate) mod public_keys;
 mod registry;
 mod server;
 #[cfg(test)]

@@ -163,7 +163,7 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         cwe: Some(200),
         owasp: Some(Owasp::Api3),
-        summary: "The response body holds a password, a password hash, a social security number or a card number (passing Luhn) that the request did not send.",
+        summary: "The response body holds a password, a password hash, a social security number or a card number (passing Luhn) that the request did not send, or a JWT whose claims carry a password, a secret, another user's e-mail address or an internal id.",
         scope: Scope::Operation,
         how: How::Judge(exposure::sensitive_data_exposure),
     },
@@ -197,11 +197,15 @@ pub static CHECKS: &[Check] = &[
     active::cors::CHECK,
     active::undocumented::CHECK,
     active::xss::CHECK,
+    active::stored_xss::CHECK,
     active::ignored_auth::CHECK,
+    active::header_privilege::CHECK,
     active::jwt_forgery::CHECK,
+    active::jwt_confusion::CHECK,
+    active::token_revocation::CHECK,
     active::user_enumeration::CHECK,
     active::sqli::CHECK,
-    active::login_rate_limit::CHECK,
+    active::brute_force::CHECK,
     active::command::CHECK,
     active::traversal::CHECK,
     active::template::CHECK,
@@ -226,9 +230,20 @@ pub struct UnknownCheck {
     pub known: String,
 }
 
-/// The check named `name`.
+/// The check named `name` (a former name finds the check that took it over:
+/// `login_rate_limit` is `brute_force`).
 pub fn find(name: &str) -> Option<&'static Check> {
+    let name = current_name(name);
     CHECKS.iter().find(|c| c.name == name)
+}
+
+/// The name a check goes by now, for one it had before.
+fn current_name(name: &str) -> &str {
+    if name == active::brute_force::FORMER_NAME {
+        active::brute_force::CHECK.name
+    } else {
+        name
+    }
 }
 
 /// The checks to run: those named in `only` (every check when it is empty
@@ -246,8 +261,8 @@ pub fn select(only: &[String], exclude: &[String]) -> Result<Vec<&'static Check>
     let everything = only.is_empty() || only.iter().any(|n| n == "all");
     Ok(CHECKS
         .iter()
-        .filter(|c| everything || only.iter().any(|n| n == c.name))
-        .filter(|c| !exclude.iter().any(|n| n == c.name))
+        .filter(|c| everything || only.iter().any(|n| current_name(n) == c.name))
+        .filter(|c| !exclude.iter().any(|n| current_name(n) == c.name))
         .collect())
 }
 
@@ -276,6 +291,11 @@ mod tests {
         let less = select(&["all".into()], &["crash".into()]).unwrap();
         assert_eq!(less.len(), CHECKS.len() - 1);
         assert!(less.iter().all(|c| c.name != "crash"));
+        let former = select(&["login_rate_limit".into()], &[]).unwrap();
+        assert_eq!(
+            former.iter().map(|c| c.name).collect::<Vec<_>>(),
+            ["brute_force"]
+        );
         let err = select(&["nope".into()], &[]).unwrap_err();
         assert_eq!(err.name, "nope");
         assert!(err.to_string().contains("not_a_server_error"));

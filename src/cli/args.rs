@@ -313,6 +313,16 @@ pub struct ScanFlags {
         help_heading = "Authentication"
     )]
     pub identities: Vec<String>,
+    /// A role that makes an `--identity` privileged (for `bfla`: what it
+    /// may call, a plain identity may not); repeatable, any word (`editor`).
+    /// Without it, the roles admin, administrator, root, superuser, staff,
+    /// owner and superadmin are privileged.
+    #[arg(
+        long = "privileged-role",
+        value_name = "ROLE",
+        help_heading = "Authentication"
+    )]
+    pub privileged_roles: Vec<String>,
     /// Where login answers hold the token (for `--login` and `login:`
     /// identities without their own): `auto` (a token-like JSON key, else a
     /// session cookie), a JSON pointer `/data/token`, `header:NAME` or `cookie:NAME`.
@@ -394,6 +404,15 @@ pub struct ScanFlags {
     /// line (`#` comments); the spec's own neighbours are still tried.
     #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub endpoint_wordlist: Option<PathBuf>,
+    /// More secrets for weak_jwt_secret to try on HMAC-signed JWTs, one a
+    /// line, exactly as written (blank lines skipped), after apiprobe's own list.
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
+    pub jwt_wordlist: Option<PathBuf>,
+    /// The server's RSA public key (PEM, a certificate, a JWK or JWK Set):
+    /// jwt_alg_confusion signs HS256 tokens with it, besides the keys it
+    /// finds at the spec's key URLs and /.well-known/jwks.json.
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
+    pub jwt_public_key: Option<PathBuf>,
     /// One of the API's own domains, for CORS origins derived from it
     /// (`https://evil<domain>`, `https://<domain>.evil.example`, ...); repeatable.
     #[arg(long = "cors-domain", value_name = "DOMAIN", help_heading = "Checks")]

@@ -386,6 +386,10 @@ pub struct ScanConfig {
     pub discovery: Option<Discovery>,
     /// The wordlist discovery reads instead of the built-in one.
     pub endpoint_wordlist: Option<PathBuf>,
+    /// More secrets for weak_jwt_secret (`--jwt-wordlist`).
+    pub jwt_wordlist: Option<PathBuf>,
+    /// The server's RSA public key file (`--jwt-public-key`).
+    pub jwt_public_key: Option<PathBuf>,
     /// The API's own domains, for derived CORS origins.
     pub cors_domains: Vec<String>,
 }
@@ -573,6 +577,10 @@ pub fn resolve(
     } else {
         file_identities
     };
+    let identities = identities
+        .into_iter()
+        .map(|i| i.with_privileged_roles(&flags.privileged_roles))
+        .collect();
     if let Some(u) = &flags.callback_url
         && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
     {
@@ -637,6 +645,8 @@ pub fn resolve(
         cleanup: !flags.no_cleanup,
         discovery: flags.discovery,
         endpoint_wordlist: flags.endpoint_wordlist,
+        jwt_wordlist: flags.jwt_wordlist,
+        jwt_public_key: flags.jwt_public_key,
         cors_domains: flags.cors_domains,
     })
 }
@@ -683,11 +693,14 @@ fn lay_under(flags: &mut ScanFlags, o: &Options, given: &Given) {
         login: |v: &Text| Some(v.0.clone()),
         token_from: |v: &Text| Some(v.0.clone()),
         token_as: |v: &Text| Some(v.0.clone()),
+        privileged_roles: texts,
         profile: |v: &Profile| *v,
         callback_url: |v: &Text| Some(v.0.clone()),
         no_cleanup: |v: &bool| *v,
         discovery: |v: &Discovery| Some(*v),
         endpoint_wordlist: |v: &Text| Some(PathBuf::from(&v.0)),
+        jwt_wordlist: |v: &Text| Some(PathBuf::from(&v.0)),
+        jwt_public_key: |v: &Text| Some(PathBuf::from(&v.0)),
         cors_domains: texts,
     );
 }
@@ -834,7 +847,10 @@ fn identity(name: &str, table: &IdentityConfig) -> Result<IdentitySpec, String> 
     let auth =
         IdentityAuth::parse(kind, &value.0).map_err(|e| format!("[identities.{name}]: {e}"))?;
     let role = table.role.as_ref().map(|r| r.0.as_str());
-    IdentitySpec::new(name, role, auth, token).map_err(|e| format!("[identities.{name}]: {e}"))
+    let mut spec = IdentitySpec::new(name, role, auth, token)
+        .map_err(|e| format!("[identities.{name}]: {e}"))?;
+    spec.privileged = table.privileged;
+    Ok(spec)
 }
 
 /// The file's `[operations]`, their headers read.
@@ -954,6 +970,49 @@ mod tests {
                 "t.yaml",
             )
             .expect("the spec loads")
+    }
+
+    #[test]
+    fn privileged_roles_from_the_flag_the_file_and_the_identity_table() {
+        let privileged = |flags: &[&str], file: &str| -> Vec<(String, Option<bool>)> {
+            ok(flags, file)
+                .auth
+                .identities
+                .into_iter()
+                .map(|i| (i.name, i.privileged))
+                .collect()
+        };
+        let two = [
+            "--identity",
+            "ann:editor=bearer:a",
+            "--identity",
+            "max:member=bearer:m",
+        ];
+        assert_eq!(
+            privileged(&two, ""),
+            [("ann".to_owned(), None), ("max".to_owned(), None)]
+        );
+        let mut flags = two.to_vec();
+        flags.extend(["--privileged-role", "Editor"]);
+        assert_eq!(
+            privileged(&flags, ""),
+            [("ann".to_owned(), Some(true)), ("max".to_owned(), None)]
+        );
+        assert_eq!(
+            privileged(&two, "privileged-roles = [\"member\"]\n"),
+            [("ann".to_owned(), None), ("max".to_owned(), Some(true))]
+        );
+        // a table says it itself, either way; the role list does not overrule it
+        let file = "privileged-roles = [\"editor\"]\n\
+                    [identities.ann]\nrole = \"editor\"\nbearer = \"a\"\nprivileged = false\n\
+                    [identities.max]\nrole = \"member\"\nbearer = \"m\"\nprivileged = true\n";
+        assert_eq!(
+            privileged(&[], file),
+            [
+                ("ann".to_owned(), Some(false)),
+                ("max".to_owned(), Some(true))
+            ]
+        );
     }
 
     #[test]

@@ -13,24 +13,39 @@
 //! - `router`: [`DemoConfig`] and [`router`], every route of the API.
 //! - `server`: [`serve`], the API on a loopback port.
 //! - `state`: the in-memory state (SQLite) behind the handlers.
+//! - `ads`: classified ads and their HTML board (stored markup, a trusted admin header).
+//! - `drafts`, `invoices`: objects keyed by a chosen name, and seeded objects of two users.
+//! - `articles`, `profile`: roles (member, editor) and users as the objects of requests.
 //! - `basic`, `account`, `auth`, `notes`, `injection`, `filter`, `template`,
 //!   `shell`, `fakefs`: the handlers, their flaws and repairs.
+//! - `guessing`: a sign-in and a reset code with no limit on guesses (flaws 52 and 53).
+//! - `issuers`: a partner gateway and a kiosk service whose HMAC keys are weak
+//!   (flaws 60 and 61).
 //! - `hidden`: routes the spec does not list (a debug page, an export, an admin helper).
 //! - `layers`, `response`: headers on every answer; error answers.
 
 mod account;
+mod ads;
+mod articles;
 mod auth;
 mod basic;
+mod drafts;
 mod fakefs;
 mod filter;
+mod guessing;
 mod hidden;
 mod injection;
+mod invoices;
+mod issuers;
 mod layers;
 mod notes;
+mod profile;
 mod response;
 mod router;
 mod server;
 mod shell;
+mod shop;
+mod sso;
 mod state;
 mod template;
 
@@ -45,6 +60,17 @@ pub const DEMO_ACCOUNT: (&str, &str) = ("alice", "wonderland");
 /// role, password): the scan's own user and a second one.
 pub const DEMO_IDENTITIES: [(&str, &str, &str); 2] =
     [("alice", "user", "wonderland"), ("bob", "user", "builder")];
+
+/// Seeded users with the demo's own role names (name, role, password):
+/// `apiprobe demo` gives them to the authorization probes too, the
+/// editor marked privileged ([`DEMO_PRIVILEGED_ROLE`]).
+pub const DEMO_ROLE_IDENTITIES: [(&str, &str, &str); 2] = [
+    ("carol", "member", "chorister"),
+    ("erin", "editor", "eraser-head"),
+];
+
+/// The demo's role that may do more than a plain user (`--privileged-role editor`).
+pub const DEMO_PRIVILEGED_ROLE: &str = "editor";
 
 /// Texts the demo plants in its responses, for tests elsewhere in the crate
 /// that must find them (so they test what the demo really sends).

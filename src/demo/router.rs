@@ -3,9 +3,12 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
-use super::{account, basic, filter, hidden, injection, layers, notes, state};
+use super::{
+    account, ads, articles, basic, drafts, filter, guessing, hidden, injection, invoices, issuers,
+    layers, notes, profile, shop, sso, state,
+};
 
 /// How the demo API behaves: with its planted flaws, or with all of them repaired.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,7 +61,41 @@ pub fn router(config: DemoConfig) -> Router {
         .route("/tools/ping", post(injection::ping))
         .route("/webhooks/test", post(injection::webhook_test))
         .route("/greet", get(injection::greet))
-        .with_state(state)
+        // flaws 45 and 46: a board that renders stored headlines, a DELETE that trusts a header
+        .route("/ads", get(ads::list).post(ads::create))
+        .route("/ads/{id}", get(ads::read).delete(ads::delete))
+        .route("/board", get(ads::board))
+        .route("/articles", get(articles::list).post(articles::create))
+        .route(
+            "/articles/{id}",
+            get(articles::read)
+                .put(articles::update)
+                .delete(articles::delete),
+        )
+        .route("/profile", get(profile::read).put(profile::update))
+        // a sign-up that honours an undeclared role (customer, manager) shown only in /shop/me
+        .route("/shop/signup", post(shop::signup))
+        .route("/shop/login", post(shop::login))
+        .route("/shop/me", get(shop::me))
+        .route("/users/{username}/password", put(profile::change_password))
+        // flaws 50 and 51: drafts keyed by a chosen name, seeded invoices
+        .route("/drafts", post(drafts::save))
+        .route(
+            "/drafts/{name}",
+            get(drafts::read).put(drafts::update).delete(drafts::delete),
+        )
+        .route("/invoices", get(invoices::list))
+        .route(
+            "/invoices/{invoiceId}",
+            get(invoices::read).patch(invoices::update),
+        )
+        .with_state(Arc::clone(&state))
+        // flaws 34-36: the RS256 sign-in service
+        // flaws 52 and 53: a sign-in and a reset code anyone may guess
+        .merge(guessing::routes(Arc::clone(&state)))
+        // flaws 60 and 61: two more token issuers with weak HMAC keys
+        .merge(issuers::routes(Arc::clone(&state)))
+        .merge(sso::routes(state))
         .layer(axum::middleware::from_fn_with_state(
             config,
             layers::headers,

@@ -49,6 +49,8 @@ pub(crate) struct Phase {
     claims: Mutex<HashMap<String, u32>>,
     /// The identities' "who am I" reads ([`Port::whoamis`]).
     whoamis: crate::checks::active::whoami::Whoamis,
+    /// What active checks keep for the whole scan ([`Port::shelf`]).
+    shelf: crate::checks::active::Shelf,
 }
 
 impl Phase {
@@ -62,6 +64,7 @@ impl Phase {
             created: Mutex::new(Vec::new()),
             claims: Mutex::new(HashMap::new()),
             whoamis: crate::checks::active::whoami::Whoamis::new(),
+            shelf: crate::checks::active::Shelf::new(),
         }
     }
 }
@@ -91,6 +94,10 @@ impl Port for Scan<'_> {
 
     fn account(&self) -> Option<&Account> {
         self.shared.options.account.as_ref()
+    }
+
+    fn token_use(&self) -> Option<&crate::identity::TokenUse> {
+        self.shared.options.signed_in.as_ref().map(|s| &s.token)
     }
 
     fn identities(&self) -> &[NamedIdentity] {
@@ -232,6 +239,18 @@ impl Port for Scan<'_> {
 
     fn whoamis(&self) -> Option<&crate::checks::active::whoami::Whoamis> {
         Some(&self.phase.whoamis)
+    }
+
+    fn shelf(&self) -> Option<&crate::checks::active::Shelf> {
+        Some(&self.phase.shelf)
+    }
+
+    fn jwt_public_key(&self) -> Option<&[u8]> {
+        self.shared.options.jwt_public_key.as_deref()
+    }
+
+    fn warn(&self, message: &str) {
+        self.shared.observer.on_event(&Event::Warning { message });
     }
 
     fn created(&self, delete: Request, credentials: Vec<Credential>) {

@@ -77,6 +77,9 @@ pub struct ScanOptions {
     /// The API's own domains, for the CORS origins derived from them
     /// (`--cors-domain`), besides those the spec and the answers show.
     pub cors_domains: Vec<String>,
+    /// The server's RSA public key file, as read (`--jwt-public-key`): the
+    /// key confusion probe signs HS256 tokens with its forms.
+    pub jwt_public_key: Option<Vec<u8>>,
 }
 
 impl ScanOptions {
@@ -117,6 +120,7 @@ impl Default for ScanOptions {
             discovery: None,
             endpoint_words: None,
             cors_domains: Vec::new(),
+            jwt_public_key: None,
         }
     }
 }

@@ -9,7 +9,7 @@ use futures_util::future::BoxFuture;
 use crate::checks::Finding;
 use crate::generate::{Case, Payloads};
 use crate::http::{CallbackServer, Exchange, Request};
-use crate::identity::{Account, Credential, NamedIdentity};
+use crate::identity::{Account, Credential, NamedIdentity, TokenUse};
 use crate::model::{Api, Operation};
 use crate::probes::{Discovery, ProbeKind, Profile, Resources};
 
@@ -29,6 +29,12 @@ pub trait Port: Send + Sync {
 
     /// The account `--login` signed in with, if any.
     fn account(&self) -> Option<&Account>;
+
+    /// Where the scan's sign-in answers hold the credential they issue
+    /// (`--token-from`), when the scan signed in; `None`: the default locator.
+    fn token_use(&self) -> Option<&TokenUse> {
+        None
+    }
 
     /// The named identities of the scan (`--identity`).
     fn identities(&self) -> &[NamedIdentity];
@@ -102,9 +108,26 @@ pub trait Port: Send + Sync {
     /// scan and the base case its sessions share.
     fn bases(&self) -> &super::Bases;
 
+    /// Tells the user something the scan could not do or undo (an
+    /// identity a probe left unable to sign in); the scan goes on.
+    fn warn(&self, _message: &str) {}
+
     /// Remembers a resource a probe created: `delete`, sent with
     /// `credentials`, removes it when the scan ends (unless `--no-cleanup`).
     fn created(&self, delete: Request, credentials: Vec<Credential>);
+
+    /// What active checks work out once per scan and share between their
+    /// sessions; `None` when the scan keeps nothing (each session works it
+    /// out again).
+    fn shelf(&self) -> Option<&super::Shelf> {
+        None
+    }
+
+    /// The server's public key as the user gave it (`--jwt-public-key`):
+    /// the file's bytes.
+    fn jwt_public_key(&self) -> Option<&[u8]> {
+        None
+    }
 
     /// The scan's cache of identities' "who am I" reads; `None` when the
     /// scan keeps none (every session then looks for itself).

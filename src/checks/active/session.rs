@@ -13,7 +13,7 @@ use crate::generate::{
     serialise,
 };
 use crate::http::{CallbackServer, Exchange, Request};
-use crate::identity::{Account, Credential, NamedIdentity};
+use crate::identity::{Account, Credential, NamedIdentity, TokenUse};
 use crate::model::{Api, Method, Operation, ParameterLocation, SchemaId, Schemas, Types};
 use crate::probes::{Discovery, ProbeKind, Profile, Resources};
 
@@ -148,6 +148,11 @@ impl<'a> Session<'a> {
         self.port.api()
     }
 
+    /// The scan this session sends through.
+    pub(super) fn port(&self) -> &'a dyn Port {
+        self.port
+    }
+
     /// The operation under test.
     pub fn operation(&self) -> &'a Operation {
         self.op
@@ -171,6 +176,22 @@ impl<'a> Session<'a> {
     /// The account `--login` signed in with, if any.
     pub fn account(&self) -> Option<&'a Account> {
         self.port.account()
+    }
+
+    /// Where sign-in answers hold the credential they issue: the scan's
+    /// own sign-in's locator (`--token-from`), else a login identity's,
+    /// else the default (`auto`).
+    pub fn token_use(&self) -> TokenUse {
+        let port: &'a dyn Port = self.port;
+        port.token_use()
+            .or_else(|| {
+                port.identities()
+                    .iter()
+                    .find(|i| i.account.is_some())
+                    .map(|i| &i.token)
+            })
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Settles the operation's base case, once for all its sessions: the
@@ -537,11 +558,29 @@ impl<'a> Session<'a> {
         self.dispatch(operation, request, identity).await
     }
 
+    /// What active checks work out once per scan and share (the scan's
+    /// shelf), when the scan keeps one.
+    pub fn shelf(&self) -> Option<&'a super::Shelf> {
+        let port: &'a dyn Port = self.port;
+        port.shelf()
+    }
+
+    /// The server's public key file as the user gave it (`--jwt-public-key`).
+    pub fn jwt_public_key(&self) -> Option<&'a [u8]> {
+        let port: &'a dyn Port = self.port;
+        port.jwt_public_key()
+    }
+
     /// Remembers a resource the session created: `delete` (sent as
     /// `identity`) removes it when the scan ends, unless `--no-cleanup`.
     pub fn created(&self, delete: Request, identity: &Identity) {
         let credentials = self.credentials_of(identity).to_vec();
         self.port.created(delete, credentials);
+    }
+
+    /// Warns the user (a scan event): something a probe could not do or undo.
+    pub fn warn(&self, message: &str) {
+        self.port.warn(message);
     }
 
     /// Lets this session send `requests` in all instead of the usual cap
@@ -804,7 +843,7 @@ fn slots_of(api: &Api, op: &Operation, values: &Values) -> Vec<ValueSlot> {
 }
 
 /// `values` with `slot` set to `value`.
-fn with_value(values: &Values, slot: &ValueSlot, value: Value) -> Values {
+pub(super) fn with_value(values: &Values, slot: &ValueSlot, value: Value) -> Values {
     let mut values = values.clone();
     match slot.parameter {
         Some(i) => {
@@ -827,7 +866,7 @@ fn with_value(values: &Values, slot: &ValueSlot, value: Value) -> Values {
 
 /// The seed of an operation's `n`th candidate base: from the scan's seed
 /// and the operation only, so every check's session starts from the same.
-fn base_seed(port: &dyn Port, operation: usize, n: u64) -> u64 {
+pub(super) fn base_seed(port: &dyn Port, operation: usize, n: u64) -> u64 {
     Seed::new(port.seed())
         .derive(&[operation.into(), "base:".into(), n.into()])
         .get()
@@ -837,7 +876,7 @@ fn base_seed(port: &dyn Port, operation: usize, n: u64) -> u64 {
 /// cookies) and optional property present and non-null, the body present;
 /// with `hints`, plain fields hold what their names hint at (URLs in
 /// URL-like fields, `month` 1 to 12).
-fn maximal_case(
+pub(super) fn maximal_case(
     api: &Api,
     payloads: &Payloads,
     op: &Operation,
@@ -856,7 +895,7 @@ fn maximal_case(
 /// Completes `values` (a case the target accepted) with what `full` has
 /// and it lacks: parameters left out, a missing body, properties left out
 /// or null (recursively in objects).
-fn complete(values: &mut Values, full: &Values) {
+pub(super) fn complete(values: &mut Values, full: &Values) {
     for (mine, theirs) in values.parameters.iter_mut().zip(&full.parameters) {
         if mine.as_ref().is_none_or(Value::is_null) && theirs.is_some() {
             mine.clone_from(theirs);
