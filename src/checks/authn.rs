@@ -1,18 +1,24 @@
 //! Authentication checks judged on one exchange: an HMAC-signed JWT whose
-//! secret is in the bundled wordlist (tested offline).
+//! secret can be cracked offline (jwt_crack).
 
 use super::check::{Context, ProofItem, Verdict};
 use super::jwt::{self, Jwt};
+use super::jwt_crack;
 use super::leaks::{LeakKind, SecretKind};
 
+/// Where a request's own bearer token is found.
+const OWN: &str = "the request's bearer token";
+
 /// An HS256/384/512 token, in the request's `Authorization` header or in the
-/// response body, whose signature a secret from `payloads/jwt_secrets.txt`
-/// reproduces. No request is sent for it: the tokens are those the scan
-/// already has.
+/// response body, whose secret the scan's cracker finds (jwt_crack: the
+/// bundled lists, numbers, the spec's and the answers' words, the user's
+/// list). No request is sent for it: the tokens are those the scan already
+/// has. The secret is a proof item (`secret`), masked in reports unless
+/// `--show-secrets`.
 pub(crate) fn weak_jwt_secret(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
     let mut tokens: Vec<(String, &str)> = Vec::new();
     if let Some(own) = jwt::bearer(&ctx.exchange.request.request.headers) {
-        tokens.push((own.to_owned(), "the request's bearer token"));
+        tokens.push((own.to_owned(), OWN));
     }
     let leaks = ctx.leaks();
     if leaks.iter().any(|l| {
@@ -33,26 +39,47 @@ pub(crate) fn weak_jwt_secret(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
             }
         }
     }
+    let Some(cracker) = ctx.cracker else {
+        return;
+    };
+    if let Some(response) = ctx.exchange.response() {
+        cracker.learn(&response.text());
+    }
+    let seen_in = format!("{} {}", ctx.operation.method.as_str(), ctx.operation.path);
     for (token, source) in tokens {
-        let Some(secret) = jwt::weak_secret(&token) else {
+        let Some(cracked) = cracker.crack(ctx.api, &token, &seen_in) else {
             continue;
         };
-        let alg = Jwt::parse(&token)
-            .map(|t| t.alg().to_owned())
-            .unwrap_or_default();
+        let Some(parsed) = Jwt::parse(&token) else {
+            continue;
+        };
+        let alg = parsed.alg().to_owned();
+        let secret = cracked.secret;
         let shown = if secret.is_empty() {
             "the empty secret".to_owned()
         } else {
             format!("the weak secret {secret:?}")
         };
+        let what = if secret.is_empty() {
+            "an empty secret".to_owned()
+        } else {
+            format!("a {}-character secret", secret.chars().count())
+        };
+        // one finding per deployment: tokens of other issuers are other keys
+        let signature = match jwt_crack::deployment(&parsed) {
+            Some(issuer) if source != OWN => format!("weak_secret:{issuer}"),
+            _ => "weak_secret".to_owned(),
+        };
         out.push(Verdict {
             title: format!("JWT ({alg}) signed with {shown}"),
             evidence: format!(
-                "{source} verifies with {shown} from the bundled wordlist: anyone can forge tokens"
+                "{source} verifies with {what} from {}: anyone can forge tokens",
+                cracked.source
             ),
-            signature: "weak_secret".to_owned(),
+            signature,
             proof: vec![
                 ProofItem::new("secret", secret),
+                ProofItem::new("source", cracked.source),
                 ProofItem::new("alg", alg),
                 ProofItem::new("token", jwt::abbreviate(&token)),
                 ProofItem::new("found_in", source),

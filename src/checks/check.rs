@@ -230,12 +230,15 @@ pub struct Verdict {
 pub struct Settings {
     /// Responses slower than this are findings of `max_response_time`.
     pub max_response_time: Duration,
+    /// How hard weak_jwt_secret tries to crack a token's secret.
+    pub jwt: super::jwt_crack::JwtCracking,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_response_time: Duration::from_millis(1000),
+            jwt: super::jwt_crack::JwtCracking::default(),
         }
     }
 }
@@ -257,6 +260,8 @@ pub struct Context<'a> {
     pub(crate) validators: &'a Validators,
     pub(crate) matcher: Option<&'a LeakMatcher>,
     pub(crate) memo: &'a Memo,
+    /// The scan's JWT cracking state (weak_jwt_secret), when the judge has one.
+    pub(crate) cracker: Option<&'a super::jwt_crack::Cracker>,
     leaks: OnceCell<Vec<Leak>>,
     body_key: OnceCell<BodyKey>,
 }
@@ -285,6 +290,7 @@ impl<'a> Context<'a> {
             validators,
             matcher,
             memo,
+            cracker: None,
             leaks: OnceCell::new(),
             body_key: OnceCell::new(),
         }

@@ -1,6 +1,7 @@
 //! The judge: runs the selected checks over each exchange.
 
 use super::check::{Check, Context, How, Settings, Verdict};
+use super::jwt_crack::Cracker;
 use super::leaks::LeakMatcher;
 use super::memo::Memo;
 use super::validators::Validators;
@@ -18,12 +19,15 @@ pub struct Judge {
     matcher: Option<&'static LeakMatcher>,
     /// Bodies that conformed or held no leak lately (memo.rs).
     memo: Memo,
+    /// JWT secrets cracked or resisted so far (weak_jwt_secret).
+    cracker: Cracker,
 }
 
 impl Judge {
     /// A judge running `checks` with `settings`.
     pub fn new(checks: Vec<&'static Check>, settings: Settings) -> Judge {
         Judge {
+            cracker: Cracker::new(settings.jwt.clone()),
             checks,
             settings,
             validators: Validators::default(),
@@ -37,6 +41,12 @@ impl Judge {
     /// The checks it runs.
     pub fn checks(&self) -> &[&'static Check] {
         &self.checks
+    }
+
+    /// What the scan's summary should say about JWT secrets that resisted
+    /// cracking (one line per token deployment), sorted.
+    pub fn jwt_notes(&self) -> Vec<String> {
+        self.cracker.notes()
     }
 
     /// The limits it judges against.
@@ -53,7 +63,7 @@ impl Judge {
         case: &Case,
         exchange: &Exchange,
     ) -> Vec<(&'static Check, Verdict)> {
-        let ctx = Context::new(
+        let mut ctx = Context::new(
             api,
             operation,
             probe,
@@ -64,6 +74,7 @@ impl Judge {
             self.matcher,
             &self.memo,
         );
+        ctx.cracker = Some(&self.cracker);
         let mut out = Vec::new();
         let mut verdicts = Vec::new();
         for &check in &self.checks {

@@ -94,6 +94,10 @@ pub struct Report {
     /// known findings were not seen again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSummary>,
+    /// What the scan tried without a finding that the reader should know,
+    /// one sentence each (a JWT secret that resisted cracking).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -126,6 +130,7 @@ impl Report {
             operations: Vec::new(),
             locations: BTreeMap::new(),
             baseline: None,
+            notes: Vec::new(),
         }
     }
 

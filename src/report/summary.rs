@@ -123,6 +123,9 @@ pub fn summary(report: &Report, style: Style) -> String {
             if n == 1 { "was" } else { "were" }
         );
     }
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
     match &report.stopped {
         StopReason::Completed => {}
         StopReason::RequestBudget => {

@@ -68,6 +68,7 @@ fn slow_responses_and_timeouts_break_the_time_limit() {
     let op = op(api, "getItem");
     let settings = || Settings {
         max_response_time: Duration::from_millis(100),
+        ..Settings::default()
     };
     let run = |exchange: &Exchange| {
         verdicts_with(
