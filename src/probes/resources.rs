@@ -25,6 +25,11 @@ pub enum IdSource {
     Body(String),
     /// The last path segment of the `Location` header.
     Location,
+    /// A value the client itself sent, at this JSON pointer into the
+    /// producer's request body (a resource keyed by a name the client
+    /// chose, whose creation answers no id): an id only once a read of
+    /// the consumer's path with it answers 2xx.
+    Sent(String),
     /// A field of each item of an array in the response body: the array's
     /// pointer (empty for a top-level array) and the id's pointer inside
     /// each item (e.g. `/id`, `/metadata/name`).
@@ -308,12 +313,16 @@ fn structure(api: &Api, out: &mut Vec<Binding>) {
                     continue;
                 }
                 let Some(schema) = success_schema(p) else {
-                    if creates && declares_location(p) {
+                    let source = match declares_location(p) {
+                        true => Some(IdSource::Location),
+                        false => sent_key(api, p, parameter, noun).map(IdSource::Sent),
+                    };
+                    if creates && let Some(source) = source {
                         out.push(Binding {
                             consumer,
                             parameter: parameter.to_owned(),
                             producer,
-                            source: IdSource::Location,
+                            source,
                             inference: Inference::Creation,
                         });
                     }
@@ -323,6 +332,7 @@ fn structure(api: &Api, out: &mut Vec<Binding>) {
                     id_pointer(&api.schemas, schema, parameter, noun)
                         .map(IdSource::Body)
                         .or_else(|| declares_location(p).then_some(IdSource::Location))
+                        .or_else(|| sent_key(api, p, parameter, noun).map(IdSource::Sent))
                 } else {
                     listed_ids(&api.schemas, schema, parameter, noun)
                 };
@@ -449,6 +459,38 @@ fn id_pointer(schemas: &Schemas, schema: SchemaId, parameter: &str, noun: &str) 
         }
     }
     None
+}
+
+/// Key-like body properties a client names a resource by, in the order
+/// tried when the parameter is not one of them by name.
+const SENT_KEYS: [&str; 6] = ["slug", "name", "key", "title", "handle", "code"];
+
+/// Where the request body of a creation that answers no id holds the
+/// key the client chose: the property named like the parameter, or, for
+/// a parameter that names the resource (`{slug}`, `{name}`, `{draft}`
+/// under `/drafts`, `{fileKey}`), a key-like one (`slug`, `name`, ...).
+fn sent_key(api: &Api, op: &Operation, parameter: &str, noun: &str) -> Option<String> {
+    let schema = op
+        .body
+        .as_ref()?
+        .content
+        .iter()
+        .find(|m| is_json(&m.media_type))?
+        .schema?;
+    let object = object_of(&api.schemas, schema)?;
+    let properties = &api.schemas.get(object).properties;
+    let want = folded(parameter);
+    if let Some(name) = properties.keys().find(|n| folded(n) == want) {
+        return Some(format!("/{}", token(name)));
+    }
+    let names_itself = want == singular(noun) || SENT_KEYS.iter().any(|k| want.ends_with(k));
+    if !names_itself {
+        return None;
+    }
+    SENT_KEYS
+        .iter()
+        .find_map(|k| properties.keys().find(|n| folded(n) == *k))
+        .map(|name| format!("/{}", token(name)))
 }
 
 /// Where a listing response holds ids: a top-level array of objects, or an

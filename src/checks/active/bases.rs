@@ -1,7 +1,8 @@
 //! [`Bases`]: per operation, the requests the target accepted during the
 //! scan (a few cases that answered 2xx, recorded by the engine as they go
 //! by) and the base case every active session of the operation starts from,
-//! settled once (see `Session::settle`).
+//! settled once (see `Session::settle`); and the scan's ownership map
+//! (`ownership.rs`), built once by the first `bola` session that needs it.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +27,7 @@ struct Entry {
 /// answered with 2xx, and the base case its active sessions share.
 pub struct Bases {
     entries: Vec<Entry>,
+    ownership: OnceCell<super::ownership::Ownership>,
 }
 
 impl Bases {
@@ -33,6 +35,7 @@ impl Bases {
     pub fn new(operations: usize) -> Self {
         Bases {
             entries: (0..operations).map(|_| Entry::default()).collect(),
+            ownership: OnceCell::new(),
         }
     }
 
@@ -82,6 +85,11 @@ impl Bases {
             (rank, format!("{:?}", c.values))
         });
         list
+    }
+
+    /// The cell holding the scan's ownership map.
+    pub(super) fn ownership(&self) -> &OnceCell<super::ownership::Ownership> {
+        &self.ownership
     }
 
     /// The cell holding `operation`'s settled base (`None` inside: no case

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{Identity, Session};
+use super::{Identity, Session, producers};
 use crate::generate::{Request, Values};
 use crate::http::Exchange;
 use crate::model::{Api, Method, Operation, ParameterLocation};
@@ -121,6 +121,10 @@ pub(super) async fn provision(
 
 /// Calls the producer of `binding` (its own path parameters filled with the
 /// ids made so far, by name, else by position) and reads the id it answers.
+/// The producer is tried with several requests until one answers 2xx (see
+/// `producers::candidates`; a key the answer says is taken is changed once);
+/// an id the client itself sent counts once a read of the consumer's path
+/// with it answers 2xx.
 async fn produce(
     s: &mut Session<'_>,
     binding: &Binding,
@@ -129,7 +133,6 @@ async fn produce(
 ) -> Option<Made> {
     let api = s.api();
     let producer = api.operations.get(binding.producer)?;
-    let mut values = s.case_of(binding.producer)?.values;
     let path_params: Vec<usize> = producer
         .parameters
         .iter()
@@ -137,30 +140,94 @@ async fn produce(
         .filter(|(_, p)| p.location == ParameterLocation::Path)
         .map(|(i, _)| i)
         .collect();
-    for (k, &i) in path_params.iter().enumerate() {
-        let name = &producer.parameters[i].name;
-        let id = made
-            .iter()
-            .find(|m| &m.parameter == name)
-            .or_else(|| made.get(k))
-            .map(|m| m.id.clone())?;
-        values.parameters[i] = Some(id);
+    let mut queue = producers::candidates(s, binding.producer);
+    queue.truncate(producers::PRODUCER_TRIES);
+    let mut sent = 0;
+    let mut freshened = false;
+    while sent < producers::PRODUCER_TRIES && !queue.is_empty() {
+        let mut values = queue.remove(0);
+        for (k, &i) in path_params.iter().enumerate() {
+            let name = &producer.parameters[i].name;
+            let id = made
+                .iter()
+                .find(|m| &m.parameter == name)
+                .or_else(|| made.get(k))
+                .map(|m| m.id.clone())?;
+            values.parameters[i] = Some(id);
+        }
+        let request = s.request_of(binding.producer, &values)?;
+        sent += 1;
+        let exchange = s.send_to(binding.producer, &request, identity).await?;
+        let response = exchange.response()?;
+        let status = response.status;
+        if !(200..300).contains(&status) {
+            // no other values make up for missing rights or a rate limit
+            if matches!(status, 401 | 403 | 407 | 429) {
+                return None;
+            }
+            if !freshened && producers::taken(status, &response.body) {
+                freshened = true;
+                let fresh = s.canary(12);
+                if let Some(v) = producers::freshened(&values, &fresh) {
+                    queue.insert(0, v);
+                }
+            }
+            continue;
+        }
+        let Some(id) = id_from(&binding.source, &exchange) else {
+            continue;
+        };
+        let m = Made {
+            parameter: binding.parameter.clone(),
+            producer: binding.producer,
+            id,
+            exchange,
+        };
+        if matches!(binding.source, IdSource::Sent(_))
+            && !readable(s, &binding.source, binding.consumer, made, &m, identity).await
+        {
+            continue;
+        }
+        remember_deletion(s, binding, made, &m, identity);
+        return Some(m);
     }
-    let request = s.request_of(binding.producer, &values)?;
-    let exchange = s.send_to(binding.producer, &request, identity).await?;
-    let response = exchange.response()?;
-    if !(200..300).contains(&response.status) {
-        return None;
-    }
-    let id = id_from(&binding.source, &exchange)?;
-    let m = Made {
-        parameter: binding.parameter.clone(),
-        producer: binding.producer,
-        id,
-        exchange,
+    None
+}
+
+/// Whether `identity` reads the resource `m` (with the outer ones `made`)
+/// through the GET on the path of operation `consumer`: a 2xx whose JSON
+/// holds the value under its sent name or the parameter's (a 200 that
+/// says "not found" is no read). A value the client sent is an id only then.
+async fn readable(
+    s: &mut Session<'_>,
+    source: &IdSource,
+    consumer: usize,
+    made: &[Made],
+    m: &Made,
+    identity: &Identity,
+) -> bool {
+    let api = s.api();
+    let Some(op) = api.operations.get(consumer) else {
+        return false;
     };
-    remember_deletion(s, binding, made, &m, identity);
-    Some(m)
+    let Some(read) = reader(api, op) else {
+        return false;
+    };
+    let Some(request) = request_on(s, read, made, m) else {
+        return false;
+    };
+    let IdSource::Sent(pointer) = source else {
+        return false;
+    };
+    let field = pointer
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .replace("~1", "/")
+        .replace("~0", "~");
+    s.send_to(read, &request, identity).await.is_some_and(|e| {
+        super::cross::names_id(&e, &field, &m.id) || super::cross::names_id(&e, &m.parameter, &m.id)
+    })
 }
 
 /// The id where `source` says it is in the exchange's response.
@@ -175,6 +242,11 @@ pub(crate) fn id_from(source: &IdSource, exchange: &Exchange) -> Option<Value> {
         IdSource::Body(pointer) => {
             let body: Value = serde_json::from_slice(&response.body).ok()?;
             body.pointer(pointer).filter(|v| usable(v)).cloned()
+        }
+        IdSource::Sent(pointer) => {
+            let body = exchange.request.request.body.as_ref()?;
+            let sent: Value = serde_json::from_slice(&body.bytes).ok()?;
+            sent.pointer(pointer).filter(|v| usable(v)).cloned()
         }
         IdSource::Location => {
             let location = response.header("location")?;
