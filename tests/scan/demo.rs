@@ -604,18 +604,81 @@ async fn flaw28_no_rate_limit_on_login() {
         );
     }
     let mut statuses = Vec::new();
-    for _ in 0..12 {
+    for _ in 0..10 {
         statuses.push(wrong_login(&fixed).await.status());
     }
     assert!(
-        statuses[..10]
-            .iter()
-            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        statuses[..8].iter().all(|s| *s == StatusCode::UNAUTHORIZED),
         "{statuses:?}"
     );
-    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(statuses[8], StatusCode::TOO_MANY_REQUESTS);
     let response = wrong_login(&fixed).await;
     assert!(response.headers().contains_key("retry-after"));
+}
+
+async fn mobile(demo: &Demo, user: &str) -> reqwest::Response {
+    demo.post(
+        "/mobile/login",
+        json!({"username": user, "password": "wrong"}),
+    )
+    .await
+}
+
+async fn reset(demo: &Demo, code: &str) -> reqwest::Response {
+    demo.post(
+        "/auth/reset",
+        json!({"email": "bob@example.com", "code": code, "new_password": "new-password"}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn flaws52_53_guessable_sign_in_and_reset_code() {
+    let (flawed, fixed) = both().await;
+    let flawed_known = json_of(mobile(&flawed, "alice").await).await;
+    let flawed_unknown = json_of(mobile(&flawed, "nobody").await).await;
+    assert_eq!(flawed_known["success"], false);
+    assert_ne!(flawed_known["message"], flawed_unknown["message"]);
+    let response = mobile(&fixed, "alice").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        json_of(response).await["message"],
+        json_of(mobile(&fixed, "nobody").await).await["message"]
+    );
+    for demo in [&flawed, &fixed] {
+        let response = demo
+            .post("/auth/forgot", json!({"email": "bob@example.com"}))
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    // wrong codes: refused without end when flawed, five and then 429 when fixed
+    let mut flawed_statuses = Vec::new();
+    let mut fixed_statuses = Vec::new();
+    for i in 0..7 {
+        // at most one of two neighbouring codes is the real one: count refusals
+        let code = format!("{:04}", 1000 + i);
+        flawed_statuses.push(reset(&flawed, &code).await.status());
+        fixed_statuses.push(reset(&fixed, &code).await.status());
+    }
+    assert!(
+        flawed_statuses
+            .iter()
+            .filter(|s| **s == StatusCode::FORBIDDEN)
+            .count()
+            >= 6,
+        "{flawed_statuses:?}"
+    );
+    assert!(
+        !flawed_statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{flawed_statuses:?}"
+    );
+    assert!(
+        fixed_statuses[5..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS)
+            || fixed_statuses.contains(&StatusCode::OK),
+        "{fixed_statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -639,6 +702,23 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
                 "/auth/login",
                 Some(json!({"username": "bob", "password": "builder"})),
             ),
+            ("POST", "/mobile/login") => (
+                "/mobile/login",
+                Some(json!({"username": "bob", "password": "builder"})),
+            ),
+            ("POST", "/auth/forgot") => ("/auth/forgot", Some(json!({"email": "bob@example.com"}))),
+            ("POST", "/auth/reset") => {
+                // the code was mailed, never shown: a wrong one is refused as documented
+                let response = demo
+                    .post(
+                        "/auth/reset",
+                        json!({"email": "nobody@example.com", "code": "0000", "new_password": "new-password"}),
+                    )
+                    .await;
+                assert_eq!(response.status(), StatusCode::FORBIDDEN);
+                seen += 1;
+                continue;
+            }
             ("POST", "/auth/register") => (
                 "/auth/register",
                 Some(json!({"username": "carol", "password": "carol-pass"})),
@@ -679,7 +759,7 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
         assert!(declared, "{method} {path}: {status} is not declared");
         seen += 1;
     }
-    assert_eq!(seen, 25);
+    assert_eq!(seen, 28);
 }
 
 async fn wrong_login(demo: &Demo) -> reqwest::Response {
@@ -755,4 +835,62 @@ async fn flaw33_cors_trusts_any_origin_ending_in_the_domain() {
         Some("https://app.apiprobe-demo.example")
     );
     assert_eq!(allowed(&fixed, evil).await, None);
+}
+
+/// Creates an ad as `token`'s user; its id.
+async fn new_ad(demo: &Demo, token: &str, headline: &str) -> i64 {
+    let response = with_json(
+        demo.request(Method::POST, "/ads").bearer_auth(token),
+        &json!({"headline": headline, "text": "for sale"}),
+    )
+    .send()
+    .await
+    .expect("POST /ads");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    json_of(response).await["id"].as_i64().expect("an id")
+}
+
+#[tokio::test]
+async fn flaw45_the_board_renders_a_stored_headline_unescaped() {
+    let (flawed, fixed) = both().await;
+    for (demo, raw) in [(&flawed, true), (&fixed, false)] {
+        let token = demo.token("alice", "wonderland").await;
+        new_ad(demo, &token, "<b id=zz1>bike</b>").await;
+        let page = text(demo.get("/board").await).await;
+        assert_eq!(page.contains("<b id=zz1>bike</b>"), raw, "{page}");
+        assert_eq!(
+            page.contains("&lt;b id=zz1&gt;bike&lt;/b&gt;"),
+            !raw,
+            "{page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn flaw46_an_anonymous_delete_with_isadmin_true_removes_an_ad() {
+    let (flawed, fixed) = both().await;
+    for (demo, deleted) in [(&flawed, true), (&fixed, false)] {
+        let token = demo.token("alice", "wonderland").await;
+        let id = new_ad(demo, &token, "lamp").await;
+        let path = format!("/ads/{id}");
+        let plain = demo
+            .request(Method::DELETE, &path)
+            .send()
+            .await
+            .expect("DELETE");
+        assert_eq!(plain.status(), StatusCode::UNAUTHORIZED);
+        let claimed = demo
+            .request(Method::DELETE, &path)
+            .header("IsAdmin", "True")
+            .send()
+            .await
+            .expect("DELETE");
+        let expected = match deleted {
+            true => StatusCode::NO_CONTENT,
+            false => StatusCode::UNAUTHORIZED,
+        };
+        assert_eq!(claimed.status(), expected);
+        let after = demo.get(&path).await.status();
+        assert_eq!(after == StatusCode::NOT_FOUND, deleted);
+    }
 }
