@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::error::ClientError;
 use super::exchange::{Exchange, Failure, FailureKind, Outcome, Response, SentRequest};
-use super::plain::Plain;
+use super::plain::{Fetched, Plain};
 use super::request::Request;
 use super::wire;
 
@@ -62,8 +62,11 @@ const PROXY_VARIABLES: [&str; 6] = [
 ];
 
 /// An HTTP client for one scan (HTTP/1.1 and HTTP/2 over rustls, pooled
-/// connections). Plain `http://` requests take a lean HTTP/1.1 path
-/// ([`super::plain`]) unless redirects are followed or a proxy is configured.
+/// connections). `http://` and `https://` requests take a lean HTTP/1.1
+/// path ([`super::plain`], over rustls for `https://`, with the same
+/// certificate checks as reqwest's) unless redirects are followed or a
+/// proxy is configured; an `https://` server that refuses `http/1.1` in
+/// ALPN is left to reqwest (HTTP/2).
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: reqwest::Client,
@@ -144,6 +147,7 @@ impl Client {
             Plain::new(
                 options.max_idle_per_host,
                 options.timeout.min(Duration::from_secs(10)),
+                super::tls::client_config(options.insecure, options.ca_cert.as_deref()),
             )
         });
         Ok(Client {
@@ -163,8 +167,9 @@ impl Client {
     /// How many idle connections it dropped because the server had sent
     /// bytes on them that no request asked for (an unrequested response),
     /// instead of reading those bytes as the next request's answer. Counted
-    /// on the plain `http://` path; reqwest's connections (hyper) close on
-    /// such bytes by themselves, uncounted.
+    /// on the fast path (`http://`, and `https://` when the bytes decrypt
+    /// to data); reqwest's connections (hyper) close on such bytes by
+    /// themselves, uncounted.
     pub fn unrequested_responses(&self) -> u64 {
         self.plain.as_ref().map_or(0, Plain::unrequested)
     }
@@ -184,27 +189,19 @@ impl Client {
     pub async fn send(&self, url: String, request: Request) -> Exchange {
         let started = Instant::now();
         let fetch = async {
-            match (&self.plain, Plain::target(&url, &request)) {
-                (Some(plain), Some(target)) => {
-                    plain
-                        .fetch(&url, target, &request, self.options.max_response_bytes)
-                        .await
-                }
-                _ => {
-                    let outcome = self.fetch(&self.inner, &url, &request).await;
-                    // with no idle connection kept, the first try was on a
-                    // fresh one already
-                    if before_answer(&outcome)
-                        && self.options.max_idle_per_host > 0
-                        && let Some(fresh) = self.fresh()
-                    {
-                        self.resent.fetch_add(1, Ordering::Relaxed);
-                        self.fetch(fresh, &url, &request).await
-                    } else {
-                        outcome
-                    }
+            if let (Some(plain), Some(target)) = (&self.plain, Plain::target(&url, &request))
+                && plain.takes(&url, target)
+            {
+                let fetched = plain
+                    .fetch(&url, target, &request, self.options.max_response_bytes)
+                    .await;
+                match fetched {
+                    Fetched::Outcome(outcome) => return outcome,
+                    // an HTTP/2-only server: reqwest's ALPN offers h2
+                    Fetched::Refused => {}
                 }
             }
+            self.through_reqwest(&url, &request).await
         };
         let outcome = match tokio::time::timeout(self.options.timeout, fetch).await {
             Ok(outcome) => outcome,
@@ -220,6 +217,23 @@ impl Client {
             request: SentRequest { url, request },
             outcome,
             elapsed: started.elapsed(),
+        }
+    }
+
+    /// Sends through reqwest, once more on a fresh connection when the
+    /// first try failed before any byte of the answer.
+    async fn through_reqwest(&self, url: &str, request: &Request) -> Outcome {
+        let outcome = self.fetch(&self.inner, url, request).await;
+        // with no idle connection kept, the first try was on a fresh one
+        // already
+        if before_answer(&outcome)
+            && self.options.max_idle_per_host > 0
+            && let Some(fresh) = self.fresh()
+        {
+            self.resent.fetch_add(1, Ordering::Relaxed);
+            self.fetch(fresh, url, request).await
+        } else {
+            outcome
         }
     }
 

@@ -9,8 +9,7 @@
 //! answers skipped), without hyper's dispatcher, channels and header maps:
 //! those cost more than the exchange itself on loopback.
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 
 use super::client::{Read, read_error, send_error};
 use super::exchange::{Failure, FailureKind, Response};
@@ -155,9 +154,17 @@ fn head_failure(doing: &'static str, source: std::io::Error) -> Failure {
     send_error(&IoError { doing, source }, false)
 }
 
-/// Writes `request` (already encoded) on `stream`.
-pub(crate) async fn write(stream: &mut TcpStream, request: &[u8]) -> Result<(), Failed> {
-    stream.write_all(request).await.map_err(|e| Failed {
+/// Writes `request` (already encoded) on `stream`, flushed (over TLS,
+/// rustls may hold records back until then).
+pub(crate) async fn write<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    request: &[u8],
+) -> Result<(), Failed> {
+    let written = async {
+        stream.write_all(request).await?;
+        stream.flush().await
+    };
+    written.await.map_err(|e| Failed {
         failure: head_failure("writing the request", e),
         nothing_received: true,
     })
@@ -195,13 +202,13 @@ pub(crate) struct Answer {
 
 /// The read side of a connection: the stream, the bytes read off it, and
 /// how many of those are consumed.
-struct Input<'a> {
-    stream: &'a mut TcpStream,
+struct Input<'a, S> {
+    stream: &'a mut S,
     buf: &'a mut Vec<u8>,
     pos: usize,
 }
 
-impl Input<'_> {
+impl<S: AsyncRead + Unpin> Input<'_, S> {
     /// The bytes read and not consumed yet.
     fn rest(&self) -> &[u8] {
         &self.buf[self.pos..]
@@ -240,8 +247,8 @@ impl Input<'_> {
 /// starts each exchange with nothing unread), at most `cap` body bytes.
 /// `head_request`: the request was `HEAD` (the response has no body
 /// whatever its headers say).
-pub(crate) async fn read(
-    stream: &mut TcpStream,
+pub(crate) async fn read<S: AsyncRead + Unpin>(
+    stream: &mut S,
     buf: &mut Vec<u8>,
     head_request: bool,
     cap: usize,
@@ -411,7 +418,11 @@ fn parse_head(bytes: &[u8], head_request: bool) -> Result<Option<(usize, Head)>,
 }
 
 /// A body of `n` bytes. `Ok(false)` when the cap was reached first.
-async fn length_body(input: &mut Input<'_>, n: u64, body: &mut Read) -> Result<bool, Failure> {
+async fn length_body<S: AsyncRead + Unpin>(
+    input: &mut Input<'_, S>,
+    n: u64,
+    body: &mut Read,
+) -> Result<bool, Failure> {
     let mut left = n;
     loop {
         let rest = input.rest();
@@ -431,7 +442,10 @@ async fn length_body(input: &mut Input<'_>, n: u64, body: &mut Read) -> Result<b
 
 /// A chunked body (RFC 9112 7.1), trailers read and dropped. `Ok(false)`
 /// when the cap was reached first.
-async fn chunked_body(input: &mut Input<'_>, body: &mut Read) -> Result<bool, Failure> {
+async fn chunked_body<S: AsyncRead + Unpin>(
+    input: &mut Input<'_, S>,
+    body: &mut Read,
+) -> Result<bool, Failure> {
     loop {
         // the chunk-size line
         let size = loop {
@@ -467,7 +481,7 @@ async fn chunked_body(input: &mut Input<'_>, body: &mut Read) -> Result<bool, Fa
 }
 
 /// The trailer section after the last chunk, up to its empty line.
-async fn trailers(input: &mut Input<'_>) -> Result<(), Failure> {
+async fn trailers<S: AsyncRead + Unpin>(input: &mut Input<'_, S>) -> Result<(), Failure> {
     loop {
         let rest = input.rest();
         if let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
@@ -486,7 +500,10 @@ async fn trailers(input: &mut Input<'_>) -> Result<(), Failure> {
 
 /// A body delimited by the connection's close. `Ok(false)` when the cap
 /// was reached first.
-async fn close_body(input: &mut Input<'_>, body: &mut Read) -> Result<bool, Failure> {
+async fn close_body<S: AsyncRead + Unpin>(
+    input: &mut Input<'_, S>,
+    body: &mut Read,
+) -> Result<bool, Failure> {
     loop {
         let full = body.push(input.rest());
         input.pos = input.buf.len();
@@ -640,7 +657,7 @@ mod tests {
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             });
-            let mut stream = TcpStream::connect(addr).await.expect("connect");
+            let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
             let mut buf = Vec::new();
             let read = tokio::time::timeout(
                 std::time::Duration::from_secs(10),

@@ -7,7 +7,11 @@
 //! - `curl`: [`curl`], the request as a curl command line.
 //! - `exchange`: [`Exchange`], a request as sent and what came back.
 //! - `client`: [`Client`], reqwest over rustls with a response cap and named failures.
-//! - `plain`: the fast path for plain HTTP/1.1, on pooled `TcpStream`s.
+//! - `plain`: the fast path for HTTP/1.1 (`http://` and `https://`), on
+//!   pooled connections.
+//! - `stream`: a connection of the fast path (TCP, or rustls over TCP) and
+//!   what arrived on it while idle.
+//! - `tls`: the fast path's rustls configuration (`--insecure`, `--ca-cert`).
 //! - `h1`: HTTP/1.1 on one connection of the fast path.
 //! - `wire`: methods and headers as the `http` crate types them.
 //! - `callback`: [`CallbackServer`], the listener that out-of-band probes (SSRF) use.
@@ -22,6 +26,8 @@ mod grammar;
 mod h1;
 mod plain;
 mod request;
+mod stream;
+mod tls;
 mod url;
 pub(crate) mod wire;
 

@@ -1,11 +1,13 @@
-//! The fast path for plain `http://` targets: HTTP/1.1 spoken on tokio's
-//! `TcpStream` directly ([`super::h1`]), with a pool of idle connections
-//! of its own, without reqwest's layers (URL parsing with IDNA, redirect
-//! and retry services, proxy matching) and without hyper's client
-//! machinery (dispatcher, channels, header maps), which cost more than the
-//! request itself on loopback. reqwest still carries every `https://`
-//! request, every request through a proxy or with redirects followed, and
-//! any URL or header that reqwest would rewrite or frame its own way.
+//! The fast path for `http://` and `https://` targets: HTTP/1.1 spoken on
+//! tokio's `TcpStream` directly, or on rustls over it ([`super::stream`],
+//! [`super::tls`]), ([`super::h1`]), with a pool of idle connections of
+//! its own, without reqwest's layers (URL parsing with IDNA, redirect and
+//! retry services, proxy matching) and without hyper's client machinery
+//! (dispatcher, channels, header maps), which cost more than the request
+//! itself on loopback. reqwest still carries every request through a proxy
+//! or with redirects followed, `https://` to a server that refuses
+//! `http/1.1` in ALPN (HTTP/2 only), and any URL or header that reqwest
+//! would rewrite or frame its own way.
 //!
 //! A request takes an idle connection (or opens one), writes its bytes and
 //! reads the response in its own task: no connection task and no wake-ups
@@ -17,19 +19,20 @@
 //! response the same way (up to the body cap, failures named as
 //! [`super::client`] names them).
 
-use std::mem::MaybeUninit;
+use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use socket2::SockRef;
 use tokio::net::TcpStream;
 
 use super::client::{USER_AGENT, failed, send_error};
 use super::exchange::{Failure, FailureKind, Outcome};
 use super::h1;
 use super::request::Request;
+use super::stream::{Idle, Stream, idle_state};
+use super::tls;
 use crate::model::Method;
 
 /// The bytes a URL may hold for this path: printable ASCII but those that
@@ -58,19 +61,31 @@ const MAX_IDLE_BUFFER: usize = 64 * 1024;
 /// allocates none).
 struct Conn {
     authority: Box<str>,
-    stream: TcpStream,
+    /// Over TLS (`https://`).
+    tls: bool,
+    stream: Stream,
     /// Bytes read off the stream.
     input: Vec<u8>,
     /// The request being written.
     output: Vec<u8>,
 }
 
-/// An HTTP/1.1 client for `http://` URLs, with a pool of idle connections.
+/// An HTTP/1.1 client for `http://` and `https://` URLs, with a pool of
+/// idle connections.
 #[derive(Clone)]
 pub(crate) struct Plain {
     idle: Arc<Mutex<Vec<Conn>>>,
     max_idle: usize,
     connect_timeout: Duration,
+    /// The rustls configuration for `https://` (one for the client: its
+    /// session cache resumes sessions); `None`: `https://` goes through
+    /// reqwest.
+    tls: Option<Arc<rustls::ClientConfig>>,
+    /// Authorities whose TLS handshake failed on ALPN (a server that
+    /// speaks HTTP/2 only): reqwest carries their requests.
+    alpn_refused: Arc<Mutex<HashSet<Box<str>>>>,
+    /// Whether `alpn_refused` holds any (read without the lock).
+    any_alpn_refused: Arc<AtomicBool>,
     /// Connections dropped because bytes arrived on them that no request
     /// asked for (an unrequested response): while idle, or right after a
     /// whole response.
@@ -90,12 +105,26 @@ impl std::fmt::Debug for Plain {
 }
 
 /// Where a URL of this path goes: where its authority (`host[:port]`,
-/// after `http://`) ends, the path and query following it, and the port.
+/// after `http://` or `https://`) ends, the path and query following it,
+/// the port, and whether it is over TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Target {
-    /// The end of the authority (it starts after `http://`).
+    /// The start of the authority (after the scheme).
+    authority_start: usize,
+    /// The end of the authority.
     authority_end: usize,
     port: u16,
+    /// `https://`.
+    tls: bool,
+}
+
+/// What the fast path did with a request.
+pub(crate) enum Fetched {
+    /// Sent, and this came back.
+    Outcome(Outcome),
+    /// Not sent: the server refused `http/1.1` in the TLS handshake; the
+    /// request is for reqwest (HTTP/2).
+    Refused,
 }
 
 /// A TCP connection that could not be made.
@@ -107,14 +136,33 @@ struct ConnectError {
     source: std::io::Error,
 }
 
+/// A TLS handshake that failed: named by its cause (rustls' error, or the
+/// socket's), as reqwest's connector names it, so that both paths report
+/// an unknown issuer, a wrong name or an expired certificate alike.
+#[derive(Debug, thiserror::Error)]
+#[error("handshake with {address}")]
+struct HandshakeError {
+    address: String,
+    #[source]
+    source: std::io::Error,
+}
+
 impl Plain {
-    /// A client that keeps at most `max_idle` idle connections open and
-    /// gives up connecting after `connect_timeout`.
-    pub(crate) fn new(max_idle: usize, connect_timeout: Duration) -> Plain {
+    /// A client that keeps at most `max_idle` idle connections open, gives
+    /// up connecting after `connect_timeout`, and speaks TLS with `tls`
+    /// (`None`: no `https://`).
+    pub(crate) fn new(
+        max_idle: usize,
+        connect_timeout: Duration,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Plain {
         Plain {
             idle: Arc::new(Mutex::new(Vec::new())),
             max_idle,
             connect_timeout,
+            tls,
+            alpn_refused: Arc::new(Mutex::new(HashSet::new())),
+            any_alpn_refused: Arc::new(AtomicBool::new(false)),
             unrequested: Arc::new(AtomicU64::new(0)),
             resent: Arc::new(AtomicU64::new(0)),
         }
@@ -140,10 +188,18 @@ impl Plain {
     /// ([`h1::sendable`]). Anything else goes through reqwest, so both
     /// paths put the same request on the wire.
     pub(crate) fn target(url: &str, request: &Request) -> Option<Target> {
-        let rest = url
-            .get(..7)
-            .filter(|s| s.eq_ignore_ascii_case("http://"))
-            .and_then(|_| url.get(7..))?;
+        let scheme = |name: &str| {
+            url.get(..name.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(name))
+        };
+        let (start, tls) = if scheme("http://") {
+            (7, false)
+        } else if scheme("https://") {
+            (8, true)
+        } else {
+            return None;
+        };
+        let rest = url.get(start..)?;
         let verbatim = rest.bytes().all(|b| VERBATIM[usize::from(b)]);
         let end = rest
             .bytes()
@@ -155,15 +211,39 @@ impl Plain {
         }
         let port = match split_port(authority).1 {
             Some(port) => port.parse().ok()?,
+            None if tls => 443,
             None => 80,
         };
         if !h1::sendable(request) {
             return None;
         }
         Some(Target {
-            authority_end: 7 + end,
+            authority_start: start,
+            authority_end: start + end,
             port,
+            tls,
         })
+    }
+
+    /// Whether this client sends to `target` of `url`: always for
+    /// `http://`; for `https://` when it has a TLS configuration and the
+    /// server has not refused `http/1.1`.
+    pub(crate) fn takes(&self, url: &str, target: Target) -> bool {
+        if !target.tls {
+            return true;
+        }
+        if self.tls.is_none() {
+            return false;
+        }
+        if !self.any_alpn_refused.load(Ordering::Relaxed) {
+            return true;
+        }
+        let authority = url
+            .get(target.authority_start..target.authority_end)
+            .unwrap_or("");
+        self.alpn_refused
+            .lock()
+            .map_or(true, |set| !set.contains(authority))
     }
 
     /// Sends `request` to `url` (where [`Plain::target`] sends it) and reads
@@ -174,33 +254,41 @@ impl Plain {
         target: Target,
         request: &Request,
         cap: usize,
-    ) -> Outcome {
-        let authority = url.get(7..target.authority_end).unwrap_or("");
+    ) -> Fetched {
+        let authority = url
+            .get(target.authority_start..target.authority_end)
+            .unwrap_or("");
         let origin = match url.get(target.authority_end..).unwrap_or("") {
             "" => std::borrow::Cow::Borrowed("/"),
             query if query.starts_with('?') => std::borrow::Cow::Owned(format!("/{query}")),
             path => std::borrow::Cow::Borrowed(path),
         };
-        let host = authority.strip_suffix(":80").unwrap_or(authority);
+        // the URL parser drops the scheme's default port, and so does the
+        // `host` header reqwest writes
+        let default_port = if target.tls { ":443" } else { ":80" };
+        let host = authority.strip_suffix(default_port).unwrap_or(authority);
         let head_request = request.method == Method::Head;
-        let mut reused = self.checkout(authority);
+        let mut reused = self.checkout(authority, target.tls);
         loop {
             let fresh = reused.is_none();
             let mut conn = match reused.take() {
                 Some(conn) => conn,
-                None => match self.connect(authority, target.port).await {
+                None => match self.connect(authority, target.port, target.tls).await {
                     Ok(conn) => conn,
-                    Err(failure) => return Outcome::Failed(failure),
+                    Err(Connect::Failed(failure)) => {
+                        return Fetched::Outcome(Outcome::Failed(failure));
+                    }
+                    Err(Connect::AlpnRefused) => return Fetched::Refused,
                 },
             };
             if let Err(h1::BadHeader(name)) =
                 h1::encode(&mut conn.output, request, &origin, host, USER_AGENT)
             {
                 self.checkin(conn);
-                return failed(
+                return Fetched::Outcome(failed(
                     FailureKind::Other,
                     format!("header {name:?} cannot be sent as given"),
-                );
+                ));
             }
             let exchange = async {
                 h1::write(&mut conn.stream, &conn.output).await?;
@@ -213,7 +301,7 @@ impl Plain {
                     } else if answer.unrequested {
                         self.unrequested.fetch_add(1, Ordering::Relaxed);
                     }
-                    return Outcome::Response(answer.response);
+                    return Fetched::Outcome(Outcome::Response(answer.response));
                 }
                 // an idle connection the server had closed (its close
                 // crossed the request, e.g. a server that closes after a
@@ -223,7 +311,7 @@ impl Plain {
                 Err(e) if !fresh && e.nothing_received => {
                     self.resent.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(e) => return Outcome::Failed(e.failure),
+                Err(e) => return Fetched::Outcome(Outcome::Failed(e.failure)),
             }
         }
     }
@@ -232,14 +320,16 @@ impl Plain {
     /// and has sent nothing on, if there is one. The others are dropped: a
     /// close, or an unrequested response (counted), which would otherwise
     /// be read as the answer to the next request.
-    fn checkout(&self, authority: &str) -> Option<Conn> {
+    fn checkout(&self, authority: &str, tls: bool) -> Option<Conn> {
         loop {
-            let conn = {
+            let mut conn = {
                 let mut idle = self.idle.lock().ok()?;
-                let at = idle.iter().rposition(|c| &*c.authority == authority)?;
+                let at = idle
+                    .iter()
+                    .rposition(|c| &*c.authority == authority && c.tls == tls)?;
                 idle.swap_remove(at)
             };
-            match idle_state(&conn.stream) {
+            match idle_state(&mut conn.stream) {
                 Idle::Quiet => return Some(conn),
                 Idle::Closed => {}
                 Idle::Unrequested => {
@@ -263,8 +353,8 @@ impl Plain {
         }
     }
 
-    /// Opens a connection to `authority`.
-    async fn connect(&self, authority: &str, port: u16) -> Result<Conn, Failure> {
+    /// Opens a connection to `authority`, over TLS when `tls`.
+    async fn connect(&self, authority: &str, port: u16, tls: bool) -> Result<Conn, Connect> {
         let host = split_port(authority).0;
         let host = host
             .strip_prefix('[')
@@ -286,26 +376,95 @@ impl Plain {
         .await
         {
             Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => return Err(failed(e)),
+            Ok(Err(e)) => return Err(Connect::Failed(failed(e))),
             Err(_) => {
-                return Err(failed(std::io::Error::new(
+                return Err(Connect::Failed(failed(std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
                     format!(
                         "no connection within {} ms",
                         self.connect_timeout.as_millis()
                     ),
-                )));
+                ))));
             }
         };
         // a lost nodelay costs latency, not correctness
         let _ = stream.set_nodelay(true);
+        let stream = if tls {
+            Stream::Tls(Box::new(self.handshake(authority, host, stream).await?))
+        } else {
+            Stream::Tcp(stream)
+        };
         Ok(Conn {
             authority: authority.into(),
+            tls,
             stream,
             input: Vec::with_capacity(INPUT_BUFFER),
             output: Vec::with_capacity(1024),
         })
     }
+}
+
+/// Why no connection was made.
+enum Connect {
+    /// Named as the reqwest path names it.
+    Failed(Failure),
+    /// The server refused `http/1.1` in ALPN: a request for reqwest.
+    AlpnRefused,
+}
+
+impl Plain {
+    /// The TLS handshake on `stream` for `host` (no brackets) of
+    /// `authority`. A server that refuses ALPN's `http/1.1` is remembered
+    /// (its requests go through reqwest from now on).
+    async fn handshake(
+        &self,
+        authority: &str,
+        host: &str,
+        stream: TcpStream,
+    ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Connect> {
+        let failed = |source: std::io::Error| {
+            Connect::Failed(send_error(
+                &HandshakeError {
+                    address: authority.to_owned(),
+                    source,
+                },
+                true,
+            ))
+        };
+        let (Some(config), Some(name)) = (&self.tls, tls::server_name(host)) else {
+            return Err(failed(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("no TLS server name for {host:?}"),
+            )));
+        };
+        let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
+        match connector.connect(name, stream).await {
+            Ok(tls) => Ok(tls),
+            Err(e) if alpn_refused(&e) => {
+                if let Ok(mut set) = self.alpn_refused.lock() {
+                    set.insert(authority.into());
+                    self.any_alpn_refused.store(true, Ordering::Relaxed);
+                }
+                Err(Connect::AlpnRefused)
+            }
+            Err(e) => Err(failed(e)),
+        }
+    }
+}
+
+/// Whether a handshake failed because the server took none of the
+/// protocols offered in ALPN (its alert, or rustls' own check).
+fn alpn_refused(e: &std::io::Error) -> bool {
+    use rustls::{AlertDescription, Error};
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<Error>())
+        .is_some_and(|inner| {
+            matches!(
+                inner,
+                Error::AlertReceived(AlertDescription::NoApplicationProtocol)
+                    | Error::NoApplicationProtocol
+            )
+        })
 }
 
 /// An authority's host (an IPv6 address still in brackets) and port, if
@@ -314,32 +473,6 @@ fn split_port(authority: &str) -> (&str, Option<&str>) {
     match authority.rsplit_once(':') {
         Some((host, port)) if !port.contains(']') => (host, Some(port)),
         _ => (authority, None),
-    }
-}
-
-/// What has arrived on an idle connection since its last response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Idle {
-    /// Nothing: it may carry the next request.
-    Quiet,
-    /// The server closed it (or it failed).
-    Closed,
-    /// Bytes no request asked for.
-    Unrequested,
-}
-
-/// Looks at the socket's receive queue itself (a non-blocking peek, one
-/// system call): the runtime's readiness report may lag behind bytes that
-/// have already arrived, and a connection taken on that stale report would
-/// hand the next request someone else's answer.
-fn idle_state(stream: &TcpStream) -> Idle {
-    let mut probe = [MaybeUninit::<u8>::uninit(); 1];
-    // tokio's sockets are non-blocking: an empty queue is WouldBlock
-    match SockRef::from(stream).peek(&mut probe) {
-        Ok(0) => Idle::Closed,
-        Ok(_) => Idle::Unrequested,
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Idle::Quiet,
-        Err(_) => Idle::Closed,
     }
 }
 
@@ -454,8 +587,10 @@ mod tests {
         assert_eq!(
             ok(url),
             Some(Target {
+                authority_start: 7,
                 authority_end: 21,
-                port: 8080
+                port: 8080,
+                tls: false,
             })
         );
         assert_eq!(ok("http://h?x").map(|t| t.port), Some(80));
@@ -466,10 +601,14 @@ mod tests {
     }
 
     #[test]
-    fn only_plain_http_urls_take_the_fast_path() {
+    fn only_http_and_https_urls_take_the_fast_path() {
         assert!(ok("http://127.0.0.1:8080/a/b?x=1").is_some());
         assert!(ok("HTTP://localhost/").is_some());
-        assert!(ok("https://127.0.0.1/").is_none());
+        let https = ok("https://127.0.0.1/").map(|t| (t.authority_start, t.port, t.tls));
+        assert_eq!(https, Some((8, 443, true)));
+        assert_eq!(ok("HTTPS://h:8443/x").map(|t| t.port), Some(8443));
+        assert!(ok("https://user:pw@127.0.0.1/").is_none());
+        assert!(ok("httpx://127.0.0.1/").is_none());
         // what http::Uri refuses goes through reqwest, which encodes it
         assert!(ok("http://127.0.0.1/a b").is_none());
         assert!(ok("http://127.0.0.1/caf\u{e9}").is_none());

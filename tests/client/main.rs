@@ -5,9 +5,12 @@
 
 #[path = "../support/mod.rs"]
 mod support;
+#[path = "../support/tls.rs"]
+mod tls_support;
 
 mod client_desync;
 mod client_paths;
+mod client_tls;
 mod scan_hostile;
 mod scan_reproduce;
 mod scan_stall;
