@@ -437,6 +437,20 @@ fn mask_userinfo(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The JWT secret a weak_jwt_secret finding names (its `secret` proof
+/// item, quoted in its title), and whether it came from the target's answers.
+fn cracked_secret(f: &Finding) -> Option<(String, bool)> {
+    if f.check != "weak_jwt_secret" {
+        return None;
+    }
+    let secret = f.proof.iter().find(|p| p.name == "secret")?.value.clone();
+    let from_answers = f
+        .proof
+        .iter()
+        .any(|p| p.name == "source" && p.value.contains("answers"));
+    (!secret.is_empty()).then_some((secret, from_answers))
+}
+
 impl Secrets {
     /// Masking with the built-in secret headers and no known values.
     pub fn new() -> Secrets {
@@ -720,7 +734,12 @@ impl Secrets {
         if self.show {
             return;
         }
-        let local = self.with_request_values(&f.request);
+        let mut local = self.with_request_values(&f.request);
+        let cracked = cracked_secret(f);
+        if let Some((secret, true)) = &cracked {
+            // a secret cracked from an answer's words is in that answer
+            local.add_value(secret);
+        }
         f.curl = local.text(&mask_userinfo(&f.curl)).into_owned();
         f.request = local.request(&f.request);
         if let Some(r) = &f.response {
@@ -734,6 +753,14 @@ impl Secrets {
         }
         for p in &mut f.proof {
             p.value = local.evidence(&p.value);
+        }
+        if let Some((secret, _)) = cracked {
+            let quoted = format!("{secret:?}");
+            f.title = f.title.replace(&quoted, MASK);
+            f.evidence = f.evidence.replace(&quoted, MASK);
+            for p in f.proof.iter_mut().filter(|p| p.name == "secret") {
+                p.value = MASK.to_owned();
+            }
         }
     }
 

@@ -894,3 +894,66 @@ async fn flaw46_an_anonymous_delete_with_isadmin_true_removes_an_ad() {
         assert_eq!(after == StatusCode::NOT_FOUND, deleted);
     }
 }
+
+/// Whether `token` is an HMAC JWT (HS256 or HS384, as its header says)
+/// whose signature `key` reproduces.
+fn signed_with(token: &str, key: &[u8]) -> bool {
+    let Some((data, signature)) = token.rsplit_once('.') else {
+        return false;
+    };
+    let header: Value = URL_SAFE_NO_PAD
+        .decode(data.split('.').next().unwrap_or_default())
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let given = URL_SAFE_NO_PAD.decode(signature).unwrap_or_default();
+    match header["alg"].as_str() {
+        Some("HS384") => {
+            let mut m = Hmac::<sha2::Sha384>::new_from_slice(key).expect("key");
+            m.update(data.as_bytes());
+            m.verify_slice(&given).is_ok()
+        }
+        _ => {
+            let mut m = Hmac::<sha2::Sha256>::new_from_slice(key).expect("key");
+            m.update(data.as_bytes());
+            m.verify_slice(&given).is_ok()
+        }
+    }
+}
+
+#[tokio::test]
+async fn flaws60_61_partner_and_kiosk_tokens_have_weak_keys() {
+    let (flawed, fixed) = both().await;
+    for (demo, weak) in [(&flawed, true), (&fixed, false)] {
+        let response = demo
+            .post("/partner/token", json!({"client_id": "acme"}))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = serde_json::from_str(&text(response).await).expect("json");
+        let partner = body["access_token"].as_str().expect("a token").to_owned();
+        assert_eq!(signed_with(&partner, b"482913"), weak);
+        // the gateway takes its own token either way
+        assert_eq!(
+            demo.get_as("/partner/orders", &partner).await.status(),
+            StatusCode::OK
+        );
+        let response = demo.post("/kiosk/session", json!({"store": "north"})).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = serde_json::from_str(&text(response).await).expect("json");
+        let kiosk = body["session"].as_str().expect("a token");
+        assert!(kiosk.starts_with("eyJ"), "{kiosk}");
+        assert_eq!(signed_with(kiosk, b"keyboard"), weak);
+    }
+    // a token signed with the weak key passes only the flawed gateway
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "HS256", "typ": "JWT"}).to_string());
+    let claims = json!({"iss": "partner-gateway", "sub": "mallory", "exp": 4_000_000_000u64});
+    let data = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let mut m = Hmac::<sha2::Sha256>::new_from_slice(b"482913").expect("key");
+    m.update(data.as_bytes());
+    let forged = format!("{data}.{}", URL_SAFE_NO_PAD.encode(m.finalize().into_bytes()));
+    assert_eq!(flawed.get_as("/partner/orders", &forged).await.status(), StatusCode::OK);
+    assert_eq!(
+        fixed.get_as("/partner/orders", &forged).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}

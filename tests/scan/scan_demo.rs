@@ -175,3 +175,25 @@ fn the_fixed_demo_gives_no_finding() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn flaws_60_61_other_deployments_weak_jwt_keys_are_cracked() {
+    let partner = assert_found("weak_jwt_secret", "partnerToken");
+    assert!(partner.iter().any(|f| {
+        f.signature == "weak_secret:partner-gateway"
+            && support::proof(f, "secret") == Some("482913")
+            && support::proof(f, "source") == Some("numbers of up to 6 digits")
+    }));
+    let kiosk = assert_found("weak_jwt_secret", "kioskSession");
+    assert!(kiosk.iter().any(|f| {
+        f.signature == "weak_secret:kiosk-service"
+            && support::proof(f, "secret") == Some("keyboard")
+            && support::proof(f, "alg") == Some("HS384")
+            && support::proof(f, "source") == Some("common passwords (zxcvbn)")
+    }));
+    assert!(
+        FIXED.findings.iter().all(|f| f.check != "weak_jwt_secret"),
+        "{:?}",
+        FIXED.findings.iter().map(|f| &f.signature).collect::<Vec<_>>()
+    );
+}
