@@ -74,7 +74,8 @@ fn is_rsa(token: &str) -> bool {
 }
 
 /// The RS-signed tokens the probe can forge from: the scan's bearer JWT,
-/// and those the other login-like operations issue to the scan's account.
+/// and those the other login-like operations issue to the scan's account
+/// (each sign-in, the scan's own included, judged by the passive checks).
 async fn sources(s: &mut Session<'_>) -> Vec<Source> {
     if let Some(cached) = s.shelf().and_then(|sh| sh.get::<Arc<Vec<Source>>>(TOKENS)) {
         return cached.as_ref().clone();
@@ -90,11 +91,11 @@ async fn sources(s: &mut Session<'_>) -> Vec<Source> {
     let api = s.api();
     let scan_login = find_login(api);
     for operation in login_operations(api) {
-        // the scan's own sign-in issued the scan's credential
-        if own.is_some() && Some(operation) == scan_login {
-            continue;
-        }
+        // every sign-in's answer is judged (the claims of what it issues);
+        // the scan's own sign-in issued the scan's credential, already a source
+        let again = own.is_some() && Some(operation) == scan_login;
         if let Some((token, _)) = sign_in(s, operation).await
+            && !again
             && is_rsa(&token)
         {
             out.push(Source {
