@@ -1,6 +1,7 @@
 //! mass_assignment: privileged properties the request schema does not
 //! declare (role, is_admin, permissions, verified, balance, owner ids,
-//! price) are added to a write operation's JSON object body; a finding when
+//! price) are added to a write operation's JSON object body (privilege
+//! values from the API's own vocabulary, see `privilege_values`); a finding when
 //! the server accepts the request and answers with the injected value (in
 //! its response, or in a later read of the created resource through
 //! `GET {path}/{id}`), while the same request without it shows another
@@ -10,6 +11,7 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value, json};
 
 use super::Session;
+use super::privilege_values::{Known, raised};
 use super::{ActiveProbe, Stage};
 use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
@@ -42,21 +44,31 @@ pub(super) fn applies(_: &Api, op: &Operation, _: Profile) -> bool {
         })
 }
 
-/// The privileged properties and the values injected.
-fn privileged() -> Vec<(&'static str, Value)> {
-    vec![
-        ("role", json!("admin")),
-        ("is_admin", json!(true)),
-        ("isAdmin", json!(true)),
-        ("admin", json!(true)),
-        ("permissions", json!(["admin"])),
+/// The privileged properties and the values injected. A privilege field
+/// (`role`, `is_admin`, `permissions`) gets the API's own vocabulary's
+/// most privileged value (`privilege_values`; `"admin"` only when the API
+/// shows none) and is left out when the vocabulary has nothing to raise to.
+fn privileged(api: &Api) -> Vec<(&'static str, Value)> {
+    let known = Known::default();
+    let mut out: Vec<(&'static str, Value)> =
+        ["role", "is_admin", "isAdmin", "admin", "permissions"]
+            .into_iter()
+            .filter_map(|k| {
+                raised(api, k, None, &known)
+                    .into_iter()
+                    .next()
+                    .map(|v| (k, v))
+            })
+            .collect();
+    out.extend([
         ("verified", json!(true)),
         ("email_verified", json!(true)),
         ("balance", json!(1_000_000)),
         ("owner_id", json!(1)),
         ("user_id", json!(1)),
         ("price", json!(0.01)),
-    ]
+    ]);
+    out
 }
 
 /// The object a response describes: the body, or its only nested object
@@ -93,7 +105,7 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
                     .collect()
             })
             .unwrap_or_default();
-        let extras: Vec<(&str, Value)> = privileged()
+        let extras: Vec<(&str, Value)> = privileged(s.api())
             .into_iter()
             .filter(|(k, _)| !declared.contains(&k.to_ascii_lowercase()))
             .collect();
