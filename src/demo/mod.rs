@@ -21,6 +21,8 @@
 //! - `guessing`: a sign-in and a reset code with no limit on guesses (flaws 52 and 53).
 //! - `issuers`: a partner gateway and a kiosk service whose HMAC keys are weak
 //!   (flaws 60 and 61).
+//! - `shop`: a sign-up that honours an undeclared role (customer, manager)
+//!   shown only in `/shop/me` (flaw 62).
 //! - `hidden`: routes the spec does not list (a debug page, an export, an admin helper).
 //! - `layers`, `response`: headers on every answer; error answers.
 

@@ -69,7 +69,7 @@ pub enum TokenError {
 }
 
 /// Cookie names that carry a session when the locator is `auto`.
-const SESSION_COOKIE_WORDS: [&str; 5] = ["sess", "sid", "token", "auth", "jwt"];
+pub(super) const SESSION_COOKIE_WORDS: [&str; 5] = ["sess", "sid", "token", "auth", "jwt"];
 
 /// Whether a header or cookie name is a plain token (RFC 7230 `tchar`s).
 fn is_token_name(name: &str) -> bool {
@@ -151,7 +151,7 @@ impl TokenAs {
 }
 
 /// The cookies a response sets, `(name, value)`, in order.
-fn set_cookies(response: &Response) -> impl Iterator<Item = (&str, &str)> {
+pub(super) fn set_cookies(response: &Response) -> impl Iterator<Item = (&str, &str)> {
     response
         .headers
         .iter()

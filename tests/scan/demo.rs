@@ -626,7 +626,7 @@ async fn mobile(demo: &Demo, user: &str) -> reqwest::Response {
 
 async fn reset(demo: &Demo, code: &str) -> reqwest::Response {
     demo.post(
-        "/auth/reset",
+        "/auth/reset-password",
         json!({"email": "bob@example.com", "code": code, "new_password": "new-password"}),
     )
     .await
@@ -647,7 +647,7 @@ async fn flaws52_53_guessable_sign_in_and_reset_code() {
     );
     for demo in [&flawed, &fixed] {
         let response = demo
-            .post("/auth/forgot", json!({"email": "bob@example.com"}))
+            .post("/auth/forgot-password", json!({"email": "bob@example.com"}))
             .await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
     }
@@ -706,12 +706,12 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
                 "/mobile/login",
                 Some(json!({"username": "bob", "password": "builder"})),
             ),
-            ("POST", "/auth/forgot") => ("/auth/forgot", Some(json!({"email": "bob@example.com"}))),
-            ("POST", "/auth/reset") => {
+            ("POST", "/auth/forgot-password") => ("/auth/forgot-password", Some(json!({"email": "bob@example.com"}))),
+            ("POST", "/auth/reset-password") => {
                 // the code was mailed, never shown: a wrong one is refused as documented
                 let response = demo
                     .post(
-                        "/auth/reset",
+                        "/auth/reset-password",
                         json!({"email": "nobody@example.com", "code": "0000", "new_password": "new-password"}),
                     )
                     .await;
@@ -734,6 +734,33 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
                 Some(json!({"url": "https://hooks.example.com/demo"})),
             ),
             ("GET", "/greet") => ("/greet?name=alice", None),
+            ("POST", "/sso/token") => (
+                "/sso/token",
+                Some(json!({"username": "bob", "password": "builder"})),
+            ),
+            ("GET", "/sso/profile") | ("POST", "/sso/logout") => {
+                // the SSO service takes its own RS256 tokens only
+                let response = demo
+                    .post(
+                        "/sso/token",
+                        json!({"username": "bob", "password": "builder"}),
+                    )
+                    .await;
+                let sso = json_of(response).await["id_token"]
+                    .as_str()
+                    .expect("an id token")
+                    .to_owned();
+                let method = Method::from_bytes(method.as_bytes()).expect("method");
+                let response = demo
+                    .request(method.clone(), path)
+                    .bearer_auth(&sso)
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(response.status(), StatusCode::OK, "{method} {path}");
+                seen += 1;
+                continue;
+            }
             ("POST", "/products/search") => ("/products/search", Some(json!({"name": "Teapot"}))),
             (_, path) if !path.contains('{') => (path, None),
             (m, p) => panic!("no request for {m} {p}"),
@@ -956,4 +983,96 @@ async fn flaws60_61_partner_and_kiosk_tokens_have_weak_keys() {
         fixed.get_as("/partner/orders", &forged).await.status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// The demo SSO key's PEM as its verifier holds it, built from the JWKS
+/// (a 2048-bit modulus, exponent 65537: the SubjectPublicKeyInfo around
+/// them has a fixed prefix).
+fn sso_pem(jwks: &Value) -> String {
+    let n = URL_SAFE_NO_PAD
+        .decode(jwks["keys"][0]["n"].as_str().expect("n"))
+        .expect("base64url n");
+    assert_eq!(n.len(), 256);
+    assert_eq!(jwks["keys"][0]["e"], "AQAB");
+    let mut der = vec![
+        0x30, 0x82, 0x01, 0x22, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+        0x01, 0x01, 0x05, 0x00, 0x03, 0x82, 0x01, 0x0f, 0x00, 0x30, 0x82, 0x01, 0x0a, 0x02, 0x82,
+        0x01, 0x01, 0x00,
+    ];
+    der.extend(n);
+    der.extend([0x02, 0x03, 0x01, 0x00, 0x01]);
+    let text = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<String> = text
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    )
+}
+
+#[tokio::test]
+async fn flaws34_36_sso_key_confusion_logout_and_hash_claim() {
+    let (flawed, fixed) = both().await;
+    for (demo, flaw) in [(&flawed, true), (&fixed, false)] {
+        let jwks: Value = json_of(demo.get("/.well-known/jwks.json").await).await;
+        let pem = sso_pem(&jwks);
+        let response = demo
+            .post(
+                "/sso/token",
+                json!({"username": "alice", "password": "wonderland"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let token = json_of(response).await["id_token"]
+            .as_str()
+            .expect("an id token")
+            .to_owned();
+        let mut parts = token.split('.');
+        let header: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap())
+                .unwrap();
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap())
+                .unwrap();
+        assert_eq!(header["alg"], "RS256");
+        // flaw 36: the password hash travels in the token
+        assert_eq!(claims.get("password_hash").is_some(), flaw, "{claims}");
+        assert_eq!(
+            demo.get_as("/sso/profile", &token).await.status(),
+            StatusCode::OK
+        );
+        // flaw 34: the same claims as HS256 with the PEM text as the key
+        let data = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(json!({"alg": "HS256", "typ": "JWT"}).to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(pem.as_bytes()).expect("key");
+        mac.update(data.as_bytes());
+        let forged = format!("{data}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+        let expected = if flaw {
+            StatusCode::OK
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(demo.get_as("/sso/profile", &forged).await.status(), expected);
+        // the HS256 tokens of /auth/login are not the SSO service's
+        let other = demo.token("alice", "wonderland").await;
+        assert_eq!(
+            demo.get_as("/sso/profile", &other).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        // flaw 35: the logout revokes nothing
+        let response = demo
+            .request(Method::POST, "/sso/logout")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(demo.get_as("/sso/profile", &token).await.status(), expected);
+    }
 }

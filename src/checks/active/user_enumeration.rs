@@ -1,26 +1,31 @@
-//! user_enumeration: on a login-like operation, failed sign-ins for the
-//! known user (the `--login` account or the `--basic` user, with a wrong
-//! password) and for a user
-//! that does not exist must look alike. Rounds are interleaved; a finding
-//! when the two differ consistently in status, in message (the names and
-//! passwords sent, and numbers, left out of the comparison), or in time
-//! (every known-user attempt at least twice as slow as every unknown-user
-//! attempt, and by 50 ms or more, or the other way round). The first
-//! known-user attempt is sent again at the end and must answer alike
-//! (compare::base_held): a user table wiped meanwhile proves nothing.
+//! user_enumeration: on a login-like operation, failed sign-ins for a
+//! known user (the `--login` account, the `--basic` user or a login
+//! identity's user, with a wrong password) and for a user that does not
+//! exist must look alike. A sign-in failed when it issued no credential
+//! (no token where `--token-from` looks, no session cookie), whatever its
+//! status: APIs that answer a failed sign-in with 200 and a message are
+//! compared like those that answer 401. Rounds are interleaved; a finding
+//! when the two differ consistently in status, in message (normalised: the
+//! names and passwords sent, numbers, random ids and timestamps left out),
+//! in length (when the messages carry noise the normaliser does not know),
+//! or in time (every known-user attempt at least twice as slow as every
+//! unknown-user attempt, and by 50 ms or more, or the other way round). The
+//! first known-user attempt is sent again at the end and must answer alike
+//! (by status and normalised body): a user table wiped meanwhile proves nothing.
 
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
-use super::compare::{base_held, shape};
+use super::brute_force::limited;
 use super::credentials::basic_user;
+use super::volatile::normalise;
 use super::{ActiveProbe, Stage};
 use super::{Identity, Session};
 use crate::checks::check::{Check, How, Owasp, Scope, Severity};
 use crate::checks::{Confidence, ProofItem, Verdict};
 use crate::http::Exchange;
-use crate::identity::{Account, login_request};
+use crate::identity::{Account, issued, login_request};
 use crate::model::login::login_fields;
 use crate::model::{Api, Operation};
 use crate::probes::Profile;
@@ -31,7 +36,7 @@ pub(in crate::checks) const CHECK: Check = Check {
     severity: Severity::Medium,
     cwe: Some(204),
     owasp: Some(Owasp::Api2),
-    summary: "A login-like operation answers a wrong password for a real user differently (status, message or time) from an unknown user.",
+    summary: "A login-like operation answers a wrong password for a real user differently (status, message, length or time) from an unknown user, whether failures answer 200 or 401.",
     scope: Scope::Operation,
     how: How::Probe(ActiveProbe {
         stage: Stage::Authentication,
@@ -44,33 +49,21 @@ pub(super) fn applies(api: &Api, op: &Operation, _: Profile) -> bool {
     login_fields(api, op).is_some()
 }
 
-/// One failed attempt: status, normalised body, time.
+/// One failed attempt: status, normalised body, its length, time.
 struct Attempt {
     status: u16,
     message: String,
+    length: usize,
     elapsed: Duration,
 }
 
-/// `body` with the username and password sent replaced by placeholders and
-/// every run of digits by `0`, so that only the wording is compared.
-fn normalise(body: &str, account: &Account) -> String {
-    let text = body
-        .replace(&account.password, "{password}")
-        .replace(&account.user, "{user}");
-    let mut out = String::with_capacity(text.len());
-    let mut in_digits = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('0');
-            }
-            in_digits = true;
-        } else {
-            in_digits = false;
-            out.push(c);
-        }
-    }
-    out
+/// The body's length without the values the request sent.
+fn length_without(body: &str, sent: &[&str]) -> usize {
+    sent.iter()
+        .filter(|s| !s.is_empty())
+        .fold(body.len(), |n, s| {
+            n.saturating_sub(body.matches(*s).count() * s.len())
+        })
 }
 
 fn millis(d: Duration) -> u128 {
@@ -90,13 +83,39 @@ fn excerpt(text: &str) -> String {
     text.chars().take(160).collect()
 }
 
+/// Whether the first known-user attempt, sent again, answers as it did
+/// (the same status and normalised body): the accounts did not change
+/// under the comparison (compare::base_held, by the normalised body).
+async fn held(
+    s: &mut Session<'_>,
+    request: &crate::http::Request,
+    before: &(u16, String),
+    sent: &[&str],
+) -> bool {
+    let Some(after) = s.send(request).await else {
+        return false;
+    };
+    after
+        .response()
+        .is_some_and(|r| r.status == before.0 && normalise(&r.text(), sent) == before.1)
+}
+
+/// The user whose wrong password is compared with an unknown user: the
+/// `--login` account's, the `--basic` user, else a login identity's.
+fn known_user(s: &Session<'_>) -> Option<String> {
+    s.account()
+        .map(|a| a.user.clone())
+        .or_else(|| basic_user(s.credentials()))
+        .or_else(|| {
+            s.identities()
+                .iter()
+                .find_map(|i| i.account.as_ref().map(|a| a.user.clone()))
+        })
+}
+
 pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
     Box::pin(async move {
-        let known = s
-            .account()
-            .map(|a| a.user.clone())
-            .or_else(|| basic_user(s.credentials()));
-        let Some(known) = known else {
+        let Some(known) = known_user(s) else {
             // without a real username there is nothing to tell apart
             return;
         };
@@ -106,12 +125,13 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
             4
         };
         let base = s.base_request().clone();
+        let token = s.token_use();
         let mut known_attempts: Vec<Attempt> = Vec::new();
         let mut unknown_attempts: Vec<Attempt> = Vec::new();
         let mut shown: Option<Exchange> = None;
         let mut unknown_user = String::new();
         // the first known-user attempt, sent again at the end (its user and password left out)
-        let mut first_known: Option<(crate::http::Request, super::compare::Shape, String)> = None;
+        let mut first_known: Option<(crate::http::Request, (u16, String), String)> = None;
         for _ in 0..rounds {
             let wrong = format!("apiprobe-{}", s.canary(12));
             let nobody = format!("apiprobe_{}", s.canary(10));
@@ -132,21 +152,24 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
                 let Some(response) = exchange.response() else {
                     return;
                 };
-                // a limit or a success makes the comparison meaningless
-                if response.status == 429 || (200..300).contains(&response.status) {
+                // a limit, or a sign-in that issued a credential, makes the comparison meaningless
+                let text = response.text();
+                if limited(response, &text) || issued(response, &token) {
                     return;
                 }
+                let sent = [account.user.as_str(), account.password.as_str()];
                 let attempt = Attempt {
                     status: response.status,
-                    message: normalise(&response.text(), &account),
+                    message: normalise(&text, &sent),
+                    length: length_without(&text, &sent),
                     elapsed: exchange.elapsed,
                 };
                 if into_known {
-                    known_attempts.push(attempt);
                     if first_known.is_none() {
-                        let sh = shape(&exchange, &[&account.user, &account.password]);
-                        first_known = Some((request.clone(), sh, account.password.clone()));
+                        let first = (response.status, attempt.message.clone());
+                        first_known = Some((request.clone(), first, account.password.clone()));
                     }
+                    known_attempts.push(attempt);
                     shown.get_or_insert(exchange);
                 } else {
                     unknown_attempts.push(attempt);
@@ -163,6 +186,7 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
         };
         let status = |a: &Attempt| a.status.to_string();
         let message = |a: &Attempt| a.message.clone();
+        let length = |a: &Attempt| a.length.to_string();
         let mut proof = vec![
             ProofItem::new("known_user", known.clone()),
             ProofItem::new("unknown_user", unknown_user),
@@ -212,6 +236,22 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
                 proof,
                 ..Verdict::default()
             }
+        } else if stable(&known_attempts, &length)
+            && stable(&unknown_attempts, &length)
+            && k.length != u.length
+        {
+            proof.push(ProofItem::new("known_user_length", k.length.to_string()));
+            proof.push(ProofItem::new("unknown_user_length", u.length.to_string()));
+            Verdict {
+                title: "Login answer lengths tell an unknown user from a wrong password".to_owned(),
+                evidence: format!(
+                    "{rounds} rounds each: a wrong password for {known:?} always got {} bytes, an unknown user always {} (the names and passwords sent left out)",
+                    k.length, u.length
+                ),
+                signature: "length".to_owned(),
+                confidence: Confidence::Likely,
+                proof,
+            }
         } else {
             let known_times: Vec<Duration> = known_attempts.iter().map(|a| a.elapsed).collect();
             let unknown_times: Vec<Duration> = unknown_attempts.iter().map(|a| a.elapsed).collect();
@@ -236,7 +276,7 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
         };
         // the known user's answer held: the accounts did not change meanwhile
         if let Some((request, before, password)) = first_known
-            && !base_held(s, &request, &before, &[&known, &password]).await
+            && !held(s, &request, &before, &[&known, &password]).await
         {
             return;
         }
@@ -249,15 +289,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn messages_are_compared_without_what_was_sent() {
-        let a = Account {
-            user: "alice".into(),
-            password: "apiprobe-x1".into(),
-        };
-        assert_eq!(
-            normalise(r#"{"error":"wrong password for 'alice' (id 42)"}"#, &a),
-            r#"{"error":"wrong password for '{user}' (id 0)"}"#
-        );
+    fn lengths_leave_out_what_was_sent_and_times_must_stand_apart() {
+        assert_eq!(length_without("no user alice here: alice", &["alice"]), 15);
+        assert_eq!(length_without("abc", &[""]), 3);
         let ms = Duration::from_millis;
         assert!(slower(&[ms(300), ms(320)], &[ms(20), ms(40)]));
         assert!(!slower(&[ms(60), ms(300)], &[ms(20), ms(40)]));
