@@ -35,7 +35,9 @@ pub trait Source {
         if hi <= lo {
             return lo;
         }
-        let span = (hi - lo) as u128;
+        // as u128: `hi - lo` overflows i128 for bounds near its ends (a
+        // schema with `minimum: -1e300, maximum: 1e300`; found by fuzzing)
+        let span = hi.abs_diff(lo);
         if span >= u128::from(u64::MAX) {
             return lo.saturating_add(i128::from(self.next_u64())).min(hi);
         }
@@ -167,6 +169,12 @@ mod tests {
             assert!(s.below(3) < 3);
             let u = s.unit();
             assert!((0.0..1.0).contains(&u));
+        }
+        for _ in 0..1000 {
+            let v = s.int_in(i128::MIN, i128::MAX);
+            assert!((i128::MIN..=i128::MAX).contains(&v));
+            let v = s.int_in(i128::MIN + 1, -1);
+            assert!(v < 0, "{v}");
         }
         let big = s.int_in(i128::from(i64::MIN), i128::from(i64::MAX));
         assert!(big >= i128::from(i64::MIN) && big <= i128::from(i64::MAX) + i128::from(u64::MAX));

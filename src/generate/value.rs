@@ -655,6 +655,9 @@ fn minimal(s: &Schema) -> Value {
 }
 
 /// The inclusive integer range a schema allows, with format limits.
+/// Without a format, a missing bound is the 64-bit one and a given bound
+/// holds as written (JSON Schema integers have no size limit: `minimum:
+/// -1e30` alone is the range -1e30..=i64::MAX, not an empty one).
 pub(crate) fn int_bounds(s: &Schema) -> (i128, i128) {
     let (fmt_lo, fmt_hi) = match s.format.as_deref() {
         Some("int32") => (i128::from(i32::MIN), i128::from(i32::MAX)),
@@ -662,7 +665,11 @@ pub(crate) fn int_bounds(s: &Schema) -> (i128, i128) {
         Some("uint64") => (0, i128::from(u64::MAX)),
         Some("int8") => (i128::from(i8::MIN), i128::from(i8::MAX)),
         Some("int16") => (i128::from(i16::MIN), i128::from(i16::MAX)),
-        _ => (i128::from(i64::MIN), i128::from(i64::MAX)),
+        Some("int64") => (i128::from(i64::MIN), i128::from(i64::MAX)),
+        _ => {
+            let (lo, hi) = unformatted_bounds(s);
+            return (lo, hi);
+        }
     };
     let lo = s.minimum.as_ref().map(|m| {
         let f = num_i128(m, true);
@@ -684,6 +691,26 @@ pub(crate) fn int_bounds(s: &Schema) -> (i128, i128) {
         lo.unwrap_or(fmt_lo).max(fmt_lo),
         hi.unwrap_or(fmt_hi).min(fmt_hi),
     )
+}
+
+/// [`int_bounds`] of an integer without a format.
+fn unformatted_bounds(s: &Schema) -> (i128, i128) {
+    let given = |m: &Number, lower: bool| {
+        let f = num_i128(m, lower);
+        match (lower, s.exclusive_minimum, s.exclusive_maximum) {
+            (true, true, _) if !has_fraction(m) => f.saturating_add(1),
+            (false, _, true) if !has_fraction(m) => f.saturating_sub(1),
+            _ => f,
+        }
+    };
+    let lo = s.minimum.as_ref().map(|m| given(m, true));
+    let hi = s.maximum.as_ref().map(|m| given(m, false));
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => (lo, hi),
+        (Some(lo), None) => (lo, i128::from(i64::MAX).max(lo)),
+        (None, Some(hi)) => (i128::from(i64::MIN).min(hi), hi),
+        (None, None) => (i128::from(i64::MIN), i128::from(i64::MAX)),
+    }
 }
 
 fn has_fraction(n: &Number) -> bool {
