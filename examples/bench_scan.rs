@@ -22,6 +22,11 @@
 //! schemathesis`) against the same server and prints both tools'
 //! requests/s, counted by the server.
 //!
+//! With `--tls` the fixture server speaks HTTPS (rustls, a certificate
+//! made at start with rcgen, trusted through `--ca-cert`), apiprobe scans
+//! `https://` (the fast path over rustls) and wrk runs over HTTPS against
+//! the same server; the request counter stays on a plain port of its own.
+//!
 //! With `--demo` it scans the bundled demo API instead (a full default scan)
 //! and, with `--schemathesis`, runs Schemathesis against a fresh demo API,
 //! printing both tools' requests/s as the server counted them.
@@ -46,6 +51,10 @@ use apiprobe::probes::PlanOptions;
 use apiprobe::spec::Loader;
 use clap::Parser;
 use serde_json::{Value, json};
+
+/// Certificates and the TLS listener of the fixture server (`--tls`).
+#[path = "../tests/support/tls.rs"]
+mod tls;
 
 /// The allocator the apiprobe binary uses, so the figures are the binary's.
 #[global_allocator]
@@ -82,9 +91,16 @@ struct Args {
     /// budget); with --schemathesis, Schemathesis scans it too.
     #[arg(long)]
     demo: bool,
+    /// Serve the fixture over HTTPS and scan `https://` (wrk too).
+    #[arg(long)]
+    tls: bool,
     /// Internal: serve SPEC on 127.0.0.1 and print the port.
     #[arg(long, hide = true)]
     serve: Option<PathBuf>,
+    /// Internal: with --serve, over TLS; the CA certificate (PEM) is
+    /// written to this file.
+    #[arg(long, hide = true)]
+    serve_tls: Option<PathBuf>,
     /// Internal: serve the demo API on 127.0.0.1 and print the port.
     #[arg(long, hide = true)]
     serve_demo: bool,
@@ -93,7 +109,7 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(spec) = &args.serve {
-        return serve::main(spec);
+        return serve::main(spec, args.serve_tls.as_deref());
     }
     if args.serve_demo {
         return serve::demo();
@@ -140,9 +156,12 @@ fn run(args: &Args) -> Result<(), String> {
         api.operations.len(),
         load_started.elapsed().as_millis()
     );
-    let server = ServerProcess::start(&spec)?;
+    let server = ServerProcess::start(&spec, args.tls)?;
     let base = server.base_url();
     println!("server: {base} (one tokio thread, fixed valid responses)");
+    if args.wrk_seconds > 0 && which_wrk().is_none() {
+        println!("wrk: NOT FOUND on PATH; no share of wrk can be measured (apt-get install wrk)");
+    }
 
     // rounds alternate apiprobe and wrk, so that a change in the machine's
     // speed (a shared host) weighs on both alike; the median share is the figure
@@ -204,7 +223,7 @@ fn scan_and_wrk(
     args: &Args,
 ) -> Result<(Measured, Option<f64>), String> {
     let server_cpu = server.cpu_seconds();
-    let apiprobe = scan(api.clone(), base, args)?;
+    let apiprobe = scan(api.clone(), base, server.ca_pem.as_deref(), args)?;
     let served = server.count()?;
     let server_us = (server.cpu_seconds() - server_cpu) * 1e6 / served.max(1) as f64;
     println!(
@@ -389,7 +408,7 @@ impl Observer for Latencies {
     }
 }
 
-fn scan(api: Api, base: &str, args: &Args) -> Result<Measured, String> {
+fn scan(api: Api, base: &str, ca_pem: Option<&[u8]>, args: &Args) -> Result<Measured, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -408,6 +427,7 @@ fn scan(api: Api, base: &str, args: &Args) -> Result<Measured, String> {
     let client = Client::new(ClientOptions {
         env_proxy: false,
         max_idle_per_host: args.concurrency,
+        ca_cert: ca_pem.map(<[u8]>::to_vec),
         ..ClientOptions::default()
     })
     .map_err(|e| e.to_string())?;
@@ -528,13 +548,30 @@ fn cpu_seconds_of(pid: &str) -> f64 {
 struct ServerProcess {
     child: Child,
     port: u16,
+    /// The plain-HTTP port of the request counter (`port` unless over TLS).
+    count_port: u16,
     wrk_path: String,
+    /// Over TLS: the CA that signed the server's certificate (PEM).
+    ca_pem: Option<Vec<u8>>,
 }
 
 impl ServerProcess {
-    /// The fixture server for `spec`.
-    fn start(spec: &Path) -> Result<ServerProcess, String> {
-        ServerProcess::spawn(&["--serve".as_ref(), spec.as_os_str()])
+    /// The fixture server for `spec`, over TLS when `tls`.
+    fn start(spec: &Path, tls: bool) -> Result<ServerProcess, String> {
+        if !tls {
+            return ServerProcess::spawn(&["--serve".as_ref(), spec.as_os_str()]);
+        }
+        let ca = std::env::temp_dir().join(format!("apiprobe-bench-ca-{}.pem", std::process::id()));
+        let mut server = ServerProcess::spawn(&[
+            "--serve".as_ref(),
+            spec.as_os_str(),
+            "--serve-tls".as_ref(),
+            ca.as_os_str(),
+        ])?;
+        let pem = std::fs::read(&ca).map_err(|e| format!("{}: {e}", ca.display()))?;
+        let _ = std::fs::remove_file(&ca);
+        server.ca_pem = Some(pem);
+        Ok(server)
     }
 
     /// The demo API.
@@ -555,22 +592,31 @@ impl ServerProcess {
         BufReader::new(stdout)
             .read_line(&mut line)
             .map_err(|e| e.to_string())?;
-        // the first line is `PORT PATH`: where it listens and a path for wrk
+        // the first line is `PORT PATH [COUNT_PORT]`: where it listens, a
+        // path for wrk, and (over TLS) the plain port of its counter
         let mut parts = line.split_whitespace();
         let port = parts
             .next()
             .and_then(|p| p.parse().ok())
             .ok_or_else(|| format!("the server said {line:?}"))?;
         let wrk_path = parts.next().unwrap_or("/").to_owned();
+        let count_port = parts.next().and_then(|p| p.parse().ok()).unwrap_or(port);
         Ok(ServerProcess {
             child,
             port,
+            count_port,
             wrk_path,
+            ca_pem: None,
         })
     }
 
     fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// CPU seconds the server has used so far.
@@ -581,8 +627,8 @@ impl ServerProcess {
     /// Requests the server has answered so far (its counter resets on read).
     fn count(&self) -> Result<u64, String> {
         use std::io::Read as _;
-        let mut stream =
-            std::net::TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| e.to_string())?;
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.count_port))
+            .map_err(|e| e.to_string())?;
         stream
             .write_all(b"GET /__bench/count HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
             .map_err(|e| e.to_string())?;
@@ -602,6 +648,15 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Where wrk is on PATH, if it is.
+fn which_wrk() -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("wrk"))
+            .find(|p| p.is_file())
+    })
 }
 
 fn wrk(base: &str, path: &str, args: &Args) -> Result<f64, String> {
@@ -739,7 +794,7 @@ mod serve {
         served: AtomicU64,
     }
 
-    pub fn main(spec: &Path) -> ExitCode {
+    pub fn main(spec: &Path, tls: Option<&Path>) -> ExitCode {
         let api = match Loader::new().load_path(spec) {
             Ok(api) => api,
             Err(e) => {
@@ -772,7 +827,60 @@ mod serve {
             served: AtomicU64::new(0),
         });
         let app = axum::Router::new().fallback(answer).with_state(fixture);
-        serve_on_one_thread(app, &wrk_path)
+        match tls {
+            Some(ca) => serve_tls_on_one_thread(app, &wrk_path, ca),
+            None => serve_on_one_thread(app, &wrk_path),
+        }
+    }
+
+    /// Serves `app` over TLS on 127.0.0.1 (a free port) and, for the
+    /// request counter, over plain HTTP on another, on one tokio thread;
+    /// writes the CA's certificate to `ca` and prints `PORT WRK_PATH
+    /// COUNT_PORT`.
+    fn serve_tls_on_one_thread(app: axum::Router, wrk_path: &str, ca: &Path) -> ExitCode {
+        let certs =
+            match super::tls::certs(&["127.0.0.1", "localhost"], super::tls::Validity::Current) {
+                Ok(certs) => certs,
+                Err(e) => {
+                    eprintln!("bench_scan server: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+        let config = match super::tls::server_config(&certs, &[b"http/1.1"]) {
+            Ok(config) => config,
+            Err(e) => {
+                eprintln!("bench_scan server: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = std::fs::write(ca, &certs.ca_pem) {
+            eprintln!("bench_scan server: {}: {e}", ca.display());
+            return ExitCode::FAILURE;
+        }
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return ExitCode::FAILURE;
+        };
+        runtime.block_on(async move {
+            let Ok(listener) = super::tls::TlsListener::bind(config).await else {
+                eprintln!("bench_scan server: cannot bind 127.0.0.1");
+                return ExitCode::FAILURE;
+            };
+            let Ok(plain) = tokio::net::TcpListener::bind("127.0.0.1:0").await else {
+                eprintln!("bench_scan server: cannot bind 127.0.0.1");
+                return ExitCode::FAILURE;
+            };
+            let count_port = plain.local_addr().map(|a| a.port()).unwrap_or(0);
+            println!("{} {wrk_path} {count_port}", listener.addr().port());
+            let _ = std::io::stdout().flush();
+            tokio::spawn(axum::serve(plain, app.clone()).into_future());
+            match axum::serve(listener, app).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            }
+        })
     }
 
     /// The demo API on one tokio thread, with a request counter at
