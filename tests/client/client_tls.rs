@@ -518,3 +518,48 @@ async fn a_scan_over_https_finds_what_it_finds_over_http() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_refuses_http_1_1_is_left_to_reqwest() {
+    // ALPN h2 only: the fast path's handshake is refused once, and that
+    // server's requests go through reqwest (which offers h2) from then on
+    let certs = loopback_certs();
+    let config = tls_support::server_config(&certs, &[b"h2"]).expect("a server config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("https://{}/ping", listener.local_addr().expect("addr"));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let prefaces = Arc::new(AtomicUsize::new(0));
+    let (r, p) = (refused.clone(), prefaces.clone());
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (acceptor, r, p) = (acceptor.clone(), r.clone(), p.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    r.fetch_add(1, Ordering::SeqCst);
+                    return;
+                };
+                // an HTTP/2 client starts with the connection preface;
+                // then the connection is closed unanswered
+                let mut preface = [0u8; 24];
+                if tls.read_exact(&mut preface).await.is_ok()
+                    && &preface == b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+                {
+                    p.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    let client = client(false, false, Some(&certs.ca_pem));
+    for i in 0..3 {
+        let exchange = client.send(url.clone(), get("/ping")).await;
+        assert!(
+            matches!(exchange.outcome, Outcome::Failed(_)),
+            "request {i}: this server answers nothing"
+        );
+    }
+    assert_eq!(refused.load(Ordering::SeqCst), 1, "handshakes refused");
+    assert!(prefaces.load(Ordering::SeqCst) >= 3, "HTTP/2 prefaces seen");
+}
