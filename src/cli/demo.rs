@@ -49,8 +49,8 @@ pub async fn run(args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
         let (user, password) = apiprobe::demo::DEMO_ACCOUNT;
         config.auth.login = Some(account(user, password));
     }
-    // and two users for the authorization probes: the scan's own, and
-    // another whose resources it must not reach
+    // and users for the authorization probes: the scan's own, another
+    // whose resources it must not reach, a member and an editor (privileged)
     if config.auth.identities.is_empty() {
         config.auth.identities = apiprobe::demo::DEMO_IDENTITIES
             .iter()
@@ -59,7 +59,20 @@ pub async fn run(args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
                 role: Some((*role).to_owned()),
                 auth: IdentityAuth::Login(account(name, password)),
                 token: None,
+                privileged: None,
             })
+            .chain(
+                apiprobe::demo::DEMO_ROLE_IDENTITIES
+                    .iter()
+                    .map(|(name, role, password)| IdentitySpec {
+                        name: (*name).to_owned(),
+                        role: Some((*role).to_owned()),
+                        auth: IdentityAuth::Login(account(name, password)),
+                        token: None,
+                        privileged: None,
+                    }),
+            )
+            .map(|i| i.with_privileged_roles(&[apiprobe::demo::DEMO_PRIVILEGED_ROLE.to_owned()]))
             .collect();
     }
     let mode = if fixed { "repaired" } else { "vulnerable" };

@@ -139,10 +139,10 @@ pub(crate) async fn change_password(
         (Ok(c), Ok(n)) => (c.to_owned(), n.to_owned()),
         (Err(rejection), _) | (_, Err(rejection)) => return rejection.into_response(),
     };
-    if !(8..=128).contains(&new.chars().count()) {
+    if !(6..=128).contains(&new.chars().count()) {
         return error(
             StatusCode::BAD_REQUEST,
-            "new_password must be 8 to 128 characters",
+            "new_password must be 6 to 128 characters",
         );
     }
     if state.config.fixed && username != user.username {
