@@ -70,6 +70,9 @@ pub(crate) fn weak_jwt_secret(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
             Some(issuer) if source != OWN => format!("weak_secret:{issuer}"),
             _ => "weak_secret".to_owned(),
         };
+        if out.iter().any(|v| v.signature == signature) {
+            continue;
+        }
         out.push(Verdict {
             title: format!("JWT ({alg}) signed with {shown}"),
             evidence: format!(
@@ -86,6 +89,5 @@ pub(crate) fn weak_jwt_secret(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
             ],
             ..Verdict::default()
         });
-        return;
     }
 }

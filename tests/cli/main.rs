@@ -12,6 +12,7 @@ mod cli_discovery;
 mod cli_fuzz;
 mod cli_hardening;
 mod cli_inspect;
+mod cli_jwt_crack;
 mod cli_login;
 mod cli_scan;
 mod serve_demo;
