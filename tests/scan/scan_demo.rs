@@ -58,6 +58,26 @@ fn assert_found(check: &str, operation_id: &str) -> Vec<&'static Finding> {
 }
 
 #[test]
+fn flaw_62_a_sign_up_role_shown_only_in_me_is_read_back() {
+    let hits = assert_found("privilege_escalation", "shopSignup");
+    let proof = |name: &str| {
+        hits[0]
+            .proof
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.value.clone())
+    };
+    assert_eq!(
+        proof("privileged_fields").as_deref(),
+        Some("role=\"manager\"")
+    );
+    assert_eq!(
+        proof("read_back_shows").as_deref(),
+        Some("role=\"manager\"")
+    );
+}
+
+#[test]
 fn the_scan_completes() {
     assert_eq!(FLAWED.reason, StopReason::Completed);
     assert_eq!(FIXED.reason, StopReason::Completed);
@@ -148,6 +168,20 @@ fn flaw_12_slow_path_grows_with_the_input() {
 }
 
 #[test]
+fn flaws_28_52_53_guessing_without_limit() {
+    // a 4-digit reset code, and both sign-ins (the scan registers an
+    // account of its own for their bursts)
+    let hits = assert_found("brute_force", "resetPassword");
+    assert!(
+        hits[0].evidence.contains("4 digits: 10,000 guesses"),
+        "{}",
+        hits[0].evidence
+    );
+    assert_found("brute_force", "login");
+    assert_found("brute_force", "mobileLogin");
+}
+
+#[test]
 fn findings_carry_a_curl_command_that_targets_the_demo() {
     for f in &FLAWED.findings {
         assert!(
@@ -194,6 +228,10 @@ fn flaws_60_61_other_deployments_weak_jwt_keys_are_cracked() {
     assert!(
         FIXED.findings.iter().all(|f| f.check != "weak_jwt_secret"),
         "{:?}",
-        FIXED.findings.iter().map(|f| &f.signature).collect::<Vec<_>>()
+        FIXED
+            .findings
+            .iter()
+            .map(|f| &f.signature)
+            .collect::<Vec<_>>()
     );
 }

@@ -157,13 +157,17 @@ enum Met {
     Reaction,
 }
 
+/// The next request of a burst, with the values it carries.
+type Next<'n, 's> =
+    dyn FnMut(&mut Session<'s>) -> Option<(crate::http::Request, Vec<String>)> + Send + 'n;
+
 /// Sends the burst: `next` gives each request and the values it carries
 /// (stripped from the answer before comparing); `failed` says whether an
 /// answer is the failure a wrong value should get.
 async fn run_burst<'s>(
     s: &mut Session<'s>,
     count: usize,
-    next: &mut (dyn FnMut(&mut Session<'s>) -> Option<(crate::http::Request, Vec<String>)> + Send),
+    next: &mut Next<'_, 's>,
     failed: &(dyn Fn(&Response, &str) -> bool + Sync),
 ) -> (Met, Vec<Guess>, Option<Exchange>) {
     let mut guesses: Vec<Guess> = Vec::with_capacity(count);
