@@ -1,7 +1,7 @@
 //! The shop's customer accounts: sign-up, sign-in and "who am I", apart
 //! from the main accounts (their own table, opaque session tokens).
 //!
-//! Flaw: the sign-up honours a `role` field the spec does not declare, and
+//! Flaw 62: the sign-up honours a `role` field the spec does not declare, and
 //! the roles are not `admin` but `customer` and `manager`; the sign-up
 //! answers `{"message": "registered"}`, so the role shows only in
 //! `GET /shop/me`. A role outside the two is refused (400). Fixed: the

@@ -96,6 +96,72 @@ fn the_demo_shop_role_shown_only_in_me_is_found_with_every_seed() {
     }
 }
 
+/// A JSON POST to `url`: its status and JSON answer (null if none).
+async fn post_json(client: &reqwest::Client, url: String, body: &Value) -> (u16, Value) {
+    let answer = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the demo answers");
+    let status = answer.status().as_u16();
+    let bytes = answer.bytes().await.expect("a body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// What `/shop/me` shows for an account signed up with `body`: the
+/// sign-up's status and the role.
+async fn shop_role(base: &str, body: Value) -> (u16, Option<Value>) {
+    let client = reqwest::Client::new();
+    let (status, _) = post_json(&client, format!("{base}/shop/signup"), &body).await;
+    if status != 201 {
+        return (status, None);
+    }
+    let (_, login) = post_json(&client, format!("{base}/shop/login"), &body).await;
+    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let me = client
+        .get(format!("{base}/shop/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("/shop/me answers")
+        .bytes()
+        .await
+        .expect("a body");
+    let me: Value = serde_json::from_slice(&me).unwrap_or(Value::Null);
+    (status, Some(me["role"].clone()))
+}
+
+#[test]
+fn the_demo_shop_honours_a_role_only_when_flawed() {
+    runtime().block_on(async {
+        let flawed = serve(DemoConfig { fixed: false }).await.expect("the demo");
+        let fixed = serve(DemoConfig { fixed: true }).await.expect("the demo");
+        let (f, x) = (flawed.base_url(), fixed.base_url());
+        let manager =
+            |u: &str| json!({"username": u, "password": "password123", "role": "manager"});
+        assert_eq!(
+            shop_role(&f, manager("mallory")).await,
+            (201, Some(json!("manager")))
+        );
+        assert_eq!(
+            shop_role(&x, manager("mallory")).await,
+            (201, Some(json!("customer")))
+        );
+        let plain = json!({"username": "pat", "password": "password123"});
+        assert_eq!(shop_role(&f, plain).await, (201, Some(json!("customer"))));
+        // a role outside the shop's two is refused, and the sign-up answer shows none
+        let admin = json!({"username": "eve", "password": "password123", "role": "admin"});
+        assert_eq!(shop_role(&f, admin).await, (400, None));
+        flawed.shutdown().await;
+        fixed.shutdown().await;
+    });
+}
+
 /// The CRM's roles.
 const ROLES: [&str; 3] = ["Customer", "Employee", "Manager"];
 
