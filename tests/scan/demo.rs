@@ -706,7 +706,10 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
                 "/mobile/login",
                 Some(json!({"username": "bob", "password": "builder"})),
             ),
-            ("POST", "/auth/forgot-password") => ("/auth/forgot-password", Some(json!({"email": "bob@example.com"}))),
+            ("POST", "/auth/forgot-password") => (
+                "/auth/forgot-password",
+                Some(json!({"email": "bob@example.com"})),
+            ),
             ("POST", "/auth/reset-password") => {
                 // the code was mailed, never shown: a wrong one is refused as documented
                 let response = demo
@@ -721,7 +724,7 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
             }
             ("POST", "/auth/register") => (
                 "/auth/register",
-                Some(json!({"username": "carol", "password": "carol-pass"})),
+                Some(json!({"username": "zoe", "password": "zoe-pass-1"})),
             ),
             ("POST", "/notes") => ("/notes", Some(json!({"title": "t", "body": "b"}))),
             ("GET", "/notes/{id}") => ("/notes/2", None),
@@ -983,8 +986,14 @@ async fn flaws60_61_partner_and_kiosk_tokens_have_weak_keys() {
     let data = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
     let mut m = Hmac::<sha2::Sha256>::new_from_slice(b"482913").expect("key");
     m.update(data.as_bytes());
-    let forged = format!("{data}.{}", URL_SAFE_NO_PAD.encode(m.finalize().into_bytes()));
-    assert_eq!(flawed.get_as("/partner/orders", &forged).await.status(), StatusCode::OK);
+    let forged = format!(
+        "{data}.{}",
+        URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+    );
+    assert_eq!(
+        flawed.get_as("/partner/orders", &forged).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(
         fixed.get_as("/partner/orders", &forged).await.status(),
         StatusCode::UNAUTHORIZED
@@ -1058,13 +1067,19 @@ async fn flaws34_36_sso_key_confusion_logout_and_hash_claim() {
         );
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(pem.as_bytes()).expect("key");
         mac.update(data.as_bytes());
-        let forged = format!("{data}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+        let forged = format!(
+            "{data}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        );
         let expected = if flaw {
             StatusCode::OK
         } else {
             StatusCode::UNAUTHORIZED
         };
-        assert_eq!(demo.get_as("/sso/profile", &forged).await.status(), expected);
+        assert_eq!(
+            demo.get_as("/sso/profile", &forged).await.status(),
+            expected
+        );
         // the HS256 tokens of /auth/login are not the SSO service's
         let other = demo.token("alice", "wonderland").await;
         assert_eq!(
