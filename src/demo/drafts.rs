@@ -36,13 +36,13 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// The text of a body: at most 2000 characters.
-fn text_of(map: &serde_json::Map<String, Value>) -> Result<String, Response> {
-    let text = string_field(map, "text").map_err(IntoResponse::into_response)?;
+fn text_of(map: &serde_json::Map<String, Value>) -> Result<String, Box<Response>> {
+    let text = string_field(map, "text").map_err(|r| Box::new(r.into_response()))?;
     if text.chars().count() > 2000 {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::BAD_REQUEST,
             "text must be at most 2000 characters",
-        ));
+        )));
     }
     Ok(text.to_owned())
 }
@@ -69,7 +69,7 @@ pub(crate) async fn save(State(state): Shared, headers: HeaderMap, body: Bytes) 
     };
     let text = match text_of(&map) {
         Ok(text) => text,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let saved = {
         let db = state.db();
@@ -144,7 +144,7 @@ pub(crate) async fn update(
     };
     let text = match text_of(&map) {
         Ok(text) => text,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let owner = match find(&state, &user, &name) {
         Ok(Some((owner, _))) => owner,

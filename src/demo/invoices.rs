@@ -83,11 +83,14 @@ fn caller_and_id(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,
-) -> Result<(Caller, i64), Response> {
-    let user = caller(state, headers).ok_or_else(unauthorized)?;
-    let id = id
-        .parse::<i64>()
-        .map_err(|_| error(StatusCode::BAD_REQUEST, "invoiceId must be an integer"))?;
+) -> Result<(Caller, i64), Box<Response>> {
+    let user = caller(state, headers).ok_or_else(|| Box::new(unauthorized()))?;
+    let id = id.parse::<i64>().map_err(|_| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "invoiceId must be an integer",
+        ))
+    })?;
     Ok((user, id))
 }
 
@@ -99,7 +102,7 @@ pub(crate) async fn read(
 ) -> Response {
     let (user, id) = match caller_and_id(&state, &headers, &id) {
         Ok(parts) => parts,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match find(&state, &user, id) {
         Ok(Some(invoice)) => json(StatusCode::OK, invoice),
@@ -117,7 +120,7 @@ pub(crate) async fn update(
 ) -> Response {
     let (user, id) = match caller_and_id(&state, &headers, &id) {
         Ok(parts) => parts,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let map = match object(&body) {
         Ok(map) => map,
