@@ -80,6 +80,20 @@ fn four_digits() -> String {
     format!("{:04}", hasher.finish() % 10_000)
 }
 
+/// Whether `text` has the shape of an address: one `@` between a local
+/// part and a dotted domain, no blanks.
+fn looks_like_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(char::is_whitespace)
+}
+
 /// POST /mobile/login: 200 for every answer, `success` says which (flaw 52).
 async fn mobile_login(State(g): Shared, body: Bytes) -> Response {
     let map = match object(&body) {
@@ -138,6 +152,9 @@ async fn forgot(State(g): Shared, body: Bytes) -> Response {
         Ok(e) => e.to_owned(),
         Err(r) => return r.into_response(),
     };
+    if !looks_like_email(&email) {
+        return error(StatusCode::BAD_REQUEST, "email must be an e-mail address");
+    }
     let registered = g
         .app
         .db()
