@@ -4,7 +4,9 @@
 //! API-key service whose refusals ignore every header is silent, its twin
 //! trusting `X-Role: admin` is found; a service answering 200 to everything
 //! is silent (no refusal, nothing to credit the header with); an internal
-//! page refused "only from localhost" trusts a loopback `X-Forwarded-For`.
+//! page refused "only from localhost" trusts a loopback `X-Forwarded-For`;
+//! alternating backends (one without the key check) are not credited to
+//! the header that happened to be sent to the open one.
 #![cfg(feature = "demo")]
 
 use crate::support;
@@ -299,5 +301,64 @@ fn a_page_for_localhost_trusts_a_forwarded_loopback_address() {
             assert_eq!(hits[0].signature, "header:client_ip");
             assert_eq!(proof(hits[0], "header"), Some("X-Forwarded-For: 127.0.0.1"));
         }
+    });
+}
+
+const REPORT_SPEC: &str = r#"
+openapi: 3.0.3
+info: { title: reports, version: '1' }
+components:
+  securitySchemes:
+    key: { type: apiKey, in: header, name: X-Api-Key }
+paths:
+  /v3/report:
+    get:
+      operationId: monthlyReport
+      security: [ { key: [] } ]
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { type: object } } } }
+        '401': { description: refused }
+"#;
+
+/// Two backends behind round robin, one of them missing its key check:
+/// requests without the key are refused and served in turn, whatever
+/// headers they carry.
+#[test]
+fn alternating_backends_are_not_credited_to_a_header() {
+    support::runtime().block_on(async {
+        let unkeyed = Arc::new(Mutex::new(0u64));
+        let app = Router::new().route(
+            "/v3/report",
+            get(move |headers: HeaderMap| {
+                let unkeyed = Arc::clone(&unkeyed);
+                async move {
+                    if headers.get("x-api-key").is_some_and(|v| v == "k1") {
+                        return axum::Json(json!({"month": 5})).into_response();
+                    }
+                    let n = {
+                        let mut n = unkeyed.lock().unwrap();
+                        *n += 1;
+                        *n
+                    };
+                    match n % 2 {
+                        1 => StatusCode::UNAUTHORIZED.into_response(),
+                        _ => axum::Json(json!({"month": 5})).into_response(),
+                    }
+                }
+            }),
+        );
+        let base = support::serve(app).await;
+        let result = ScanBuilder::new(support::api(REPORT_SPEC), base)
+            .checks(["header_privilege"])
+            .plan(active_only())
+            .credential(Credential::header("X-Api-Key", "k1"))
+            .run()
+            .await;
+        assert!(
+            of(&result, "header_privilege").is_empty(),
+            "{:#?}",
+            listing(&result)
+        );
+        assert!(result.stats.requests >= 4, "{:?}", result.stats);
     });
 }

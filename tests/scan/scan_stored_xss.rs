@@ -201,6 +201,11 @@ async fn page(State(wall): Shared) -> Response {
             Page::ClientSide | Page::Unrelated => String::new(),
         })
         .collect();
+    // the escaping page links its JSON too: it is judged by what it holds
+    let link = match wall.page {
+        Page::Escaped => "<a href=\"/api/v2/messages\">as JSON</a>",
+        _ => "",
+    };
     let script = match wall.page {
         Page::ClientSide => {
             "<script>fetch('/api/v2/messages').then(r => r.json()).then(ms => { wall.innerHTML = ms.map(m => m.subject).join('<br>'); });</script>"
@@ -208,7 +213,7 @@ async fn page(State(wall): Shared) -> Response {
         _ => "",
     };
     let html = format!(
-        "<!doctype html><html><head><title>Wall</title></head><body><main id=wall>{items}</main>{script}</body></html>"
+        "<!doctype html><html><head><title>Wall</title></head><body><main id=wall>{items}</main>{link}{script}</body></html>"
     );
     ([(header::CONTENT_TYPE, "text/html")], html).into_response()
 }

@@ -45,9 +45,9 @@ pub(super) struct Hit {
     pub(super) reader: String,
     /// What the markup built in an HTML answer; `None` for raw JSON.
     pub(super) context: Option<String>,
-    /// For raw JSON: the HTML page that refers to the read's path and does
-    /// not hold the stored value itself (it renders on the client; a page
-    /// that holds the value is judged by what the value builds in it).
+    /// For raw JSON: the HTML page that refers to the read's path and holds
+    /// none of the write's stored values itself (it renders on the client;
+    /// a page that holds one is judged by what the value builds in it).
     pub(super) page: Option<String>,
     /// Other reads that serve it (`GET /ads as bob`).
     pub(super) also: Vec<String>,
@@ -234,6 +234,10 @@ pub(super) async fn search(
         })
         .filter_map(|(path, _, e)| Some((path.clone(), e.response()?.text().into_owned())))
         .collect();
+    // a page that holds a stored value renders on the server, and what it
+    // builds from the value is its verdict; one that holds none may render
+    // the JSON in the browser
+    let holds_any = |body: &str| write.fields.iter().any(|(_, c)| body.contains(c.as_str()));
     let mut hits = Vec::new();
     for (field, canary) in &write.fields {
         let mut html: Option<(usize, String)> = None;
@@ -252,7 +256,7 @@ pub(super) async fn search(
                         && prefix.len() > 1
                         && let Some((page, _)) = pages
                             .iter()
-                            .find(|(_, body)| body.contains(prefix) && !body.contains(canary))
+                            .find(|(_, body)| body.contains(prefix) && !holds_any(body))
                     {
                         raw = Some((n, page.clone()));
                     }

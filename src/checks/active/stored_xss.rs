@@ -31,7 +31,7 @@ pub(in crate::checks) const CHECK: Check = Check {
     severity: Severity::High,
     cwe: Some(79),
     owasp: Some(Owasp::Api8),
-    summary: "Markup stored through a creation or an update is served back unescaped by a later read: an HTML page builds an element from it (confirmed), or a JSON answer holds it raw and a documented HTML page that does not hold the value itself refers to that JSON (likely).",
+    summary: "Markup stored through a creation or an update is served back unescaped by a later read: an HTML page builds an element from it (confirmed), or a JSON answer holds it raw and a documented HTML page that holds none of the stored values itself refers to that JSON (likely).",
     scope: Scope::Operation,
     how: How::Probe(ActiveProbe {
         stage: Stage::Stateful,
