@@ -217,17 +217,16 @@ pub(crate) fn sensitive(claims: &Value, own: &str) -> Vec<Claim> {
             } else {
                 Kind::Password
             })
-        } else if SECRET.contains(&name.as_str()) && text.len() >= 3 {
-            Some(Kind::Secret)
-        } else if text.contains("PRIVATE KEY-----") {
+        } else if (SECRET.contains(&name.as_str()) && text.len() >= 3)
+            || text.contains("PRIVATE KEY-----")
+        {
             Some(Kind::Secret)
         } else if INTERNAL_ID.contains(&name.as_str()) || name.starts_with("internal") {
             Some(Kind::InternalId)
         } else if is_email(&text) {
             let lower = text.to_ascii_lowercase();
-            let theirs = !(top && SUBJECT.contains(&name.as_str()))
-                && !subject.contains(&lower)
-                && !own.contains(&lower);
+            let subjects = top && SUBJECT.contains(&name.as_str());
+            let theirs = !(subjects || subject.contains(&lower) || own.contains(&lower));
             theirs.then_some(Kind::OtherEmail)
         } else {
             None

@@ -113,7 +113,7 @@ fn spki_of(pkcs1: &[u8]) -> Vec<u8> {
 /// Whether `der` is a PKCS#1 `RSAPublicKey` (a sequence of two integers).
 fn is_pkcs1(der: &[u8]) -> bool {
     match element(der) {
-        Some((0x30, content, rest)) if rest.is_empty() => {
+        Some((0x30, content, [])) => {
             let parts = children(content);
             parts.len() == 2 && parts.iter().all(|(tag, _)| *tag == 0x02)
         }
