@@ -89,7 +89,7 @@ enum Tail {
 fn padded(message: &[u8], prefix: usize, block: usize, length_bytes: usize) -> Vec<u8> {
     let mut out = message.to_vec();
     out.push(0x80);
-    while (out.len() + length_bytes) % block != 0 {
+    while !(out.len() + length_bytes).is_multiple_of(block) {
         out.push(0);
     }
     let bits = ((prefix + message.len()) as u128).wrapping_mul(8);

@@ -130,13 +130,16 @@ const ANSWER_BYTES: usize = 16 * 1024;
 /// Tokens remembered (cleared when full).
 const TOKENS: usize = 4096;
 
+/// A token's deployment and its prepared signature.
+type Prepared = (Arc<Group>, Arc<Target>);
+
 /// The per-scan cracking state (one per judge).
 #[derive(Debug)]
 pub(crate) struct Cracker {
     options: JwtCracking,
     spec_words: OnceLock<Vec<String>>,
     groups: Mutex<HashMap<String, Arc<Group>>>,
-    tokens: Mutex<HashMap<String, Option<(Arc<Group>, Arc<Target>)>>>,
+    tokens: Mutex<HashMap<String, Option<Prepared>>>,
     answers: Mutex<Answers>,
 }
 
@@ -191,7 +194,7 @@ fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -313,7 +316,7 @@ impl Cracker {
         }
     }
 
-    fn prepare(&self, token: &str, seen_in: &str) -> Option<(Arc<Group>, Arc<Target>)> {
+    fn prepare(&self, token: &str, seen_in: &str) -> Option<Prepared> {
         let jwt = Jwt::parse(token)?;
         let alg = Alg::from_header(jwt.alg())?;
         let signature = URL_SAFE_NO_PAD

@@ -59,7 +59,7 @@ pub fn list<K: AsRef<[u8]> + Sync>(target: &Target, keys: &[K], limits: Limits) 
     let work = |start: usize, part: &[K]| {
         let mut n = 0u64;
         for (i, key) in part.iter().enumerate() {
-            if i % STRIDE == 0 && i > 0 {
+            if i.is_multiple_of(STRIDE) && i > 0 {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
@@ -129,7 +129,7 @@ pub fn numbers(target: &Target, width: u32, limits: Limits) -> Step {
         let mut key = format!("{from:0width_usize$}").into_bytes();
         let mut n = 0u64;
         for value in from..to {
-            if n % STRIDE as u64 == 0 && n > 0 {
+            if n.is_multiple_of(STRIDE as u64) && n > 0 {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
