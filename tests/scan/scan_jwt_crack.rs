@@ -114,7 +114,12 @@ const STATUS_SPEC: &str = r#"{"openapi": "3.0.3", "info": {"title": "Status", "v
     "/status": {"get": {"operationId": "status", "responses": {"200": {"description": "ok"}}}},
     "/me": {"get": {"operationId": "me", "responses": {"200": {"description": "ok"}}}}}}"#;
 
-fn scan(app: Router, spec: &str, seed: u64, setup: impl FnOnce(ScanBuilder) -> ScanBuilder) -> ScanResult {
+fn scan(
+    app: Router,
+    spec: &str,
+    seed: u64,
+    setup: impl FnOnce(ScanBuilder) -> ScanBuilder,
+) -> ScanResult {
     let spec = spec.to_owned();
     support::runtime().block_on(async move {
         let base = support::serve(app).await;
@@ -149,7 +154,10 @@ fn an_english_word_is_cracked_in_a_public_read() {
         let found = of(&result, "weak_jwt_secret");
         assert_eq!(found.len(), 1, "seed {seed}: {:#?}", listing(&result));
         assert_eq!(proof(found[0], "secret"), Some("cathedral"));
-        assert_eq!(proof(found[0], "source"), Some("common English words (zxcvbn)"));
+        assert_eq!(
+            proof(found[0], "source"),
+            Some("common English words (zxcvbn)")
+        );
         assert_eq!(found[0].signature, "weak_secret");
     }
 }
@@ -164,7 +172,10 @@ fn a_word_the_answers_show_cracks_the_scans_own_token() {
         let found = of(&result, "weak_jwt_secret");
         assert_eq!(found.len(), 1, "seed {seed}: {:#?}", listing(&result));
         assert_eq!(proof(found[0], "secret"), Some("nebula-7fq2-Harbour"));
-        assert_eq!(proof(found[0], "source"), Some("words from the target's answers"));
+        assert_eq!(
+            proof(found[0], "source"),
+            Some("words from the target's answers")
+        );
     }
 }
 
@@ -178,11 +189,20 @@ fn the_users_list_cracks_what_no_bundled_list_holds() {
     };
     for seed in SEEDS {
         let without = scan(kitchen(key), KITCHEN_SPEC, seed, |b| b);
-        assert!(of(&without, "weak_jwt_secret").is_empty(), "{:#?}", listing(&without));
-        let with = scan(kitchen(key), KITCHEN_SPEC, seed, |b| b.settings(with_words()));
+        assert!(
+            of(&without, "weak_jwt_secret").is_empty(),
+            "{:#?}",
+            listing(&without)
+        );
+        let with = scan(kitchen(key), KITCHEN_SPEC, seed, |b| {
+            b.settings(with_words())
+        });
         let found = of(&with, "weak_jwt_secret");
         assert_eq!(found.len(), 1, "seed {seed}: {:#?}", listing(&with));
-        assert_eq!(proof(found[0], "source"), Some("your list (--jwt-wordlist)"));
+        assert_eq!(
+            proof(found[0], "source"),
+            Some("your list (--jwt-wordlist)")
+        );
     }
 }
 
