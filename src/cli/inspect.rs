@@ -90,7 +90,7 @@ pub fn render(api: &Api) -> String {
     for op in &api.operations {
         table.add_row([
             op.method.to_string(),
-            op.path.clone(),
+            path_text(op),
             op.id.clone() + if op.deprecated { " (deprecated)" } else { "" },
             parameters_text(op),
             op.body
@@ -118,6 +118,21 @@ pub fn render(api: &Api) -> String {
         for w in &api.warnings {
             let _ = writeln!(out, "  {w}");
         }
+    }
+    out
+}
+
+/// The path as requests go out: the template, then the query pairs and
+/// headers the spec's `paths` key fixes (`/ ?Action=DescribeAlarms`,
+/// `/ [x-amz-target: Svc.Op]`).
+fn path_text(op: &Operation) -> String {
+    let mut out = op.path.clone();
+    if !op.fixed_query.is_empty() {
+        out.push_str(" ?");
+        out.push_str(&op.fixed_query.join("&"));
+    }
+    for (name, value) in &op.fixed_headers {
+        out.push_str(&format!(" [{name}: {value}]"));
     }
     out
 }
@@ -175,6 +190,9 @@ pub fn summary_json(api: &Api) -> Value {
                 "operationId": op.operation_id,
                 "method": op.method,
                 "path": op.path,
+                "pathKey": op.key_rest.as_ref().map(|rest| format!("{}{rest}", op.path)),
+                "fixedQuery": op.fixed_query,
+                "fixedHeaders": op.fixed_headers,
                 "tags": op.tags,
                 "summary": op.summary,
                 "deprecated": op.deprecated,

@@ -35,15 +35,18 @@ const IGNORED_HEADERS: [&str; 3] = ["accept", "content-type", "authorization"];
 
 /// Serialises `values` for `op` into a request.
 ///
-/// Parameters without a value are left out, except path parameters, which
+/// The query pairs and headers the spec's `paths` key fixes
+/// ([`Operation::fixed_query`]) come first. Parameters without a value are
+/// left out, except path parameters, which
 /// the path cannot do without: one missing is [`Unsendable`]. Header
 /// parameters named `Accept`, `Content-Type` or `Authorization` are ignored,
 /// as OpenAPI requires. Cookies become one `cookie` header, after the
 /// others. A body index outside `op.body.content` is [`Unsendable`].
 pub fn serialise(api: &Api, op: &Operation, values: &Values) -> Result<Request, Unsendable> {
     let mut path_values: Vec<(&str, String)> = Vec::new();
-    let mut query: Vec<String> = Vec::new();
-    let mut headers: Vec<(String, String)> = Vec::new();
+    // what the spec's paths key fixes (`/jobs?op=LIST`, `/#Action=X`) goes first
+    let mut query: Vec<String> = op.fixed_query.clone();
+    let mut headers: Vec<(String, String)> = op.fixed_headers.clone();
     let mut cookies: Vec<String> = Vec::new();
     for (i, p) in op.parameters.iter().enumerate() {
         let Some(value) = values.parameters.get(i).and_then(Option::as_ref) else {

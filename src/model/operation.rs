@@ -273,6 +273,18 @@ pub struct Operation {
     pub method: Method,
     /// The path template, e.g. `/pets/{petId}`, without the server's base path.
     pub path: String,
+    /// What the spec's `paths` key held after the template, as written
+    /// (`?op=LIST`, `#Action=DescribeAlarms`): see [`Operation::fixed_query`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_rest: Option<String>,
+    /// Encoded `name=value` query pairs every request carries, read from
+    /// the `paths` key (`/jobs?op=LIST`, AWS-style `/#Action=X`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixed_query: Vec<String>,
+    /// Headers every request carries, read from the `paths` key
+    /// (`/#X-Amz-Target=Service.Op`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixed_headers: Vec<(String, String)>,
     /// Tags, for grouping and filtering.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,

@@ -12,5 +12,6 @@ mod client_desync;
 mod client_paths;
 mod client_tls;
 mod scan_hostile;
+mod scan_path_keys;
 mod scan_reproduce;
 mod scan_stall;

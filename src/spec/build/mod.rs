@@ -3,11 +3,13 @@
 //! - `api`: [`build`], the whole model from the documents.
 //! - `context`: [`Context`], what every builder step shares; [`child`] locations.
 //! - `operation`, `schema`, `allof`, `security`: each part of the model.
+//! - `path_key`: a `paths` key split into path, fixed query and fragment.
 
 mod allof;
 mod api;
 mod context;
 mod operation;
+mod path_key;
 mod schema;
 mod security;
 

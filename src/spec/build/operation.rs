@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 use url::Url;
 
+use super::path_key;
 use super::schema::SchemaBuilder;
 use super::{Context, child, security};
 use crate::model::{
@@ -68,10 +69,12 @@ pub(super) fn all<'d>(
     let mut out = Vec::new();
     let mut failed = Vec::new();
     let paths = docs.root().get("paths").and_then(Value::as_object);
-    for (path, item) in paths.into_iter().flatten() {
-        if path.starts_with("x-") {
+    for (key_text, item) in paths.into_iter().flatten() {
+        if key_text.starts_with("x-") {
             continue;
         }
+        let path = key_text;
+        let key = path_key::split(key_text);
         let path_loc = child("#/paths", path);
         let Some(item) = deref(cx, docs, item, &root_url, &path_loc) else {
             for error in cx.errors.drain(..) {
@@ -113,8 +116,14 @@ pub(super) fn all<'d>(
                 schemas: &mut *schemas,
                 base: &item.base,
             };
-            let parameters =
-                b.parameters(shared, op_map.get("parameters"), &item.loc, &op_loc, path);
+            let mut parameters = b.parameters(
+                shared,
+                op_map.get("parameters"),
+                &item.loc,
+                &op_loc,
+                &key.path,
+            );
+            b.key_parameters(&key, &mut parameters);
             let body = op_map
                 .get("requestBody")
                 .and_then(|rb| b.body(rb, &child(&op_loc, "requestBody")));
@@ -147,7 +156,10 @@ pub(super) fn all<'d>(
                     .and_then(Value::as_str)
                     .map(str::to_owned),
                 method,
-                path: path.clone(),
+                path: key.path.clone(),
+                key_rest: key.rest.clone(),
+                fixed_query: key.fixed_query.clone(),
+                fixed_headers: key.fixed_headers.clone(),
                 tags: text_list(op_map.get("tags")),
                 summary: op_map
                     .get("summary")
@@ -182,7 +194,10 @@ fn assign_ids(cx: &mut Context, ops: &mut [Operation]) {
             .operation_id
             .clone()
             .filter(|id| !id.trim().is_empty())
-            .unwrap_or_else(|| format!("{} {}", op.method, op.path));
+            .unwrap_or_else(|| {
+                let rest = op.key_rest.as_deref().unwrap_or("");
+                format!("{} {}{rest}", op.method, op.path)
+            });
         let n = seen.entry(base.clone()).or_insert(0);
         *n += 1;
         op.id = if *n == 1 {
@@ -276,6 +291,64 @@ impl OperationBuilder<'_, '_, '_, '_> {
             }
         }
         out
+    }
+
+    /// The parameters a `paths` key itself names: a `name={var}` pair of
+    /// its query makes `var` (declared in the path or not at all) the query
+    /// parameter `name`; a declared query parameter that a fixed pair of
+    /// the key sets is the fixed pair alone.
+    fn key_parameters(&mut self, key: &path_key::PathKey, out: &mut Vec<Parameter>) {
+        for (name, var) in &key.query_variables {
+            if out
+                .iter()
+                .any(|p| p.location == ParameterLocation::Query && p.name == *name)
+            {
+                continue;
+            }
+            match out
+                .iter_mut()
+                .find(|p| p.location == ParameterLocation::Path && p.name == *var)
+            {
+                Some(p) => {
+                    p.name.clone_from(name);
+                    p.location = ParameterLocation::Query;
+                    p.style = ParameterStyle::Form;
+                    p.explode = true;
+                }
+                None => {
+                    let schema = self.schemas.arena.push(Schema {
+                        types: TypeSet::one(Types::String),
+                        ..Schema::default()
+                    });
+                    out.push(Parameter {
+                        name: name.clone(),
+                        location: ParameterLocation::Query,
+                        required: true,
+                        deprecated: false,
+                        style: ParameterStyle::Form,
+                        explode: true,
+                        allow_empty_value: false,
+                        allow_reserved: false,
+                        schema: Some(schema),
+                        media_type: None,
+                        examples: Vec::new(),
+                    });
+                }
+            }
+        }
+        let fixed: Vec<&str> = key
+            .fixed_query
+            .iter()
+            .filter_map(|pair| pair.split('=').next())
+            .collect();
+        out.retain(|p| {
+            !(p.location == ParameterLocation::Query && fixed.contains(&p.name.as_str()))
+        });
+        let headers: Vec<&str> = key.fixed_headers.iter().map(|(n, _)| n.as_str()).collect();
+        out.retain(|p| {
+            !(p.location == ParameterLocation::Header
+                && headers.contains(&p.name.to_ascii_lowercase().as_str()))
+        });
     }
 
     fn parameter(&mut self, raw: &Value, base: &Url, loc: &str) -> Option<Parameter> {
