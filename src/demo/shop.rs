@@ -61,17 +61,21 @@ pub(crate) async fn signup(State(state): Shared, body: Bytes) -> Response {
         (Ok(u), Ok(p)) => (u.to_owned(), p.to_owned()),
         (Err(r), _) | (_, Err(r)) => return r.into_response(),
     };
-    if username.is_empty() || username.len() > 32 || password.len() < 8 {
+    let name_ok = (3..=32).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !name_ok || !(8..=128).contains(&password.chars().count()) {
         return error(
             StatusCode::BAD_REQUEST,
-            "username must be 1 to 32 characters and password at least 8",
+            "username must be 3 to 32 of a-z, 0-9, _ and password 8 to 128 characters",
         );
     }
-    let email = map
-        .get("email")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let email = match map.get("email") {
+        None => String::new(),
+        Some(Value::String(e)) if e.len() <= 254 && e.contains('@') => e.clone(),
+        Some(_) => return error(StatusCode::BAD_REQUEST, "email must be an e-mail address"),
+    };
     let role = match map.get("role") {
         Some(Value::String(r)) if !state.config.fixed => {
             match ROLES.iter().find(|k| k.eq_ignore_ascii_case(r)) {
