@@ -42,15 +42,15 @@ fn article_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
 }
 
 /// A body's title and text, checked.
-fn fields(body: &Bytes) -> Result<(String, String), Response> {
-    let map = object(body).map_err(IntoResponse::into_response)?;
-    let title = string_field(&map, "title").map_err(IntoResponse::into_response)?;
-    let text = string_field(&map, "body").map_err(IntoResponse::into_response)?;
+fn fields(body: &Bytes) -> Result<(String, String), Box<Response>> {
+    let map = object(body).map_err(|r| Box::new(r.into_response()))?;
+    let title = string_field(&map, "title").map_err(|r| Box::new(r.into_response()))?;
+    let text = string_field(&map, "body").map_err(|r| Box::new(r.into_response()))?;
     if !(1..=100).contains(&title.chars().count()) || text.chars().count() > 5000 {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::BAD_REQUEST,
             "title must be 1 to 100 characters and body at most 5000",
-        ));
+        )));
     }
     Ok((title.to_owned(), text.to_owned()))
 }
@@ -91,7 +91,7 @@ pub(crate) async fn create(State(state): Shared, headers: HeaderMap, body: Bytes
     }
     let (title, text) = match fields(&body) {
         Ok(f) => f,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let id = {
         let db = state.db();
@@ -117,11 +117,11 @@ fn caller_and_id(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,
-) -> Result<(Caller, i64), Response> {
-    let user = caller(state, headers).ok_or_else(unauthorized)?;
+) -> Result<(Caller, i64), Box<Response>> {
+    let user = caller(state, headers).ok_or_else(|| Box::new(unauthorized()))?;
     let id = id
         .parse::<i64>()
-        .map_err(|_| error(StatusCode::BAD_REQUEST, "id must be an integer"))?;
+        .map_err(|_| Box::new(error(StatusCode::BAD_REQUEST, "id must be an integer")))?;
     Ok((user, id))
 }
 
@@ -144,7 +144,7 @@ pub(crate) async fn read(
 ) -> Response {
     let (_, id) = match caller_and_id(&state, &headers, &id) {
         Ok(parts) => parts,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match find(&state, id) {
         Ok(Some(article)) => json(StatusCode::OK, article),
@@ -162,14 +162,14 @@ pub(crate) async fn update(
 ) -> Response {
     let (user, id) = match caller_and_id(&state, &headers, &id) {
         Ok(parts) => parts,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if !writes(&user) {
         return editors_only();
     }
     let (title, text) = match fields(&body) {
         Ok(f) => f,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let changed = {
         let db = state.db();
@@ -199,7 +199,7 @@ pub(crate) async fn delete(
 ) -> Response {
     let (user, id) = match caller_and_id(&state, &headers, &id) {
         Ok(parts) => parts,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if state.config.fixed && !writes(&user) {
         return editors_only();

@@ -771,17 +771,28 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
             ("DELETE", "/drafts/{name}") => ("/drafts/todo", None),
             ("GET", "/invoices/{invoiceId}") => ("/invoices/7001", None),
             ("PATCH", "/invoices/{invoiceId}") => ("/invoices/7001", Some(json!({"memo": "m"}))),
+            ("POST", "/articles") => ("/articles", Some(json!({"title": "t", "body": "b"}))),
+            // the ad POST /ads makes first is the one read and deleted
+            ("POST", "/ads") => ("/ads", Some(json!({"headline": "h", "text": "t"}))),
+            ("GET" | "DELETE", "/ads/{id}") => ("/ads/1", None),
+            ("GET" | "DELETE", "/articles/{id}") => ("/articles/1", None),
+            ("PUT", "/articles/{id}") => ("/articles/1", Some(json!({"title": "u", "body": "v"}))),
+            ("PUT", "/profile") => ("/profile", Some(json!({"display_name": "Al", "bio": "b"}))),
+            ("PUT", "/users/{username}/password") => (
+                "/users/alice/password",
+                Some(json!({"current_password": "wonderland", "new_password": "wonderland"})),
+            ),
             (_, path) if !path.contains('{') => (path, None),
             (m, p) => panic!("no request for {m} {p}"),
         };
         let method = Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request =
-            demo.request(method.clone(), path)
-                .bearer_auth(if path.starts_with("/admin") {
-                    &admin
-                } else {
-                    &token
-                });
+        let mut request = demo.request(method.clone(), path).bearer_auth(
+            if path.starts_with("/admin") || path.starts_with("/articles") {
+                &admin
+            } else {
+                &token
+            },
+        );
         if let Some(body) = body {
             request = with_json(request, &body);
         }
