@@ -180,7 +180,7 @@ async fn kiosk_session(State(s): Shared, body: Bytes) -> Result<Response, Reject
     Ok((
         StatusCode::CREATED,
         axum::Json(
-            json!({"session": sign("HS384", &s.kiosk, &claims), "kiosk": format!("kiosk-{n}")}),
+            json!({"token": sign("HS384", &s.kiosk, &claims), "kiosk": format!("kiosk-{n}")}),
         ),
     )
         .into_response())

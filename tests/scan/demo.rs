@@ -987,7 +987,7 @@ async fn flaws60_61_partner_and_kiosk_tokens_have_weak_keys() {
         let response = demo.post("/kiosk/session", json!({"store": "north"})).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = serde_json::from_str(&text(response).await).expect("json");
-        let kiosk = body["session"].as_str().expect("a token");
+        let kiosk = body["token"].as_str().expect("a token");
         assert!(kiosk.starts_with("eyJ"), "{kiosk}");
         assert_eq!(signed_with(kiosk, b"keyboard"), weak);
     }
