@@ -42,8 +42,7 @@ fn ad_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
 fn all_ads(state: &AppState) -> rusqlite::Result<Vec<Value>> {
     let db = db(state);
     let mut statement = db.prepare("SELECT id, owner, headline, text FROM ads ORDER BY id")?;
-    let rows = statement.query_map([], ad_json)?.collect();
-    rows
+    statement.query_map([], ad_json)?.collect()
 }
 
 /// GET /ads: every ad, as JSON.
@@ -90,16 +89,19 @@ pub(crate) async fn create(State(state): Shared, headers: HeaderMap, body: Bytes
     }
 }
 
-fn parse_id(id: &str) -> Result<i64, Response> {
-    id.parse::<i64>()
-        .map_err(|_| error(StatusCode::BAD_REQUEST, "id must be an integer"))
+/// The ad id of a path; `None` when it is not an integer.
+fn parse_id(id: &str) -> Option<i64> {
+    id.parse::<i64>().ok()
+}
+
+fn bad_id() -> Response {
+    error(StatusCode::BAD_REQUEST, "id must be an integer")
 }
 
 /// GET /ads/{id}: one ad, as JSON.
 pub(crate) async fn read(State(state): Shared, Segment(id): Segment) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Some(id) = parse_id(&id) else {
+        return bad_id();
     };
     let ad = db(&state)
         .query_row(
@@ -132,9 +134,8 @@ pub(crate) async fn delete(
         (Some(u), false) => (u.username.clone(), u.is_admin()),
         (None, false) => return unauthorized(),
     };
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Some(id) = parse_id(&id) else {
+        return bad_id();
     };
     let changed = db(&state).execute(
         "DELETE FROM ads WHERE id = ?1 AND (owner = ?2 OR ?3)",

@@ -223,17 +223,17 @@ async fn write(
     if !sequence::ok(&exchange) {
         return None;
     }
-    if let Target::Creation(binding) = target {
-        if let Some(id) = sequence::id_from(&binding.source, &exchange) {
-            let m = Made {
-                parameter: binding.parameter.clone(),
-                producer: me,
-                id,
-                exchange: exchange.clone(),
-            };
-            stored_reads::remember_deletion(s, &made, &m, owner);
-            made.push(m);
-        }
+    if let Target::Creation(binding) = target
+        && let Some(id) = sequence::id_from(&binding.source, &exchange)
+    {
+        let m = Made {
+            parameter: binding.parameter.clone(),
+            producer: me,
+            id,
+            exchange: exchange.clone(),
+        };
+        stored_reads::remember_deletion(s, &made, &m, owner);
+        made.push(m);
     }
     Some(Write {
         fields: fields.to_vec(),
