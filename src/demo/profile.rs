@@ -96,7 +96,14 @@ pub(crate) async fn update(State(state): Shared, headers: HeaderMap, body: Bytes
             "display_name must be 1 to 100 characters and bio at most 500",
         );
     }
-    let named = map.get("username").and_then(Value::as_str);
+    // the spec's username is a string: anything else is bad input
+    let named = match map.get("username") {
+        None => None,
+        Some(Value::String(name)) => Some(name.as_str()),
+        Some(_) => {
+            return error(StatusCode::BAD_REQUEST, "username must be a string");
+        }
+    };
     let db = state.db();
     let target = match named {
         Some(other) if !state.config.fixed && exists(&db, other).unwrap_or(false) => {

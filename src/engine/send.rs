@@ -101,6 +101,20 @@ pub(crate) struct Sent {
     pub(crate) judged: bool,
 }
 
+/// Hands an exchange that is sent again (after a 429 or a sign-in) to the
+/// observer: it went out and counts as a request, so the reports list it
+/// like the exchange that replaces it.
+fn superseded(shared: &Shared, origin: Option<Origin<'_>>, exchange: &Exchange) {
+    let Some(origin) = origin else { return };
+    if let Some(operation) = shared.api.operations.get(origin.operation) {
+        shared.observer.on_event(&Event::Exchange {
+            operation,
+            probe: origin.kind,
+            exchange,
+        });
+    }
+}
+
 /// [`send_with`] for a request of `origin` (its operation and probe): the
 /// health monitor names them when the target stalls on it. A request a
 /// stall failed is sent again once the target answers again.
@@ -177,6 +191,7 @@ pub(crate) async fn send_from(
                         shared.observer.on_event(&Event::Paused { wait });
                     }
                     attempt += 1;
+                    superseded(shared, origin, &exchange);
                     (url, request) = (exchange.request.url, exchange.request.request);
                     continue;
                 }
@@ -191,6 +206,7 @@ pub(crate) async fn send_from(
                     // sent once more, with the login's fresh credential (the
                     // request itself went into the exchange: take it back)
                     signed_in_again = true;
+                    superseded(shared, origin, &exchange);
                     request = exchange.request.request;
                     let mut fresh = credentials.into_owned();
                     fresh.retain(|c| *c != old);

@@ -294,29 +294,38 @@ fn registration_for(api: &Api, login: &Operation) -> Option<(usize, Vec<String>,
 async fn throwaway(s: &mut Session<'_>, base: &crate::http::Request) -> Option<String> {
     let api = s.api();
     let (reg, users, password_field) = registration_for(api, s.operation())?;
-    let user = format!("apiprobe_{}", s.canary(10));
-    let email = format!("{user}@example.com");
-    let password = format!("Ap-{}-9x", s.canary(12));
-    let mut values = s.case_of(reg)?.values;
-    if let Some((_, Value::Object(map))) = values.body.as_mut() {
-        for field in &users {
-            let v = if field.to_ascii_lowercase().contains("mail") {
-                &email
-            } else {
-                &user
-            };
-            map.insert(field.clone(), Value::String(v.clone()));
+    let base_values = s.case_of(reg)?.values;
+    // a name the same seed chose in an earlier scan of the same target is
+    // taken (409): a fresh one, twice at most
+    let mut made = None;
+    for _ in 0..3 {
+        let user = format!("apiprobe_{}", s.canary(10));
+        let email = format!("{user}@example.com");
+        let password = format!("Ap-{}-9x", s.canary(12));
+        let mut values = base_values.clone();
+        if let Some((_, Value::Object(map))) = values.body.as_mut() {
+            for field in &users {
+                let v = if field.to_ascii_lowercase().contains("mail") {
+                    &email
+                } else {
+                    &user
+                };
+                map.insert(field.clone(), Value::String(v.clone()));
+            }
+            map.insert(password_field.clone(), Value::String(password.clone()));
         }
-        map.insert(password_field, Value::String(password.clone()));
+        let request = s.request_of(reg, &values)?;
+        let created = s.send_to(reg, &request, &Identity::Scan).await?;
+        match created.response().map(|r| r.status) {
+            Some(200..=299) => {
+                made = Some((user, email, password));
+                break;
+            }
+            Some(409) => continue,
+            _ => return None,
+        }
     }
-    let request = s.request_of(reg, &values)?;
-    let created = s.send_to(reg, &request, &Identity::Scan).await?;
-    if !created
-        .response()
-        .is_some_and(|r| (200..300).contains(&r.status))
-    {
-        return None;
-    }
+    let (user, email, password) = made?;
     // the sign-in takes the new account (by its address where it asks for one)
     let fields = crate::model::login::login_fields(api, s.operation())?;
     let login_user = if fields.user.to_ascii_lowercase().contains("mail") {
