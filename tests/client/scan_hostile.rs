@@ -786,8 +786,12 @@ async fn a_429_is_sent_again() {
         let run = scan(server.url(), client_options(FAST), 2, Stop::new()).await;
         let stats = &run.result.stats;
         assert_eq!(run.result.reason, StopReason::Completed, "{stats:?}");
-        // every probe ends in a 200: the 429 was not the last word
-        let responses = run.responses();
+        // every probe ends in a 200: the 429 was not the last word; the
+        // reports list the 429 as well (it went out)
+        let all = run.responses();
+        let (throttled, responses): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|(status, _, _)| *status == 429);
+        assert_eq!(throttled.len(), 1);
         for (status, body, _) in &responses {
             assert_eq!(*status, 200);
             assert_eq!(*body, b"{\"id\":1}");
@@ -858,7 +862,15 @@ async fn a_stop_ends_a_429_pause() {
     assert_eq!(run.result.reason, StopReason::Interrupted);
     assert_eq!(server.tally.throttled.load(Ordering::SeqCst), 2);
     assert_eq!(run.result.stats.requests, 2, "{:?}", run.result.stats);
-    assert!(run.seen.is_empty(), "{:?}", run.seen);
+    // only the two 429s went out, and the reports list just them
+    assert_eq!(run.seen.len(), 2, "{:?}", run.seen);
+    assert!(
+        run.seen
+            .iter()
+            .all(|s| matches!(s, Seen::Response { status: 429, .. })),
+        "{:?}",
+        run.seen
+    );
     // the pause announced is the engine's cap, not the hour asked for
     let pauses = recorder.pauses.lock().expect("the recorder's lock").clone();
     assert!(
