@@ -142,6 +142,18 @@ async fn produce(
         .collect();
     let mut queue = producers::candidates(s, binding.producer);
     queue.truncate(producers::PRODUCER_TRIES);
+    // a key the client chooses is this creation's own: the same request
+    // sent by two probes would name one object (an upsert shares it, and
+    // one probe's DELETE takes it from under the other's PUT)
+    if matches!(binding.source, IdSource::Sent(_)) {
+        queue = queue
+            .into_iter()
+            .map(|v| {
+                let fresh = s.canary(12);
+                producers::freshened(&v, &fresh).unwrap_or(v)
+            })
+            .collect();
+    }
     let mut sent = 0;
     let mut freshened = false;
     while sent < producers::PRODUCER_TRIES && !queue.is_empty() {
