@@ -290,7 +290,7 @@ fn remember_creation(s: &mut Session<'_>, exchange: &Exchange, claimed: &Identit
         id,
         exchange: exchange.clone(),
     };
-    super::stored_reads::remember_deletion(s, &[], &m, claimed);
+    super::sequence::remember_deletion(s, &[], &m, claimed);
 }
 
 fn report(

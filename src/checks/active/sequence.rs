@@ -200,7 +200,7 @@ async fn produce(
         {
             continue;
         }
-        remember_deletion(s, binding, made, &m, identity);
+        remember_deletion(s, made, &m, identity);
         return Some(m);
     }
     None
@@ -285,12 +285,12 @@ pub(crate) fn id_from(source: &IdSource, exchange: &Exchange) -> Option<Value> {
     }
 }
 
-/// Queues the DELETE that removes a resource just made: the DELETE
-/// operation the same producer feeds, with the ids in place.
-fn remember_deletion(
+/// Queues the DELETE that removes `m` (made inside `outer`), sent as
+/// `identity` when the scan ends: the DELETE bound to the producer and
+/// parameter `m` came from.
+pub(super) fn remember_deletion(
     s: &mut Session<'_>,
-    binding: &Binding,
-    made: &[Made],
+    outer: &[Made],
     m: &Made,
     identity: &Identity,
 ) {
@@ -300,18 +300,17 @@ fn remember_deletion(
         .bindings
         .iter()
         .find(|b| {
-            b.producer == binding.producer
-                && b.parameter == binding.parameter
+            b.producer == m.producer
+                && b.parameter == m.parameter
                 && api
                     .operations
                     .get(b.consumer)
                     .is_some_and(|o| o.method == Method::Delete)
         })
         .map(|b| b.consumer);
-    let Some(delete) = delete else {
-        return;
-    };
-    if let Some(request) = request_on(s, delete, made, m) {
+    if let Some(delete) = delete
+        && let Some(request) = request_on(s, delete, outer, m)
+    {
         s.created(request, identity);
     }
 }

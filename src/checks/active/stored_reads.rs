@@ -292,35 +292,6 @@ pub(super) async fn search(
     hits
 }
 
-/// Queues the DELETE that removes `m` (made inside `outer`), sent as
-/// `identity` when the scan ends.
-pub(super) fn remember_deletion(
-    s: &mut Session<'_>,
-    outer: &[Made],
-    m: &Made,
-    identity: &Identity,
-) {
-    let api = s.api();
-    let delete = s
-        .resources()
-        .bindings
-        .iter()
-        .find(|b| {
-            b.producer == m.producer
-                && b.parameter == m.parameter
-                && api
-                    .operations
-                    .get(b.consumer)
-                    .is_some_and(|o| o.method == Method::Delete)
-        })
-        .map(|b| b.consumer);
-    if let Some(delete) = delete
-        && let Some(request) = request_on(s, delete, outer, m)
-    {
-        s.created(request, identity);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

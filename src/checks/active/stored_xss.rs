@@ -232,7 +232,7 @@ async fn write(
             id,
             exchange: exchange.clone(),
         };
-        stored_reads::remember_deletion(s, &made, &m, owner);
+        sequence::remember_deletion(s, &made, &m, owner);
         made.push(m);
     }
     Some(Write {
