@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::caps::MAX_ITEMS;
 use super::source::Source;
 use super::value::{
     Generator, decimals_of, float_value, int_bounds, int_value, plain, skipped, snap,
@@ -12,6 +13,7 @@ impl Generator<'_> {
     /// A valid value at an edge of schema `id` (a bound, a length or count
     /// limit, empty, zero, a type's extreme), somewhere in the value.
     pub fn boundary(&mut self, id: SchemaId, dir: Direction, src: &mut dyn Source) -> Value {
+        self.budget.reset();
         self.edge(id, dir, src, 0)
     }
 
@@ -77,12 +79,13 @@ impl Generator<'_> {
         if s.pattern.is_some() || s.format.is_some() {
             return vec![json!(self.string(s, src))];
         }
-        let min = s.min_length.unwrap_or(0);
+        let min = self.budget.take(s.min_length.unwrap_or(0));
         let mut out = vec![json!(plain(min, src))];
-        match s.max_length {
-            Some(max) => out.push(json!(plain(max.min(self.options.long_string), src))),
-            None => out.push(json!(plain(self.options.long_string, src))),
-        }
+        let long = s.max_length.map_or(self.options.long_string, |max| {
+            max.min(self.options.long_string)
+        });
+        let long = self.budget.take(long);
+        out.push(json!(plain(long, src)));
         out
     }
 
@@ -94,7 +97,11 @@ impl Generator<'_> {
         src: &mut dyn Source,
         depth: usize,
     ) -> Vec<Value> {
-        let min = s.min_items.unwrap_or(0).max(s.prefix_items.len() as u64);
+        let min = s
+            .min_items
+            .unwrap_or(0)
+            .max(s.prefix_items.len() as u64)
+            .min(MAX_ITEMS);
         let max = s.max_items.unwrap_or(min + 8).min(min + 64);
         let mut out = Vec::new();
         for n in [min, max] {

@@ -5,6 +5,7 @@
 
 mod accepts;
 mod boundary;
+mod caps;
 mod case;
 mod formats;
 mod hints;

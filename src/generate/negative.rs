@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::caps::MAX_ITEMS;
 use super::formats;
 use super::source::Source;
 use super::value::{Generator, float_value, int_value, plain, skipped};
@@ -109,6 +110,7 @@ impl Generator<'_> {
         src: &mut dyn Source,
         textual: bool,
     ) -> Option<Negative> {
+        self.budget.reset();
         self.break_at(id, dir, src, textual, 0)
     }
 
@@ -125,6 +127,7 @@ impl Generator<'_> {
         textual: bool,
         pick: usize,
     ) -> Option<Negative> {
+        self.budget.reset();
         let schemas = self.schemas;
         let s = schemas.get(id);
         if s.is_composed() {
@@ -431,7 +434,7 @@ impl Generator<'_> {
             }
             K::DuplicateItems => {
                 let item = self.valid(s.items?, dir, src, 1);
-                let n = s.min_items.unwrap_or(2).max(2);
+                let n = s.min_items.unwrap_or(2).clamp(2, MAX_ITEMS);
                 Value::Array(vec![item; n as usize])
             }
             K::MissingRequired => {
@@ -498,6 +501,7 @@ impl Generator<'_> {
     }
 
     fn items(&mut self, s: &Schema, n: u64, dir: Direction, src: &mut dyn Source) -> Vec<Value> {
+        let n = n.min(MAX_ITEMS);
         let mut out: Vec<Value> = Vec::new();
         let mut attempts = 0;
         while (out.len() as u64) < n && attempts < n * 4 + 8 {

@@ -7,6 +7,7 @@
 //! the rest. Constructs Rust's regex syntax lacks (lookaround, backreferences)
 //! leave the pattern without a generator; the caller falls back and says so.
 
+use super::caps::MAX_PATTERN_BYTES;
 use regex_syntax::hir::{
     Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition,
 };
@@ -96,10 +97,24 @@ fn prepare(hir: Hir, spread: u32) -> Hir {
         HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(again).collect()),
         HirKind::Alternation(parts) => Hir::alternation(parts.into_iter().map(again).collect()),
         HirKind::Repetition(r) => {
-            let max = Some(r.max.unwrap_or(u32::MAX).min(r.min.saturating_add(spread)));
+            let sub = prepare(*r.sub, spread);
+            // counted repetitions are cut so that one sample stays within
+            // the cap (`a{99999999}`, `((a{1000}){1000}){1000}`)
+            let fits = |len: Option<usize>| {
+                let len = len.unwrap_or(0).max(1);
+                u32::try_from(MAX_PATTERN_BYTES / len).unwrap_or(u32::MAX)
+            };
+            let min = r.min.min(fits(sub.properties().minimum_len()));
+            let max = r
+                .max
+                .unwrap_or(u32::MAX)
+                .min(r.min.saturating_add(spread))
+                .min(fits(sub.properties().maximum_len()))
+                .max(min);
             Hir::repetition(Repetition {
-                sub: Box::new(prepare(*r.sub, spread)),
-                max,
+                sub: Box::new(sub),
+                min,
+                max: Some(max),
                 ..r
             })
         }

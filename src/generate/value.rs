@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Number, Value, json};
 
+use super::caps::{Budget, MAX_ITEMS, MAX_STRING_CHARS};
 use super::formats;
 use super::hints;
 use super::pattern::{self, PatternGen};
@@ -57,6 +58,8 @@ pub struct Generator<'a> {
     /// Which value of each enum to take (modulo its length) instead of one
     /// at random: set for a plan round's positive values (`case.rs`).
     pub(crate) enum_pick: Option<usize>,
+    /// What the value being generated may still take (`caps.rs`).
+    pub(crate) budget: Budget,
 }
 
 impl<'a> Generator<'a> {
@@ -68,6 +71,7 @@ impl<'a> Generator<'a> {
             patterns: HashMap::new(),
             matchers: HashMap::new(),
             enum_pick: None,
+            budget: Budget::default(),
         }
     }
 
@@ -103,6 +107,7 @@ impl<'a> Generator<'a> {
 
     /// A value that schema `id` accepts.
     pub fn positive(&mut self, id: SchemaId, dir: Direction, src: &mut dyn Source) -> Value {
+        self.budget.reset();
         self.valid(id, dir, src, 0)
     }
 
@@ -116,6 +121,7 @@ impl<'a> Generator<'a> {
         dir: Direction,
         src: &mut dyn Source,
     ) -> Value {
+        self.budget.reset();
         self.named(id, name, dir, src, 0)
     }
 
@@ -175,9 +181,10 @@ impl<'a> Generator<'a> {
                 return usable[i].clone();
             }
         }
-        if depth > HARD_DEPTH {
+        if depth > HARD_DEPTH || self.budget.exhausted() {
             return minimal(s);
         }
+        self.budget.charge(8);
         // Examples and defaults from the spec, where they fit (formats are generated, not copied).
         if (!s.examples.is_empty() || s.default.is_some()) && s.format.is_none() {
             let pick = src.below(4);
@@ -456,6 +463,11 @@ impl<'a> Generator<'a> {
     pub(crate) fn string(&mut self, s: &Schema, src: &mut dyn Source) -> String {
         let min = s.min_length.unwrap_or(0);
         let max = s.max_length.unwrap_or(u64::MAX).max(min);
+        if min > MAX_STRING_CHARS || self.budget.exhausted() {
+            // past the caps: a bounded string that breaks minLength
+            let len = self.budget.take(min);
+            return plain(len, src);
+        }
         let checked = s.pattern.as_deref().is_some_and(pattern::has_lookaround);
         let fits_len = |v: &str| {
             let n = v.chars().count() as u64;
@@ -478,6 +490,7 @@ impl<'a> Generator<'a> {
                         None => break,
                     };
                     if fits(self, &sample) {
+                        self.budget.charge(sample.len() as u64);
                         return sample;
                     }
                 }
@@ -491,7 +504,10 @@ impl<'a> Generator<'a> {
                             .and_then(Option::as_mut)
                             .and_then(|g| g.sample_long(&mut AsRng::new(src), repeat));
                         match sample {
-                            Some(v) if fits(self, &v) => return v,
+                            Some(v) if fits(self, &v) => {
+                                self.budget.charge(v.len() as u64);
+                                return v;
+                            }
                             Some(_) => {}
                             None => break,
                         }
@@ -500,6 +516,7 @@ impl<'a> Generator<'a> {
                     if let Some(g) = self.pattern_gen(&p) {
                         let head = g.sample(&mut AsRng::new(src), true);
                         let pad = min.saturating_sub(head.chars().count() as u64);
+                        let pad = self.budget.take(pad);
                         let padded = head + &plain(pad, src);
                         if self
                             .matcher(&p)
@@ -516,10 +533,11 @@ impl<'a> Generator<'a> {
             && let Some(v) = formats::valid(f, src)
             && fits_len(&v)
         {
+            self.budget.charge(v.len() as u64);
             return v;
         }
         let spread = (max - min).min(self.options.string_spread);
-        let len = min + src.below(spread + 1);
+        let len = self.budget.take(min + src.below(spread + 1));
         plain(len, src)
     }
 
@@ -529,6 +547,7 @@ impl<'a> Generator<'a> {
         } else {
             0
         });
+        let min = min.min(MAX_ITEMS);
         let max = s.max_items.unwrap_or(u64::MAX).max(min);
         let spread = if depth >= self.options.soft_depth {
             0
@@ -538,7 +557,7 @@ impl<'a> Generator<'a> {
         let len = (min + src.below(spread + 1)).min(min.max(64));
         let mut out: Vec<Value> = Vec::with_capacity(len as usize);
         let mut attempts = 0;
-        while (out.len() as u64) < len && attempts < len * 4 + 8 {
+        while (out.len() as u64) < len && attempts < len * 4 + 8 && !self.budget.exhausted() {
             attempts += 1;
             let i = out.len();
             let item = match s.prefix_items.get(i) {
@@ -586,7 +605,7 @@ impl<'a> Generator<'a> {
                 map.insert(name.clone(), v);
             }
         }
-        let min = s.min_properties.unwrap_or(0) as usize;
+        let min = s.min_properties.unwrap_or(0).min(MAX_ITEMS) as usize;
         let mut n = 0;
         while map.len() < min && n < min + 8 {
             n += 1;
@@ -778,9 +797,9 @@ pub(crate) fn decimals_of(m: f64) -> i32 {
     d
 }
 
-/// A plain alphanumeric string of `len` characters.
+/// A plain alphanumeric string of `len` characters (at most [`MAX_STRING_CHARS`]).
 pub(crate) fn plain(len: u64, src: &mut dyn Source) -> String {
-    (0..len)
+    (0..len.min(MAX_STRING_CHARS))
         .map(|_| ALPHABET[src.index(ALPHABET.len())] as char)
         .collect()
 }

@@ -9,6 +9,7 @@
 //! answer holds a token.
 
 mod api;
+pub mod caps;
 mod json_schema;
 pub mod login;
 mod operation;

@@ -26,6 +26,10 @@ pub enum WarningKind {
     InvalidPattern,
     /// Something in the conversion from Swagger 2.0 or OpenAPI 3.1 lost information.
     Conversion,
+    /// A schema asking for more than apiprobe generates (`minLength:
+    /// 4000000000`, `pattern: a{99999999}`); its values are cut to the caps
+    /// of [`crate::model::caps`].
+    Capped,
 }
 
 /// A tolerable problem found while reading a spec, with where it is.
