@@ -80,6 +80,11 @@ pub struct ScanOptions {
     /// The server's RSA public key file, as read (`--jwt-public-key`): the
     /// key confusion probe signs HS256 tokens with its forms.
     pub jwt_public_key: Option<Vec<u8>>,
+    /// A shard (`--shard K/N`, src/probes/shard.rs): only these operations
+    /// of [`Scan::operations`](super::Scan::operations) are covered. The
+    /// plan is made over all of them and then cut, so each probe a shard
+    /// sends is the one a whole scan sends; `None`: all of them.
+    pub part: Option<Vec<usize>>,
 }
 
 impl ScanOptions {
@@ -121,6 +126,7 @@ impl Default for ScanOptions {
             endpoint_words: None,
             cors_domains: Vec::new(),
             jwt_public_key: None,
+            part: None,
         }
     }
 }

@@ -59,15 +59,27 @@ impl Scan {
     /// requested or the target is lost. Always returns what was found.
     pub async fn run(self, observer: Arc<dyn Observer>, stop: Stop) -> ScanResult {
         let started = Instant::now();
-        let plan = Plan::new(
+        let mut plan = Plan::new(
             &self.api,
             &self.operations,
             &self.payloads,
             &self.options.plan,
         );
+        // a shard: the whole plan cut to its operations (probes/shard.rs)
+        let covered: Vec<usize> = match &self.options.part {
+            Some(part) => {
+                let part: std::collections::HashSet<usize> = part.iter().copied().collect();
+                plan.retain(|op| part.contains(&op));
+                self.operations
+                    .iter()
+                    .copied()
+                    .filter(|op| part.contains(op))
+                    .collect()
+            }
+            None => self.operations.clone(),
+        };
         let rate = self.options.rate_limit.map(RateLimiter::new);
-        let active_operations: Vec<usize> = self
-            .operations
+        let active_operations: Vec<usize> = covered
             .iter()
             .copied()
             .filter(|&i| {
@@ -132,7 +144,7 @@ impl Scan {
         let pooled = if shared.probes.is_empty() {
             Vec::new()
         } else {
-            super::pool::fill(&shared, &self.operations).await
+            super::pool::fill(&shared, &covered).await
         };
         let workers: Vec<_> = (0..shared.options.concurrency.max(1))
             .map(|_| {
@@ -181,7 +193,7 @@ impl Scan {
         let destructive_requests = if shared.stop.is_set() {
             0
         } else {
-            super::wipe::run(&shared, &phase, &self.operations).await
+            super::wipe::run(&shared, &phase, &covered).await
         };
         let cleanup_requests = if shared.options.cleanup {
             cleanup::delete_created(&shared, &phase).await

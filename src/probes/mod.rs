@@ -11,6 +11,7 @@
 //! - `resources`: [`Resources`], which operation produces the ids another
 //!   consumes (links, creation on a collection, listing).
 //! - `filter`: [`Filter`], which operations a scan covers.
+//! - `shard`: [`Shard`], a deterministic part of a scan's operations (`--shard K/N`).
 
 mod destructive;
 mod discovery;
@@ -19,6 +20,7 @@ mod plan;
 mod profile;
 mod realise;
 mod resources;
+mod shard;
 
 pub use destructive::{Destructive, destructive, destructive_path};
 pub use discovery::Discovery;
@@ -29,3 +31,4 @@ pub use profile::Profile;
 pub(crate) use realise::probe_seed;
 pub use realise::{adapt, realise};
 pub use resources::{Binding, IdSource, Inference, Resources};
+pub use shard::{MAX_SHARDS, Shard, ShardError, ShardSpec, key as shard_key, partition, weights};

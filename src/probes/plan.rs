@@ -289,6 +289,30 @@ impl Plan {
     pub fn iter(&self) -> impl Iterator<Item = Probe> + '_ {
         (0..self.len).filter_map(|i| self.get(i))
     }
+
+    /// Each planned operation with how many probes it gives, in sending order.
+    pub fn per_operation(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let families = self.families.len();
+        self.entries
+            .iter()
+            .map(move |e| (e.operation, e.len(&self.counts, families)))
+    }
+
+    /// Keeps only the operations `keep` accepts (a shard, src/probes/shard.rs):
+    /// each kept operation's probes stay what the whole plan gave it (the
+    /// undeclared methods of a path on the path's first operation of the
+    /// whole selection), so a shard sends what a whole scan would.
+    pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
+        let families = self.families.len();
+        self.entries.retain(|e| keep(e.operation));
+        let mut len = 0;
+        for e in &mut self.entries {
+            e.start = len;
+            len += e.len(&self.counts, families);
+        }
+        self.len = len;
+        self.operations = self.entries.len();
+    }
 }
 
 #[cfg(test)]

@@ -61,6 +61,19 @@ impl SeverityCounts {
     }
 }
 
+/// Which part of a sharded scan a report covers (`--shard K/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    /// This shard, from 1.
+    pub index: u32,
+    /// How many shards the scan was split into.
+    pub count: u32,
+    /// The operations this shard covered.
+    pub operations: usize,
+    /// The operations of the whole scan.
+    pub total: usize,
+}
+
 /// The full result of a scan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -98,6 +111,10 @@ pub struct Report {
     /// one sentence each (a JWT secret that resisted cracking).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The part of a sharded scan this report covers (`--shard K/N`);
+    /// absent for a whole scan and a merged report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
 }
 
 impl Report {
@@ -131,6 +148,7 @@ impl Report {
             locations: BTreeMap::new(),
             baseline: None,
             notes: Vec::new(),
+            shard: None,
         }
     }
 
