@@ -1,6 +1,10 @@
 //! String formats: valid values to generate, and values that break them.
 
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
 use base64::Engine as _;
+use jsonschema::Validator;
 
 use super::source::Source;
 
@@ -89,6 +93,37 @@ pub(crate) fn invalid(format: &str) -> Option<&'static str> {
     })
 }
 
+/// Whether `format` is one apiprobe generates and a JSON Schema validator
+/// checks: a value drawn for a `pattern` beside it must be of the format too.
+pub(crate) fn checked(format: &str) -> bool {
+    invalid(format).is_some()
+}
+
+/// Whether `text` is of `format`, as the `jsonschema` crate judges it
+/// (validators compiled once per format); formats it does not know pass.
+pub(crate) fn satisfies(format: &str, text: &str) -> bool {
+    static CACHE: OnceLock<RwLock<HashMap<String, Option<Arc<Validator>>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let known = cache
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(format)
+        .cloned();
+    let validator = match known {
+        Some(v) => v,
+        None => {
+            let compiled = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&serde_json::json!({"format": format}))
+                .ok()
+                .map(Arc::new);
+            let mut cache = cache.write().unwrap_or_else(|e| e.into_inner());
+            cache.entry(format.to_owned()).or_insert(compiled).clone()
+        }
+    };
+    validator.is_none_or(|v| v.is_valid(&serde_json::Value::String(text.to_owned())))
+}
+
 fn word(src: &mut dyn Source) -> &'static str {
     WORDS[src.index(WORDS.len())]
 }
@@ -128,6 +163,16 @@ mod tests {
             valid("uuid", &mut Fuzzed::new(&[])).unwrap(),
             "00000000-0000-4000-8000-000000000000"
         );
+    }
+
+    #[test]
+    fn format_checks_follow_the_validator() {
+        assert!(satisfies("uri", "https://example.com/a"));
+        assert!(!satisfies("uri", "://"));
+        assert!(satisfies("email", "kilo7@example.com"));
+        assert!(!satisfies("email", "a@@b"));
+        assert!(satisfies("made-up", "anything"));
+        assert!(checked("date-time") && !checked("made-up"));
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub struct Generator<'a> {
     /// Which value of each enum to take (modulo its length) instead of one
     /// at random: set for a plan round's positive values (`case.rs`).
     pub(crate) enum_pick: Option<usize>,
+    /// Which edge of a boundary value to take (modulo their number) instead
+    /// of one at random: set for a plan round's boundary case (`case.rs`).
+    pub(crate) edge_pick: Option<usize>,
     /// What the value being generated may still take (`caps.rs`).
     pub(crate) budget: Budget,
 }
@@ -71,6 +74,7 @@ impl<'a> Generator<'a> {
             patterns: HashMap::new(),
             matchers: HashMap::new(),
             enum_pick: None,
+            edge_pick: None,
             budget: Budget::default(),
         }
     }
@@ -473,17 +477,39 @@ impl<'a> Generator<'a> {
             let n = v.chars().count() as u64;
             n >= min && n <= max
         };
+        // a format and a pattern: values of the format that the pattern
+        // matches first, then samples of the pattern that are of the format
+        let format = s
+            .format
+            .as_deref()
+            .filter(|f| s.pattern.is_some() && formats::checked(f));
+        if let (Some(f), Some(p)) = (format, s.pattern.as_deref()) {
+            for _ in 0..24 {
+                let Some(v) = formats::valid(f, src) else {
+                    break;
+                };
+                if fits_len(&v)
+                    && self
+                        .matcher(p)
+                        .is_some_and(|m| m.is_match(&v).unwrap_or(false))
+                {
+                    self.budget.charge(v.len() as u64);
+                    return v;
+                }
+            }
+        }
         if let Some(p) = s.pattern.clone() {
             // samples of patterns with lookaround are checked against the whole pattern
             let fits = |me: &mut Self, v: &str| {
                 fits_len(v)
+                    && format.is_none_or(|f| formats::satisfies(f, v))
                     && (!checked || me.matcher(&p).is_none_or(|m| m.is_match(v).unwrap_or(true)))
             };
             if self.pattern_gen(&p).is_some() {
                 // a lookaround is checked, not generated: `(?=.*\d)[a-z\d]{8,}`
                 // samples lack the digit a quarter of the time, so six tries
                 // left one value in ~4,000 invalid
-                let attempts = if checked { 32 } else { 6 };
+                let attempts = if checked || format.is_some() { 32 } else { 6 };
                 for attempt in 0..attempts {
                     let sample = match self.pattern_gen(&p) {
                         Some(g) => g.sample(&mut AsRng::new(src), attempt >= attempts / 2),
@@ -586,7 +612,8 @@ impl<'a> Generator<'a> {
         let mut map = Map::new();
         let shallow = depth >= self.options.soft_depth;
         for (name, id) in &s.properties {
-            if skipped(schemas.get(*id), dir) {
+            // a property whose schema is `false` has no valid value: left out
+            if skipped(schemas.get(*id), dir) || never(schemas, *id) {
                 continue;
             }
             let required = s.is_required(name);
@@ -609,7 +636,11 @@ impl<'a> Generator<'a> {
         let mut n = 0;
         while map.len() < min && n < min + 8 {
             n += 1;
-            let name = s.properties.keys().find(|k| !map.contains_key(*k)).cloned();
+            let name = s
+                .properties
+                .iter()
+                .find(|(k, id)| !map.contains_key(*k) && !never(schemas, **id))
+                .map(|(k, _)| k.clone());
             match (name, s.additional_properties) {
                 (Some(k), _) => {
                     let id = s.properties[&k];
@@ -656,6 +687,18 @@ pub(crate) fn skipped(s: &Schema, dir: Direction) -> bool {
         Direction::Request => s.read_only,
         Direction::Response => s.write_only,
     }
+}
+
+/// Whether schema `id` is `false` (`not` of the schema that allows
+/// anything): no value is valid, so none is generated for it.
+pub(crate) fn never(schemas: &Schemas, id: SchemaId) -> bool {
+    let s = schemas.get(id);
+    s.not.is_some_and(|n| *schemas.get(n) == Schema::default())
+        && *s
+            == Schema {
+                not: s.not,
+                ..Schema::default()
+            }
 }
 
 /// The smallest value of a schema's first type, for when nesting runs out.

@@ -7,7 +7,7 @@ use url::Url;
 use super::documents::Documents;
 use super::error::SpecError;
 use super::fetch::{self, Source};
-use super::{build, document, openapi31, stack, swagger2, version};
+use super::{build, document, local_refs, openapi31, stack, swagger2, version};
 use crate::model::{Api, SpecVersion, Warning, WarningKind};
 
 /// Loads a spec from a file or URL with default options.
@@ -29,6 +29,7 @@ pub fn load_str(text: &str, origin: &str) -> Result<Api, SpecError> {
 #[derive(Debug, Clone, Default)]
 pub struct Loader {
     strict: bool,
+    allow_external_refs: bool,
 }
 
 impl Loader {
@@ -44,6 +45,14 @@ impl Loader {
         self
     }
 
+    /// Whether a `$ref` may read a local file outside the root spec's
+    /// folder. Off by default; a `$ref` to anything but a regular file is
+    /// refused either way, and a spec fetched over http(s) reads no local file.
+    pub fn allow_external_refs(mut self, allow: bool) -> Self {
+        self.allow_external_refs = allow;
+        self
+    }
+
     /// Loads a spec from a file or URL, with every external reference it makes.
     pub async fn load(&self, source: &Source) -> Result<Api, SpecError> {
         let root = source.url()?;
@@ -56,10 +65,12 @@ impl Loader {
             None => fetch::read_file_named(&root, Some(&source.to_string()))?,
         };
         let origin = source.to_string();
-        let mut docs = stack::with_large_stack(|| root_documents(root, &bytes, &origin))?;
+        let mut docs = stack::with_large_stack(|| root_documents(root.clone(), &bytes, &origin))?;
+        // the text is parsed: a 50 MB spec need not be held twice
+        drop(bytes);
         while let Some(url) = docs.next_missing() {
             let loaded = if url.scheme() == "file" {
-                fetch::read_file(&url)
+                local_refs::read_referenced(&root, &url, self.allow_external_refs)
             } else {
                 let client = match &client {
                     Some(c) => c.clone(),
@@ -83,8 +94,10 @@ impl Loader {
         let root = source.url()?;
         let origin = source.to_string();
         let bytes = fetch::read_file_named(&root, Some(&origin))?;
-        stack::with_large_stack(|| {
+        stack::with_large_stack(move || {
             let docs = root_documents(root, &bytes, &origin)?;
+            // the text is parsed: a 50 MB spec need not be held twice
+            drop(bytes);
             self.load_local(docs, &origin)
         })
     }
@@ -102,7 +115,8 @@ impl Loader {
     fn load_local(&self, mut docs: Documents, origin: &str) -> Result<Api, SpecError> {
         while let Some(url) = docs.next_missing() {
             let loaded = if url.scheme() == "file" {
-                fetch::read_file(&url)
+                let root = docs.root_url().clone();
+                local_refs::read_referenced(&root, &url, self.allow_external_refs)
             } else {
                 Err(SpecError::Fetch {
                     url: url.to_string(),
@@ -130,10 +144,13 @@ impl Loader {
             })
             .collect();
         let root = docs.take_root();
+        let mut locations = None;
         let root = match &version {
             SpecVersion::Swagger2 => {
                 docs.replace_root(root);
-                swagger2::convert(&docs, &mut warnings)
+                let (converted, map) = swagger2::convert(&docs, &mut warnings);
+                locations = Some(map);
+                converted
             }
             SpecVersion::OpenApi31(_) => openapi31::normalise(root, &mut warnings),
             SpecVersion::OpenApi30(_) => {
@@ -143,7 +160,7 @@ impl Loader {
             }
         };
         docs.replace_root(root);
-        build::build(&docs, version, origin, warnings, self.strict)
+        build::build(&docs, version, origin, warnings, locations, self.strict)
     }
 }
 

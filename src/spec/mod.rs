@@ -7,15 +7,21 @@
 //! # Ok::<(), apiprobe::spec::SpecError>(())
 //! ```
 //!
-//! An operation that needs a `$ref` which cannot be resolved is left out of
-//! the model and listed in [`Api::skipped`](crate::model::Api::skipped) with
-//! the error; a [strict](Loader::strict) loader fails on it instead.
+//! A schema `$ref` that cannot be resolved is read as a schema that allows
+//! any value, everywhere it is used, with one warning naming the reference
+//! and the operations that reach it; a response that cannot be resolved is
+//! kept without its schema check. An operation that needs a parameter,
+//! request body or path item which cannot be resolved is left out of the
+//! model and listed in [`Api::skipped`](crate::model::Api::skipped) with the
+//! error. A [strict](Loader::strict) loader fails on any of them instead.
 //!
 //! - `loader`: [`Loader`] and [`load`], [`load_path`], [`load_str`]: the entry points.
 //! - `fetch`: [`Source`], a file or URL, and reading it.
+//! - `local_refs`: which local files a `$ref` may read (regular files in the spec's folder).
 //! - `version`, `swagger2`, `openapi31`: the document's version, and 2.0 and 3.1 normalised to 3.0.
 //! - `document`, `documents`, `reference`, `stack`: the documents of a spec and `$ref` resolution.
 //! - `build`: the model built from the resolved documents.
+//! - `locations`: where a converted Swagger 2.0 document's parts are in the user's file.
 //! - `error`: [`SpecError`].
 
 mod build;
@@ -24,6 +30,8 @@ mod documents;
 mod error;
 mod fetch;
 mod loader;
+mod local_refs;
+mod locations;
 mod openapi31;
 mod reference;
 mod stack;

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use url::Url;
 
 use super::documents::{Documents, is_data_key};
+use super::locations::LocationMap;
 use super::reference::{Reference, escape};
 use crate::model::{Warning, WarningKind};
 
@@ -39,20 +40,24 @@ const PARAMETER_SCHEMA_KEYS: [&str; 17] = [
     "x-nullable",
 ];
 
-/// Converts the root document of `docs` (a Swagger 2.0 document) to 3.0.
-pub(crate) fn convert(docs: &Documents, warnings: &mut Vec<Warning>) -> Value {
+/// Converts the root document of `docs` (a Swagger 2.0 document) to 3.0,
+/// with where each converted part is in the user's document.
+pub(crate) fn convert(docs: &Documents, warnings: &mut Vec<Warning>) -> (Value, LocationMap) {
     let mut c = Converter {
         docs,
         root: docs.root(),
         warnings,
+        locations: LocationMap::swagger2(),
     };
-    c.document()
+    let converted = c.document();
+    (converted, c.locations)
 }
 
 struct Converter<'a, 'w> {
     docs: &'a Documents,
     root: &'a Value,
     warnings: &'w mut Vec<Warning>,
+    locations: LocationMap,
 }
 
 impl Converter<'_, '_> {
@@ -88,6 +93,10 @@ impl Converter<'_, '_> {
             let mut converted = Map::new();
             for (name, p) in params {
                 let loc = format!("#/parameters/{}", escape(name));
+                self.locations.add(
+                    format!("#/components/parameters/{}/schema", escape(name)),
+                    &*loc,
+                );
                 if !matches!(
                     p.get("in").and_then(Value::as_str),
                     Some("body" | "formData")
@@ -102,7 +111,13 @@ impl Converter<'_, '_> {
         if let Some(responses) = root.get("responses").and_then(Value::as_object) {
             let converted: Map<String, Value> = responses
                 .iter()
-                .map(|(k, v)| (k.clone(), response(v, &global_produces)))
+                .map(|(k, v)| {
+                    let r = response(v, &global_produces);
+                    let name = escape(k);
+                    let at = format!("#/components/responses/{name}");
+                    self.response_locations(&at, &format!("#/responses/{name}"), &r);
+                    (k.clone(), r)
+                })
                 .collect();
             components.insert("responses".into(), Value::Object(converted));
         }
@@ -143,20 +158,61 @@ impl Converter<'_, '_> {
     /// own references made valid in the root document; a reference that
     /// cannot be resolved comes back as written.
     fn inline(&self, value: &Value) -> Value {
+        self.inline_at(value, "").0
+    }
+
+    /// [`inline`](Self::inline), with where the result is in the user's
+    /// documents: the reference's target, or `written` (where `value` is).
+    fn inline_at(&self, value: &Value, written: &str) -> (Value, String) {
         let Some(raw) = value.get("$ref").and_then(Value::as_str) else {
-            return value.clone();
+            return (value.clone(), written.to_owned());
         };
         match self.docs.resolve(self.docs.root_url(), raw) {
             Ok(resolved) => {
                 let mut target = resolved.value.clone();
-                if &resolved.reference.doc != self.docs.root_url() {
-                    rebase_refs(&mut target, &resolved.reference.doc, self.docs.root_url());
-                }
-                target
+                let doc = &resolved.reference.doc;
+                let at = if doc == self.docs.root_url() {
+                    format!("#{}", resolved.reference.pointer)
+                } else {
+                    rebase_refs(&mut target, doc, self.docs.root_url());
+                    format!("{doc}#{}", resolved.reference.pointer)
+                };
+                (target, at)
             }
             // Kept as written: the model builder reports it like any other
             // unresolvable reference (the operation is skipped, or strict fails).
-            Err(_) => value.clone(),
+            Err(_) => (value.clone(), written.to_owned()),
+        }
+    }
+
+    /// Records where a converted response's parts are in the user's document.
+    fn response_locations(&mut self, converted: &str, original: &str, response: &Value) {
+        self.locations.add(converted, original);
+        for mt in response
+            .get("content")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(mt, _)| escape(mt))
+        {
+            self.locations.add(
+                format!("{converted}/content/{mt}/schema"),
+                format!("{original}/schema"),
+            );
+        }
+        for h in response
+            .get("headers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(h, _)| escape(h))
+        {
+            let (c, o) = (
+                format!("{converted}/headers/{h}"),
+                format!("{original}/headers/{h}"),
+            );
+            self.locations.add(format!("{c}/schema"), o.clone());
+            self.locations.add(c, o);
         }
     }
 
@@ -201,10 +257,11 @@ impl Converter<'_, '_> {
         // Path-level parameters first; operation-level ones replace them by (name, in).
         let mut params: Vec<(Value, String)> = Vec::new();
         let own = op.get("parameters").and_then(Value::as_array);
+        let item_loc = loc.rsplit_once('/').map_or(loc, |(item, _)| item);
         let sources = shared
             .iter()
             .enumerate()
-            .map(|(i, p)| (p, format!("{loc}/../parameters/{i}")))
+            .map(|(i, p)| (p, format!("{item_loc}/parameters/{i}")))
             .chain(
                 own.into_iter()
                     .flatten()
@@ -213,7 +270,7 @@ impl Converter<'_, '_> {
             )
             .collect::<Vec<_>>();
         for (p, ploc) in sources {
-            let p = self.inline(p);
+            let (p, ploc) = self.inline_at(p, &ploc);
             let key = |v: &Value| {
                 (
                     v.get("name").cloned(),
@@ -230,16 +287,21 @@ impl Converter<'_, '_> {
         let mut form_props = Map::new();
         let mut form_required = Vec::new();
         let mut form_encoding = Map::new();
+        let mut form_locs: Vec<(String, String)> = Vec::new();
+        let mut body_loc = None;
         let mut has_file = false;
         for (p, ploc) in &params {
             if p.get("$ref").is_some() {
                 // unresolvable: kept for the model builder to report
+                self.locations
+                    .add(format!("{loc}/parameters/{}", parameters.len()), ploc);
                 parameters.push(p.clone());
                 continue;
             }
             match p.get("in").and_then(Value::as_str) {
                 Some("body") => {
                     body = Some(self.body(p, &consumes));
+                    body_loc = Some(ploc.clone());
                 }
                 Some("formData") => {
                     let Some(name) = p.get("name").and_then(Value::as_str) else {
@@ -258,6 +320,7 @@ impl Converter<'_, '_> {
                         s.insert("description".into(), d.clone());
                     }
                     form_props.insert(name.to_owned(), schema(Value::Object(s)));
+                    form_locs.push((escape(name), ploc.clone()));
                     if p.get("required").and_then(Value::as_bool) == Some(true) {
                         form_required.push(json!(name));
                     }
@@ -268,6 +331,9 @@ impl Converter<'_, '_> {
                 }
                 _ => {
                     if let Some(converted) = self.parameter(p, ploc) {
+                        let at = format!("{loc}/parameters/{}", parameters.len());
+                        self.locations.add(format!("{at}/schema"), ploc);
+                        self.locations.add(at, ploc);
                         parameters.push(converted);
                     }
                 }
@@ -291,6 +357,15 @@ impl Converter<'_, '_> {
             }
             let mut content = Map::new();
             for mt in types {
+                for (name, ploc) in &form_locs {
+                    self.locations.add(
+                        format!(
+                            "{loc}/requestBody/content/{}/schema/properties/{name}",
+                            escape(mt)
+                        ),
+                        ploc,
+                    );
+                }
                 let mut media = json!({"schema": schema.clone()});
                 if !form_encoding.is_empty() && mt.starts_with(FORM) {
                     media["encoding"] = Value::Object(form_encoding.clone());
@@ -309,8 +384,24 @@ impl Converter<'_, '_> {
                 );
             }
             body = Some(rb);
+            body_loc = None;
         }
         if let Some(b) = body {
+            if let Some(original) = body_loc {
+                let at = format!("{loc}/requestBody");
+                for (mt, _) in b
+                    .get("content")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    self.locations.add(
+                        format!("{at}/content/{}/schema", escape(mt)),
+                        format!("{original}/schema"),
+                    );
+                }
+                self.locations.add(at, original);
+            }
             out.insert("requestBody".into(), b);
         }
 
@@ -324,12 +415,14 @@ impl Converter<'_, '_> {
             if code.starts_with("x-") {
                 continue;
             }
-            let r = self.inline(r);
+            let written = format!("{loc}/responses/{}", escape(code));
+            let (r, original) = self.inline_at(r, &written);
             let converted = if r.get("$ref").is_some() {
                 r // unresolvable: kept for the model builder to report
             } else {
                 response(&r, &produces)
             };
+            self.response_locations(&written, &original, &converted);
             responses.insert(code.clone(), converted);
         }
         if responses.is_empty() {
@@ -661,7 +754,7 @@ mod tests {
     fn convert_doc(doc: Value) -> (Value, Vec<Warning>) {
         let docs = Documents::new(Url::parse("file:///spec.json").unwrap(), doc);
         let mut warnings = Vec::new();
-        let out = convert(&docs, &mut warnings);
+        let (out, _) = convert(&docs, &mut warnings);
         (out, warnings)
     }
 

@@ -8,6 +8,9 @@ mod common;
 mod support;
 
 mod cases;
+mod generate_caps;
 mod generate_corpus;
 mod generate_props;
+mod generate_schema_fidelity;
+mod negative_requests;
 mod serialise;

@@ -7,7 +7,11 @@ mod common;
 
 mod corpus;
 mod resources_corpus;
+mod shard_corpus;
+mod spec_dangling;
 mod spec_errors;
 mod spec_examples;
+mod spec_local_refs;
 mod spec_refs;
+mod spec_swagger2_locations;
 mod spec_url;

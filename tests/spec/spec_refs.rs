@@ -117,21 +117,25 @@ fn recursion_across_files_is_a_cycle_of_ids() {
 }
 
 #[test]
-fn an_unresolvable_ref_skips_its_operation_with_the_ref_and_place() {
+fn an_unresolvable_response_schema_ref_is_a_warning_with_the_ref_and_place() {
     let api = load("tests/fixtures/refs/broken.yaml");
-    assert!(api.operations.is_empty());
-    assert_eq!(api.skipped.len(), 1);
-    let s = &api.skipped[0];
-    assert_eq!(s.operation, "GET /things");
+    assert!(api.skipped.is_empty(), "{:?}", api.skipped);
+    assert_eq!(api.operations.len(), 1, "the operation is kept");
+    let w: Vec<_> = api
+        .warnings
+        .iter()
+        .filter(|w| w.kind == apiprobe::model::WarningKind::UnresolvedRef)
+        .collect();
+    assert_eq!(w.len(), 1, "{w:?}");
     assert!(
-        s.error.contains("#/components/schemas/DoesNotExist"),
+        w[0].message.contains("#/components/schemas/DoesNotExist")
+            && w[0].message.contains("used by listThings"),
         "{}",
-        s.error
+        w[0].message
     );
-    assert!(
-        s.error.contains("#/paths/~1things/get/responses/200"),
-        "{}",
-        s.error
+    assert_eq!(
+        w[0].location,
+        "#/paths/~1things/get/responses/200/content/application~1json/schema"
     );
 }
 
@@ -176,8 +180,21 @@ fn refs_inside_examples_and_extensions_are_not_followed() {
 fn reference_loops_are_errors_not_hangs() {
     let api = load("tests/fixtures/refs/cycle.yaml");
     let skipped: Vec<&str> = api.skipped.iter().map(|s| s.operation.as_str()).collect();
-    assert_eq!(skipped, ["GET /loop", "GET /self"]);
+    assert_eq!(
+        skipped,
+        ["GET /loop"],
+        "a parameter is needed to send the request"
+    );
     assert!(api.skipped.iter().all(|s| s.error.contains("loops")));
+    // a response schema that loops costs only its check
+    assert_eq!(api.operations.len(), 1);
+    assert!(
+        api.warnings
+            .iter()
+            .any(|w| w.message.contains("loops") && w.message.contains("used by selfSchema")),
+        "{:?}",
+        api.warnings
+    );
 }
 
 #[test]

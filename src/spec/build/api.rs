@@ -9,17 +9,20 @@ use super::{allof, operation, security};
 use crate::model::{Api, Server, ServerVariable, SpecVersion, Warning, WarningKind};
 use crate::spec::SpecError;
 use crate::spec::documents::Documents;
+use crate::spec::locations::LocationMap;
 
-/// Builds the model from the documents, whose root is in the 3.0 shape.
+/// Builds the model from the documents, whose root is in the 3.0 shape;
+/// `locations` maps a converted Swagger 2.0 root's places back to the user's file.
 pub(crate) fn build(
     docs: &Documents,
     spec_version: SpecVersion,
     origin: &str,
     warnings: Vec<Warning>,
+    locations: Option<LocationMap>,
     strict: bool,
 ) -> Result<Api, SpecError> {
     let root = docs.root();
-    let mut cx = Context::new(docs.root_url().clone(), origin, warnings);
+    let mut cx = Context::new(docs.root_url().clone(), origin, warnings).with_locations(locations);
     let mut schemas = SchemaBuilder::new(docs);
     let info = root.get("info");
     let text = |v: Option<&Value>| match v {
@@ -39,6 +42,14 @@ pub(crate) fn build(
             return Err(error);
         }
         skipped.push(info);
+    }
+    let dangling = std::mem::take(&mut schemas.dangling);
+    if strict && !dangling.is_empty() {
+        if let Some(error) = dangling.into_error() {
+            return Err(error);
+        }
+    } else {
+        dangling.warn(&mut cx, &schemas.arena, &operations);
     }
     allof::merge_all(&mut schemas.arena);
     let warnings = cx.into_warnings();

@@ -6,6 +6,7 @@ use url::Url;
 
 use crate::model::{Warning, WarningKind};
 use crate::spec::SpecError;
+use crate::spec::locations::LocationMap;
 use crate::spec::reference::escape;
 
 /// Most warnings kept on one model; the rest are counted in a last warning.
@@ -19,6 +20,8 @@ pub(crate) struct Context {
     dropped_warnings: usize,
     /// Unresolvable references met while building the current operation.
     pub(crate) errors: Vec<SpecError>,
+    /// For a converted Swagger 2.0 root: where its parts are in the user's file.
+    locations: Option<LocationMap>,
 }
 
 impl Context {
@@ -31,6 +34,33 @@ impl Context {
             warnings,
             dropped_warnings: 0,
             errors: Vec::new(),
+            locations: None,
+        }
+    }
+
+    /// Locations in the converted root are reported where `map` says they
+    /// came from in the user's document.
+    pub(crate) fn with_locations(mut self, map: Option<LocationMap>) -> Context {
+        self.locations = map;
+        self
+    }
+
+    /// `location` as a place in the document the user wrote (unchanged
+    /// unless the root was converted from Swagger 2.0).
+    pub(crate) fn user_location(&self, location: &str) -> String {
+        match &self.locations {
+            Some(map) => map.map(location),
+            None => location.to_owned(),
+        }
+    }
+
+    /// A `$ref` written in `base` as the user wrote it: a converted Swagger
+    /// 2.0 root's `#/components/schemas/X` is its `#/definitions/X`.
+    pub(crate) fn written_reference(&self, base: &Url, reference: &str) -> String {
+        if base == &self.root {
+            self.user_location(reference)
+        } else {
+            reference.to_owned()
         }
     }
 
@@ -49,6 +79,7 @@ impl Context {
 
     pub(crate) fn warn(&mut self, kind: WarningKind, location: &str, message: impl Into<String>) {
         if self.warnings.len() < MAX_WARNINGS {
+            let location = self.user_location(location);
             self.warnings.push(Warning::new(kind, location, message));
         } else {
             self.dropped_warnings += 1;
@@ -66,20 +97,33 @@ impl Context {
 
     /// Records an unresolvable reference where the model needs its target.
     pub(crate) fn fail_ref(&mut self, base: &Url, location: &str, reference: &Value, why: &str) {
+        let error = self.unresolved(base, location, reference, why);
+        self.errors.push(error);
+    }
+
+    /// The error of an unresolvable reference, in the user's terms.
+    pub(crate) fn unresolved(
+        &self,
+        base: &Url,
+        location: &str,
+        reference: &Value,
+        why: &str,
+    ) -> SpecError {
         let origin = if base == &self.root {
             self.origin.clone()
         } else {
             base.to_string()
         };
-        self.errors.push(SpecError::UnresolvedRef {
+        let written = reference
+            .as_str()
+            .map(|r| self.written_reference(base, r))
+            .unwrap_or_else(|| reference.to_string());
+        SpecError::UnresolvedRef {
             origin,
-            location: location.to_owned(),
-            reference: reference
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| reference.to_string()),
+            location: self.user_location(location),
+            reference: written,
             reason: why.to_owned(),
-        });
+        }
     }
 }
 

@@ -3,11 +3,15 @@
 //! - `api`: [`build`], the whole model from the documents.
 //! - `context`: [`Context`], what every builder step shares; [`child`] locations.
 //! - `operation`, `schema`, `allof`, `security`: each part of the model.
+//! - `dangling`: `$ref`s that do not resolve: one decision and one warning each.
+//! - `enums`: enum members fitted to the declared type.
 //! - `path_key`: a `paths` key split into path, fixed query and fragment.
 
 mod allof;
 mod api;
 mod context;
+mod dangling;
+mod enums;
 mod operation;
 mod path_key;
 mod schema;

@@ -33,23 +33,37 @@ fn deref<'a>(
     base: &Url,
     loc: &str,
 ) -> Option<Located<'a>> {
+    match located(cx, docs, value, base, loc) {
+        Ok(found) => Some(found),
+        Err((raw, why)) => {
+            cx.fail_ref(base, loc, raw, &why);
+            None
+        }
+    }
+}
+
+/// Resolves `value` if it is a `$ref`; on failure, the `$ref` and why.
+fn located<'a>(
+    cx: &Context,
+    docs: &'a Documents,
+    value: &'a Value,
+    base: &Url,
+    loc: &str,
+) -> Result<Located<'a>, (&'a Value, String)> {
     match value.get("$ref") {
         Some(raw) => match raw
             .as_str()
             .ok_or_else(|| "$ref is not a string".to_owned())
             .and_then(|r| docs.resolve(base, r))
         {
-            Ok(resolved) => Some(Located {
+            Ok(resolved) => Ok(Located {
                 value: resolved.value,
                 loc: cx.location(&resolved.reference.doc, &resolved.reference.pointer),
                 base: resolved.reference.doc,
             }),
-            Err(why) => {
-                cx.fail_ref(base, loc, raw, &why);
-                None
-            }
+            Err(why) => Err((raw, why)),
         },
-        None => Some(Located {
+        None => Ok(Located {
             value,
             base: base.clone(),
             loc: loc.to_owned(),
@@ -115,6 +129,7 @@ pub(super) fn all<'d>(
                 docs,
                 schemas: &mut *schemas,
                 base: &item.base,
+                pointer: child(&path_loc, method.key()),
             };
             let mut parameters = b.parameters(
                 shared,
@@ -219,11 +234,29 @@ struct OperationBuilder<'c, 'd, 's, 'b> {
     docs: &'d Documents,
     schemas: &'s mut SchemaBuilder<'d>,
     base: &'b Url,
+    /// The operation's pointer, naming it where a response reference dangles.
+    pointer: String,
 }
 
-impl OperationBuilder<'_, '_, '_, '_> {
+impl<'d> OperationBuilder<'_, 'd, '_, '_> {
     fn schema(&mut self, base: &Url, value: &Value, loc: &str) -> crate::model::SchemaId {
         self.schemas.build(self.cx, base, value, loc)
+    }
+
+    /// Resolves a response-side object (a response, header or link); one
+    /// that does not resolve is recorded as dangling, used by this operation.
+    fn response_part<'a>(&mut self, value: &'a Value, base: &Url, loc: &str) -> Option<Located<'a>>
+    where
+        'd: 'a,
+    {
+        match located(self.cx, self.docs, value, base, loc) {
+            Ok(found) => Some(found),
+            Err((raw, why)) => {
+                let dangling = &mut self.schemas.dangling;
+                dangling.response(self.cx, (base, loc), raw, &why, &self.pointer);
+                None
+            }
+        }
     }
 
     /// Path-level and operation-level parameters merged (operation-level wins),
@@ -541,7 +574,15 @@ impl OperationBuilder<'_, '_, '_, '_> {
                 continue;
             };
             let base = self.base.clone();
-            let Some(r) = deref(self.cx, self.docs, r, &base, &rloc) else {
+            let Some(r) = self.response_part(r, &base, &rloc) else {
+                // kept, without a schema to check its answers against
+                out.push(Response {
+                    status,
+                    description: String::new(),
+                    content: Vec::new(),
+                    headers: Vec::new(),
+                    links: Vec::new(),
+                });
                 continue;
             };
             let content = self.content(r.value.get("content"), &r.base, &child(&r.loc, "content"));
@@ -567,7 +608,7 @@ impl OperationBuilder<'_, '_, '_, '_> {
         let mut out = Vec::new();
         for (name, h) in raw.and_then(Value::as_object).into_iter().flatten() {
             let hloc = child(loc, name);
-            let Some(h) = deref(self.cx, self.docs, h, base, &hloc) else {
+            let Some(h) = self.response_part(h, base, &hloc) else {
                 continue;
             };
             let schema = match h.value.get("schema") {
@@ -597,7 +638,7 @@ impl OperationBuilder<'_, '_, '_, '_> {
         let mut out = Vec::new();
         for (name, l) in raw.and_then(Value::as_object).into_iter().flatten() {
             let lloc = child(loc, name);
-            let Some(l) = deref(self.cx, self.docs, l, base, &lloc) else {
+            let Some(l) = self.response_part(l, base, &lloc) else {
                 continue;
             };
             let target = l

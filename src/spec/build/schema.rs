@@ -6,6 +6,8 @@ use serde_json::{Map, Number, Value};
 use url::Url;
 
 use super::Context;
+use super::dangling::DanglingRefs;
+use super::enums;
 use crate::model::{
     AdditionalProperties, Discriminator, Schema, SchemaId, TypeSet, Types, WarningKind,
 };
@@ -101,6 +103,8 @@ pub(crate) struct SchemaBuilder<'d> {
     any: Option<SchemaId>,
     warned_formats: HashSet<String>,
     warned_keywords: HashSet<&'static str>,
+    /// Schema references that do not resolve, each one slot that allows any value.
+    pub(crate) dangling: DanglingRefs,
 }
 
 impl<'d> SchemaBuilder<'d> {
@@ -112,6 +116,7 @@ impl<'d> SchemaBuilder<'d> {
             any: None,
             warned_formats: HashSet::new(),
             warned_keywords: HashSet::new(),
+            dangling: DanglingRefs::default(),
         }
     }
 
@@ -182,18 +187,15 @@ impl<'d> SchemaBuilder<'d> {
             .ok_or("$ref is not a string".to_owned())
             .and_then(|r| self.reference(base, r))
         {
-            Ok(id) => id,
-            Err(why) => {
-                cx.fail_ref(base, loc, raw_ref, &why);
-                return self.any();
-            }
-        };
-        let target = match target {
-            Interned::Known(id) => id,
-            Interned::New(id, reference) => {
+            Ok(Interned::Known(id)) => id,
+            Ok(Interned::New(id, reference)) => {
                 self.fill(cx, id, &reference, depth);
                 id
             }
+            // one slot per dangling target, reported once with every place (dangling.rs)
+            Err(why) => self
+                .dangling
+                .schema(cx, &mut self.arena, (base, loc), raw_ref, &why),
         };
         let siblings: Map<String, Value> = map
             .iter()
@@ -261,8 +263,9 @@ impl<'d> SchemaBuilder<'d> {
     ) -> Schema {
         let mut s = Schema::default();
         let at = |key: &str| format!("{loc}/{}", escape(key));
-        let child = |me: &mut Self, cx: &mut Context, key: &str, v: &Value| {
-            me.node(cx, base, v, &at(key), depth + 1)
+        // `rel` is a relative pointer, already escaped (`properties/a~1b`)
+        let child = |me: &mut Self, cx: &mut Context, rel: &str, v: &Value| {
+            me.node(cx, base, v, &format!("{loc}/{rel}"), depth + 1)
         };
 
         match map.get("type") {
@@ -295,7 +298,9 @@ impl<'d> SchemaBuilder<'d> {
             s.format = Some(f.to_owned());
         }
         match map.get("enum") {
-            Some(Value::Array(values)) => s.enumeration = Some(values.clone()),
+            Some(Value::Array(values)) => {
+                s.enumeration = Some(self.enumeration(cx, &mut s, values, &at("enum")))
+            }
             Some(_) => cx.warn(
                 WarningKind::InvalidObject,
                 &at("enum"),
@@ -402,6 +407,19 @@ impl<'d> SchemaBuilder<'d> {
                 .map(str::to_owned)
                 .collect();
             s.required.dedup();
+            for name in &s.required {
+                if let Some(id) = s.properties.get(name)
+                    && self.is_false(*id)
+                {
+                    cx.warn(
+                        WarningKind::InvalidObject,
+                        &format!("{loc}/properties/{}", escape(name)),
+                        format!(
+                            "required property {name:?} has the schema `false`: no value is valid, so no valid value of this schema exists (positive cases that need it are impossible; it is left out)"
+                        ),
+                    );
+                }
+            }
         }
         s.additional_properties = match map.get("additionalProperties") {
             None | Some(Value::Bool(true)) => AdditionalProperties::Any,
@@ -441,6 +459,10 @@ impl<'d> SchemaBuilder<'d> {
         s.read_only = flag(map, "readOnly");
         s.write_only = flag(map, "writeOnly");
         s.deprecated = flag(map, "deprecated");
+        let (length, items, pattern) = (s.min_length, s.min_items, s.pattern.as_deref());
+        if let Some(why) = crate::model::caps::over_caps(length, items, s.min_properties, pattern) {
+            cx.warn(WarningKind::Capped, loc, why);
+        }
 
         for keyword in IGNORED_KEYWORDS {
             if map.contains_key(*keyword) && self.warned_keywords.insert(keyword) {
@@ -452,6 +474,65 @@ impl<'d> SchemaBuilder<'d> {
             }
         }
         s
+    }
+
+    /// The members of an `enum`, fitted to the declared type (`enums.rs`),
+    /// with a warning for each member that did not fit.
+    fn enumeration(
+        &mut self,
+        cx: &mut Context,
+        s: &mut Schema,
+        values: &[Value],
+        loc: &str,
+    ) -> Vec<Value> {
+        let fitted = enums::fit(s.types, s.nullable, values);
+        let declared: Vec<&str> = s.types.iter().map(Types::as_str).collect();
+        let declared = declared.join(" or ");
+        if !fitted.coerced.is_empty() {
+            let pairs: Vec<String> = fitted
+                .coerced
+                .iter()
+                .map(|(from, to)| format!("{from} as {to}"))
+                .collect();
+            cx.warn(
+                WarningKind::InvalidObject,
+                loc,
+                format!(
+                    "enum members that are not of type {declared} are read as what their text means: {}",
+                    pairs.join(", ")
+                ),
+            );
+        }
+        if !fitted.kept.is_empty() {
+            let kept: Vec<String> = fitted.kept.iter().map(Value::to_string).collect();
+            cx.warn(
+                WarningKind::InvalidObject,
+                loc,
+                format!(
+                    "enum members {} are not of type {declared}; kept as written (and sent as written)",
+                    kept.join(", ")
+                ),
+            );
+            for t in fitted.widened {
+                match t {
+                    Types::Null => s.nullable = true,
+                    t => s.types.insert(t),
+                }
+            }
+        }
+        fitted.members
+    }
+
+    /// Whether schema `id` is `false`: `not` of the schema that allows anything.
+    fn is_false(&self, id: SchemaId) -> bool {
+        let s = self.arena.get(id);
+        self.any.is_some()
+            && s.not == self.any
+            && *s
+                == Schema {
+                    not: self.any,
+                    ..Schema::default()
+                }
     }
 
     fn add_type(&mut self, cx: &mut Context, types: &mut TypeSet, name: &str, loc: &str) {
