@@ -13,6 +13,7 @@ mod body;
 mod encode;
 mod multipart;
 mod params;
+pub(crate) mod received;
 mod xml;
 
 use serde_json::Value;
