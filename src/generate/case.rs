@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::negative::{Violation, ViolationKind};
 use super::payloads::{PayloadFamily, Payloads};
-use super::serialise::{Values, serialise};
+use super::serialise::{Values, received, serialise};
 use super::source::Source;
 use super::value::{Generator, Options, plain, skipped};
 use crate::http::{Request, Unsendable};
@@ -288,8 +288,16 @@ impl<'a> CaseGenerator<'a> {
         if slots.is_empty() {
             return;
         }
-        let (slot, schema) = slots[src.index(slots.len())];
+        // a plan's round takes each slot in turn, and each slot's edges in
+        // turn, the same for every seed
+        let (pick, edge) = match self.round {
+            Some(r) => (r as usize % slots.len(), Some(r as usize / slots.len())),
+            None => (src.index(slots.len()), None),
+        };
+        let (slot, schema) = slots[pick];
+        self.generator.edge_pick = edge;
         let v = self.generator.boundary(schema, Direction::Request, src);
+        self.generator.edge_pick = None;
         match slot {
             Some(i) => values.parameters[i] = Some(v),
             None => {
@@ -329,7 +337,11 @@ impl<'a> CaseGenerator<'a> {
                 {
                     continue;
                 }
-                values.parameters[pick] = Some(neg.value);
+                let before = values.parameters[pick].replace(neg.value);
+                if !self.reaches_invalid(op, values, Reach::Parameter(pick)) {
+                    values.parameters[pick] = before;
+                    continue;
+                }
                 let slot = Slot {
                     location: p.location.as_str(),
                     name: p.name.clone(),
@@ -342,6 +354,7 @@ impl<'a> CaseGenerator<'a> {
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| p.required && p.location != ParameterLocation::Path)
+                    .filter(|(_, p)| received::sent(op, p))
                     .map(|(i, _)| i)
                     .collect();
                 if required.is_empty() {
@@ -377,7 +390,11 @@ impl<'a> CaseGenerator<'a> {
                 else {
                     continue;
                 };
-                values.body = Some((i, neg.value));
+                let before = values.body.replace((i, neg.value));
+                if !self.reaches_invalid(op, values, Reach::Body) {
+                    values.body = before;
+                    continue;
+                }
                 let slot = Slot {
                     location: "body",
                     name: media.media_type.clone(),
@@ -508,6 +525,17 @@ impl<'a> CaseGenerator<'a> {
     }
 }
 
+/// The slot a negative value was put in, for [`CaseGenerator::reaches_invalid`].
+#[derive(Clone, Copy)]
+enum Reach {
+    /// A parameter's value.
+    Parameter(usize),
+    /// A required parameter left out (the targets hold only parameters that are sent).
+    Missing,
+    /// The body.
+    Body,
+}
+
 /// What a negative round breaks.
 enum Target {
     /// The parameter's value.
@@ -537,7 +565,7 @@ impl CaseGenerator<'_> {
             if let Some(id) = p.schema {
                 targets.push(Target::Parameter(i, id));
             }
-            if p.required && p.location != ParameterLocation::Path {
+            if p.required && p.location != ParameterLocation::Path && received::sent(op, p) {
                 targets.push(Target::Missing(i));
             }
         }
@@ -558,7 +586,8 @@ impl CaseGenerator<'_> {
         let pick = r / n.max(1);
         for k in 0..n {
             let saved = values.clone();
-            let found = match &targets[(r + k) % n] {
+            let target = &targets[(r + k) % n];
+            let found = match target {
                 Target::Parameter(i, id) => self.break_parameter(op, values, *i, *id, pick, src),
                 Target::Missing(i) => {
                     values.parameters[*i] = None;
@@ -597,12 +626,60 @@ impl CaseGenerator<'_> {
                     self.break_property(op, values, (*i, *root), (name, *child), pick, src)
                 }
             };
-            if found.is_some() {
+            let reach = match target {
+                Target::Parameter(i, _) => Reach::Parameter(*i),
+                Target::Missing(_) => Reach::Missing,
+                Target::Body(..) | Target::Property(..) => Reach::Body,
+            };
+            if found.is_some() && self.reaches_invalid(op, values, reach) {
                 return found;
             }
             *values = saved;
         }
         None
+    }
+
+    /// Whether the negative value in `values` at `at` still reaches the
+    /// server as invalid once serialised: its slot is sent, and every
+    /// reading a server may make of it breaks the schema (a reading that
+    /// is the value itself is invalid by construction, `format` included).
+    fn reaches_invalid(&mut self, op: &Operation, values: &Values, at: Reach) -> bool {
+        let (id, readings, original, absent_invalid) = match at {
+            Reach::Missing => return true,
+            Reach::Parameter(i) => {
+                let Some(p) = op.parameters.get(i) else {
+                    return false;
+                };
+                let (Some(id), Some(value)) =
+                    (p.schema, values.parameters.get(i).and_then(Option::as_ref))
+                else {
+                    return false;
+                };
+                if !received::sent(op, p) {
+                    return false;
+                }
+                let readings = received::parameter(op, p, self.api.schemas.get(id), value);
+                let absent_invalid = p.required && p.location != ParameterLocation::Path;
+                (id, readings, value, absent_invalid)
+            }
+            Reach::Body => {
+                let Some((i, value)) = values.body.as_ref() else {
+                    return false;
+                };
+                let Some(media) = op.body.as_ref().and_then(|b| b.content.get(*i)) else {
+                    return false;
+                };
+                let Some(id) = media.schema else {
+                    return false;
+                };
+                (id, received::body(media, value), value, false)
+            }
+        };
+        readings.iter().all(|reading| match reading {
+            None => absent_invalid,
+            Some(v) if v == original => true,
+            Some(v) => !self.generator.accepts(id, v),
+        })
     }
 
     /// Parameter `i` (of schema `id`) broken with its `pick`th violation.

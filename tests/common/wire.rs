@@ -186,6 +186,26 @@ fn path_text(template: &str, path: &str, name: &str) -> Option<String> {
     Some(caps.get(at + 1)?.as_str().to_owned())
 }
 
+/// The operation of `api` that a request of `method` (upper case) to
+/// `path` is for: the one whose template matches the path.
+pub fn operation_for<'a>(api: &'a Api, method: &str, path: &str) -> Option<&'a Operation> {
+    api.operations.iter().find(|op| {
+        op.method.as_str().eq_ignore_ascii_case(method)
+            && (op.path == path || {
+                let vars: Vec<&str> = op
+                    .path
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|v| v.split('}').next())
+                    .collect();
+                match vars.first() {
+                    Some(first) => path_text(&op.path, path, first).is_some(),
+                    None => false,
+                }
+            })
+    })
+}
+
 /// How a server reads parameter `p` of `op` from `wire`.
 pub fn parameter(api: &Api, op: &Operation, p: &Parameter, wire: &Wire) -> Reading {
     let id = p.schema;
@@ -447,6 +467,13 @@ impl Judge {
     /// a strict server judges them; the first slot that is not, otherwise.
     pub fn first_invalid(&mut self, api: &Api, op: &Operation, wire: &Wire) -> Option<String> {
         for p in &op.parameters {
+            // OpenAPI: these header parameters SHALL be ignored
+            let ignored = ["accept", "content-type", "authorization"];
+            if p.location == ParameterLocation::Header
+                && ignored.iter().any(|h| p.name.eq_ignore_ascii_case(h))
+            {
+                continue;
+            }
             let reading = parameter(api, op, p, wire);
             let required = p.required && p.location != ParameterLocation::Path;
             let ok = match p.schema {
