@@ -49,6 +49,12 @@ impl Judge {
         self.cracker.notes()
     }
 
+    /// The secret weak_jwt_secret found for `token`'s deployment so far
+    /// (none is searched for here).
+    pub fn cracked_secret(&self, token: &str) -> Option<String> {
+        self.cracker.known(token).map(|c| c.secret)
+    }
+
     /// The limits it judges against.
     pub fn settings(&self) -> &Settings {
         &self.settings

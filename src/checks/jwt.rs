@@ -1,39 +1,15 @@
-//! JSON Web Tokens: reading them, forging variants for the JWT probes, and
-//! the offline weak-secret test against `payloads/jwt_secrets.txt`.
+//! JSON Web Tokens: reading them and forging variants for the JWT probes
+//! (cracking their secrets is `jwt_crack`'s).
 //!
 //! Only what the probes need: compact JWS tokens (`header.payload.signature`),
 //! HMAC signatures (HS256, HS384, HS512) computed with the `hmac` and `sha2`
 //! crates. Nothing here sends traffic.
-
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::{Sha256, Sha384, Sha512};
-
-/// The bundled wordlist of weak secrets (see the file's header for its source).
-const WORDLIST: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/payloads/jwt_secrets.txt"
-));
-
-/// The secrets tried, in file order; the empty key is tried first.
-pub(crate) fn secrets() -> &'static [&'static str] {
-    static SECRETS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-        std::iter::once("")
-            .chain(
-                WORDLIST
-                    .lines()
-                    .map(|l| l.trim_end_matches('\r'))
-                    .filter(|l| !l.trim().is_empty() && !l.starts_with('#')),
-            )
-            .collect()
-    });
-    &SECRETS
-}
 
 /// A compact JWT, split and decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,38 +126,6 @@ pub(crate) fn encode(header: &Value, claims: &Value, secret: Option<&[u8]>) -> S
     format!("{data}.{}", b64(&signature))
 }
 
-/// Cracked tokens by their text (bounded: cleared when full).
-static CRACKED: LazyLock<Mutex<HashMap<String, Option<&'static str>>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-const CRACKED_CAP: usize = 4096;
-
-/// The secret from the bundled wordlist that signs `token`, for an HMAC
-/// token; `None` for others or when no word does. Offline: no traffic.
-/// Results are remembered per token, so a token seen on every request is
-/// tried once.
-pub(crate) fn weak_secret(token: &str) -> Option<&'static str> {
-    if let Ok(cache) = CRACKED.lock()
-        && let Some(hit) = cache.get(token)
-    {
-        return *hit;
-    }
-    let found = Jwt::parse(token)
-        .filter(|jwt| matches!(jwt.alg(), "HS256" | "HS384" | "HS512"))
-        .and_then(|jwt| {
-            secrets()
-                .iter()
-                .copied()
-                .find(|s| jwt.verifies_with(s.as_bytes()))
-        });
-    if let Ok(mut cache) = CRACKED.lock() {
-        if cache.len() >= CRACKED_CAP {
-            cache.clear();
-        }
-        cache.insert(token.to_owned(), found);
-    }
-    found
-}
-
 /// The bearer token of a request's `Authorization` header, if any.
 pub(crate) fn bearer(headers: &[(String, String)]) -> Option<&str> {
     let value = headers
@@ -230,30 +174,6 @@ mod tests {
         assert_eq!(Jwt::parse(&unsigned).unwrap().alg(), "none");
         assert!(Jwt::parse("a.b").is_none());
         assert!(Jwt::parse("eyJ.eyJ.x").is_none());
-    }
-
-    #[test]
-    fn weak_secrets_are_found_and_strong_ones_are_not() {
-        let claims = json!({"sub": "bob"});
-        for (alg, secret) in [("HS256", "secret"), ("HS384", "changeme"), ("HS512", "")] {
-            let token = encode(&json!({"alg": alg}), &claims, Some(secret.as_bytes()));
-            assert_eq!(weak_secret(&token), Some(secret), "{alg}");
-        }
-        let strong = encode(
-            &json!({"alg": "HS256"}),
-            &claims,
-            Some(b"k9$Qv!7zR2#pL0@wX5^mT8&nB3*cJ6(d"),
-        );
-        assert_eq!(weak_secret(&strong), None);
-        assert_eq!(weak_secret("not a token"), None);
-    }
-
-    #[test]
-    fn the_wordlist_has_its_comment_and_secrets() {
-        let all = secrets();
-        assert!(all.len() > 200);
-        assert!(all.contains(&"your-256-bit-secret"));
-        assert!(all.iter().all(|s| !s.starts_with('#')));
     }
 
     #[test]

@@ -218,6 +218,7 @@ pub static CHECKS: &[Check] = &[
     active::bola::CHECK,
     active::bfla::CHECK,
     active::escalation::CHECK,
+    active::token_chain::CHECK,
 ];
 
 /// A check name that no check has.

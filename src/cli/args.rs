@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use apiprobe::checks::Severity;
-use apiprobe::probes::{Discovery, Profile};
+use apiprobe::probes::{Discovery, MAX_SHARDS, Profile, ShardSpec};
 use apiprobe::report::ReportSpec;
 
 /// Security and fuzz testing for HTTP APIs described by OpenAPI.
@@ -37,6 +37,9 @@ pub enum Command {
     /// (its spec is specs/demo.yaml), for other tools and manual probing.
     #[cfg(feature = "demo")]
     ServeDemo(ServeDemoArgs),
+    /// Merge the JSON reports of a sharded scan (`scan --shard K/N`) into one
+    /// report: findings by id, counters summed, exit code as a scan's.
+    Merge(MergeArgs),
     /// Accepted findings: `baseline create REPORT.json > apiprobe-baseline.json`.
     Baseline(BaselineArgs),
     /// Send the recorded request of each finding of a JSON report again and
@@ -155,6 +158,11 @@ pub struct ServeDemoArgs {
 pub struct CasesArgs {
     /// The spec: a file (JSON or YAML) or an http(s) URL.
     pub spec: String,
+    /// Let the spec's `$ref`s read local files outside the spec's folder. A
+    /// `$ref` to anything but a regular file (a FIFO, a device) is refused
+    /// regardless.
+    #[arg(long)]
+    pub allow_external_refs: bool,
     /// Only these operations (operationId, or `METHOD /path`); repeatable.
     #[arg(long = "operation", value_name = "ID")]
     pub operations: Vec<String>,
@@ -213,6 +221,11 @@ pub struct InspectArgs {
     /// the exit code is 2 all the same).
     #[arg(long)]
     pub strict: bool,
+    /// Let the spec's `$ref`s read local files outside the spec's folder. A
+    /// `$ref` to anything but a regular file (a FIFO, a device) is refused
+    /// regardless.
+    #[arg(long)]
+    pub allow_external_refs: bool,
 }
 
 /// Arguments of `apiprobe scan`.
@@ -227,8 +240,54 @@ pub struct ScanArgs {
     /// Fail (exit 2) when an operation of the spec cannot be read.
     #[arg(long)]
     pub strict: bool,
+    /// Let the spec's `$ref`s read local files outside the spec's folder. A
+    /// `$ref` to anything but a regular file (a FIFO, a device) is refused
+    /// regardless.
+    #[arg(long)]
+    pub allow_external_refs: bool,
+    /// Scan only shard K of N (`2/3`): a part of the operations, the same
+    /// on every machine; `apiprobe merge` joins the shards' JSON reports.
+    #[arg(long, value_name = "K/N", env = "APIPROBE_SHARD", value_parser = parse_shard, help_heading = "Sharding")]
+    pub shard: Option<ShardSpec>,
+    /// Split the scan into N shards and take this one's number from
+    /// JOB_COMPLETION_INDEX (0 to N-1; a Kubernetes Indexed Job).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_SHARDS)), help_heading = "Sharding")]
+    pub shards: Option<u32>,
     #[command(flatten)]
     pub scan: ScanFlags,
+}
+
+/// Arguments of `apiprobe merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON reports of a sharded scan's shards (`scan --shard K/N --report json:PATH`).
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the merged JSON report here (as `--report json:FILE`).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write a report, `FORMAT:PATH` (formats: json, junit, sarif, html); repeatable.
+    #[arg(long = "report", value_name = "FORMAT:PATH")]
+    pub reports: Vec<ReportSpec>,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = Severity::Low)]
+    pub fail_on: Severity,
+    /// Report only findings this baseline does not hold, and list the ones it
+    /// holds that were fixed (`apiprobe baseline create`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Merge even when shards are missing (a warning and a note in the
+    /// report instead of an error).
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// Print no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `K/N` as a [`ShardSpec`].
+fn parse_shard(text: &str) -> Result<ShardSpec, String> {
+    text.parse::<ShardSpec>().map_err(|e| e.to_string())
 }
 
 /// Arguments of `apiprobe demo`.
@@ -395,6 +454,13 @@ pub struct ScanFlags {
     /// slot, more payloads, login bursts).
     #[arg(long, value_enum, default_value_t = Profile::Standard, help_heading = "Checks")]
     pub profile: Profile,
+    /// Do not chain what a forged token opens: in `aggressive`, where
+    /// apiprobe can make JWTs the API accepts (a cracked secret, `alg:
+    /// none`, ...), it signs tokens for other users (`admin`) and probes
+    /// the operations that refused the scan's identities as them (check
+    /// `token_chain`); this leaves that out.
+    #[arg(long, help_heading = "Checks")]
+    pub no_chain: bool,
     /// Look for endpoints the spec does not list: `off`, `standard` (at most
     /// 300 requests) or `aggressive` (at most 3,000); default: the profile's
     /// (`quick` off, `standard`, `aggressive`).

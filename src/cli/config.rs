@@ -329,6 +329,8 @@ pub struct Options {
     pub profile: Option<Profile>,
     /// `--callback-url`.
     pub callback_url: Option<Text>,
+    /// `--no-chain`.
+    pub no_chain: Option<bool>,
     /// `--discovery` (off, standard, aggressive).
     pub discovery: Option<Discovery>,
     /// `--endpoint-wordlist`.
@@ -415,6 +417,7 @@ fn overlay(base: &mut Options, top: Options) {
         callback_listen,
         no_cleanup,
         identities,
+        no_chain,
         discovery,
         endpoint_wordlist,
         jwt_wordlist,

@@ -548,7 +548,11 @@ pub fn resolve(
     lay_under(&mut flags, &o, given);
 
     // read into their types
-    let checks = select(&flags.checks, &flags.exclude_checks)?;
+    let mut checks = select(&flags.checks, &flags.exclude_checks)?;
+    // --no-chain: token_chain (what a forged token opens) is left out
+    if flags.no_chain {
+        checks.retain(|c| c.name != "token_chain");
+    }
     let filter = Filter::parse(&flags.include, &flags.exclude)?;
     if basic.as_ref().is_some_and(|b| !b.contains(':')) {
         return Err(SettingsError::Basic);
@@ -697,6 +701,7 @@ fn lay_under(flags: &mut ScanFlags, o: &Options, given: &Given) {
         profile: |v: &Profile| *v,
         callback_url: |v: &Text| Some(v.0.clone()),
         no_cleanup: |v: &bool| *v,
+        no_chain: |v: &bool| *v,
         discovery: |v: &Discovery| Some(*v),
         endpoint_wordlist: |v: &Text| Some(PathBuf::from(&v.0)),
         jwt_wordlist: |v: &Text| Some(PathBuf::from(&v.0)),
@@ -1013,6 +1018,15 @@ mod tests {
                 ("max".to_owned(), Some(true))
             ]
         );
+    }
+
+    #[test]
+    fn no_chain_from_the_flag_or_the_file_leaves_token_chain_out() {
+        let has = |c: &ScanConfig| c.checks.iter().any(|c| c.name == "token_chain");
+        assert!(has(&ok(&[], "")));
+        assert!(!has(&ok(&["--no-chain"], "")));
+        assert!(!has(&ok(&[], "no-chain = true\n")));
+        assert!(!has(&ok(&["--checks", "token_chain", "--no-chain"], "")));
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //!   (flaws 60 and 61).
 //! - `shop`: a sign-up that honours an undeclared role (customer, manager)
 //!   shown only in `/shop/me` (flaw 62).
+//! - `maintenance`: an admin-only command injection only a forged token reaches (flaw 63).
 //! - `hidden`: routes the spec does not list (a debug page, an export, an admin helper).
 //! - `layers`, `response`: headers on every answer; error answers.
 
@@ -40,6 +41,7 @@ mod injection;
 mod invoices;
 mod issuers;
 mod layers;
+mod maintenance;
 mod notes;
 mod profile;
 mod response;

@@ -7,7 +7,7 @@ use axum::routing::{get, post, put};
 
 use super::{
     account, ads, articles, basic, drafts, filter, guessing, hidden, injection, invoices, issuers,
-    layers, notes, profile, shop, sso, state,
+    layers, maintenance, notes, profile, shop, sso, state,
 };
 
 /// How the demo API behaves: with its planted flaws, or with all of them repaired.
@@ -53,6 +53,8 @@ pub fn router(config: DemoConfig) -> Router {
         .route("/auth/register", post(account::register))
         .route("/users", get(account::users))
         .route("/admin/audit-log", get(account::audit_log))
+        // flaw 63: an admin-only command injection a forged token reaches
+        .route("/admin/backup-check", post(maintenance::backup_check))
         .route("/config", get(account::client_config))
         .route("/notes", get(notes::list).post(notes::create))
         .route("/notes/{id}", get(notes::read).delete(notes::delete))

@@ -249,6 +249,10 @@ impl Port for Scan<'_> {
         self.shared.options.jwt_public_key.as_deref()
     }
 
+    fn jwt_secret(&self, token: &str) -> Option<String> {
+        self.shared.judge.cracked_secret(token)
+    }
+
     fn warn(&self, message: &str) {
         self.shared.observer.on_event(&Event::Warning { message });
     }

@@ -482,6 +482,54 @@ async fn flaw20_simulated_command_injection() {
 }
 
 #[tokio::test]
+async fn flaw63_admin_only_command_injection_behind_a_forged_token() {
+    let (flawed, fixed) = both().await;
+    let post = |demo: &Demo, token: &str, host: &str| {
+        with_json(
+            demo.request(Method::POST, "/admin/backup-check")
+                .bearer_auth(token),
+            &json!({"host": host}),
+        )
+        .send()
+    };
+    let injected = "backup.internal; echo ab$((6*7))";
+    for demo in [&flawed, &fixed] {
+        // no identity of the scan may call it
+        for (user, password) in [("alice", "wonderland"), ("erin", "eraser-head")] {
+            let token = demo.token(user, password).await;
+            let status = post(demo, &token, "backup.internal")
+                .await
+                .expect("POST")
+                .status();
+            assert_eq!(status, StatusCode::FORBIDDEN, "{user}");
+        }
+    }
+    // flawed: a token forged for admin (the weak secret, or alg none) runs the injection
+    for forged in [
+        forged_token("HS256", "admin", Some(b"secret")),
+        forged_token("none", "admin", None),
+    ] {
+        let response = post(&flawed, &forged, injected).await.expect("POST");
+        assert_eq!(response.status(), StatusCode::OK);
+        let output = json_of(response).await["output"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        assert!(output.lines().any(|l| l == "ab42"), "{output}");
+        // fixed: the forged token is refused
+        let status = post(&fixed, &forged, "backup.internal")
+            .await
+            .expect("POST")
+            .status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // fixed, the real administrator's injected host is refused too
+    let admin = fixed.token("admin", "sup3rs3cret").await;
+    let status = post(&fixed, &admin, injected).await.expect("POST").status();
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn flaw21_user_enumeration_in_login() {
     let (flawed, fixed) = both().await;
     assert_ne!(
@@ -732,6 +780,10 @@ async fn spec_loads_and_every_operation_answers_when_fixed() {
             ("GET", "/search") => ("/search?q=tea", None),
             ("GET", "/files") => ("/files?name=readme.txt", None),
             ("POST", "/tools/ping") => ("/tools/ping", Some(json!({"host": "localhost"}))),
+            ("POST", "/admin/backup-check") => (
+                "/admin/backup-check",
+                Some(json!({"host": "backup.internal"})),
+            ),
             ("POST", "/webhooks/test") => (
                 "/webhooks/test",
                 Some(json!({"url": "https://hooks.example.com/demo"})),

@@ -291,6 +291,8 @@ fn registration_for(api: &Api, login: &Operation) -> Option<(usize, Vec<String>,
 /// `apiprobe_...`, an address at example.com) through the registration
 /// [`registration_for`] finds, and checks that the sign-in takes it; the
 /// username, or `None` (the burst then uses a user that does not exist).
+/// The account is deleted when the scan ends where the API has an
+/// operation for it, else named in a warning (account_cleanup.rs).
 async fn throwaway(s: &mut Session<'_>, base: &crate::http::Request) -> Option<String> {
     let api = s.api();
     let (reg, users, password_field) = registration_for(api, s.operation())?;
@@ -326,12 +328,20 @@ async fn throwaway(s: &mut Session<'_>, base: &crate::http::Request) -> Option<S
         }
     }
     let (user, email, password) = made?;
+    let registered_by = api
+        .operations
+        .get(reg)
+        .map(|op| format!("{} {}", op.method.as_str(), op.path))
+        .unwrap_or_default();
     // the sign-in takes the new account (by its address where it asks for one)
-    let fields = crate::model::login::login_fields(api, s.operation())?;
+    let Some(fields) = crate::model::login::login_fields(api, s.operation()) else {
+        super::account_cleanup::forget(s, &user, None, CHECK.name, &registered_by);
+        return None;
+    };
     let login_user = if fields.user.to_ascii_lowercase().contains("mail") {
         email
     } else {
-        user
+        user.clone()
     };
     let account = Account {
         user: login_user.clone(),
@@ -341,11 +351,14 @@ async fn throwaway(s: &mut Session<'_>, base: &crate::http::Request) -> Option<S
     request.path.clone_from(&base.path);
     request.query.clone_from(&base.query);
     let token = s.token_use();
-    let signed = s.send_as(&request, &Identity::Scan).await?;
-    signed
-        .response()
-        .is_some_and(|r| issued(r, &token))
-        .then_some(login_user)
+    let signed = s.send_as(&request, &Identity::Scan).await;
+    let response = signed.as_ref().and_then(|e| e.response());
+    let credential = response
+        .filter(|r| issued(r, &token))
+        .and_then(|r| token.credential(r));
+    let took = response.is_some_and(|r| issued(r, &token));
+    super::account_cleanup::forget(s, &user, credential, CHECK.name, &registered_by);
+    took.then_some(login_user)
 }
 
 /// Failed sign-ins for an account registered for the burst, else for a

@@ -1,8 +1,8 @@
 //! jwt_forgery: the scan's bearer JWT (from `--bearer`, or the token
 //! `--login` obtained) rewritten the ways a careless verifier accepts:
 //! `alg: none`, the signature stripped, claims changed under the old
-//! signature, an expired token (signed anew when the secret is known from the
-//! offline wordlist test), and a `kid` header that points the key lookup at
+//! signature, an expired token (signed anew when weak_jwt_secret cracked the
+//! secret: the scan's one cracking path, jwt_crack), and a `kid` header that points the key lookup at
 //! `/dev/null` or injects SQL. Judged only where the real token succeeds and
 //! no token is refused, so a 2xx for a forged token means it was accepted.
 
@@ -160,8 +160,9 @@ pub(super) fn run<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
         if !refusal(anonymous_status) {
             return;
         }
-        let secret = jwt::weak_secret(&raw);
-        for forgery in forgeries(&token, secret) {
+        // the secret weak_jwt_secret cracked (jwt_crack), if it did
+        let secret = s.port().jwt_secret(&raw);
+        for forgery in forgeries(&token, secret.as_deref()) {
             for forged in &forgery.tokens {
                 let mut credentials = others.clone();
                 credentials.push(Credential::bearer(forged));

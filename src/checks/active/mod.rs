@@ -27,12 +27,15 @@
 //! - `whoami`: each identity's "who am I" operation and the privileges it shows.
 //! - `privilege_values`: the API's own vocabulary for privilege fields (what probes write there).
 //! - `readback`: privileges read back after a write (for `privilege_escalation`).
+//! - `minter`, `forged_port`: tokens the target accepts, made for other subjects, and
+//!   the scan as a probe run with one sees it (for `token_chain`).
 //! - one file per check, with its entry (`CHECK`), its payloads and its judgement.
 //!
 //! To add a probe: write `fn applies(&Api, &Operation, Profile) -> bool`,
 //! `fn run(&mut Session) -> BoxFuture<()>` and a `CHECK` constant with
 //! `how: How::Probe(..)` in a new file, and list the constant in `CHECKS`.
 
+mod account_cleanup;
 mod afterlife;
 mod bases;
 pub(super) mod bfla;
@@ -47,6 +50,7 @@ mod credentials;
 mod cross;
 mod enforcement;
 pub(super) mod escalation;
+mod forged_port;
 mod guessable;
 pub(super) mod header_privilege;
 mod html_context;
@@ -55,6 +59,7 @@ pub(super) mod jwt_confusion;
 pub(super) mod jwt_forgery;
 pub(super) mod lifecycle;
 pub(super) mod mass_assignment;
+mod minter;
 pub(super) mod nosql;
 mod origins;
 mod ownership;
@@ -76,6 +81,7 @@ mod stored_reads;
 pub(super) mod stored_xss;
 pub(super) mod template;
 mod timing;
+pub(super) mod token_chain;
 pub(super) mod token_revocation;
 pub(super) mod traversal;
 pub(super) mod undocumented;

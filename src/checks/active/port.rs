@@ -129,6 +129,12 @@ pub trait Port: Send + Sync {
         None
     }
 
+    /// The secret weak_jwt_secret cracked for `token`'s deployment so far,
+    /// if any (for token_chain; no search is started).
+    fn jwt_secret(&self, _token: &str) -> Option<String> {
+        None
+    }
+
     /// The scan's cache of identities' "who am I" reads; `None` when the
     /// scan keeps none (every session then looks for itself).
     fn whoamis(&self) -> Option<&super::whoami::Whoamis> {

@@ -26,6 +26,25 @@ impl Shelf {
         items.get(key)?.downcast_ref::<T>().cloned()
     }
 
+    /// The value kept under `key`, made by `make` and kept first when
+    /// there is none of type `T` (one lock: concurrent callers get the same).
+    pub fn get_or_put<T: Any + Send + Sync + Clone>(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> T,
+    ) -> T {
+        let mut items = match self.items.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(v) = items.get(key).and_then(|v| v.downcast_ref::<T>()) {
+            return v.clone();
+        }
+        let value = make();
+        items.insert(key.to_owned(), Arc::new(value.clone()));
+        value
+    }
+
     /// Keeps `value` under `key` (replacing what was there).
     pub fn put<T: Any + Send + Sync>(&self, key: &str, value: T) {
         let mut items = match self.items.lock() {
