@@ -86,6 +86,7 @@ pub async fn run(args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
         &config,
         Some(DEMO_SPEC),
         Exit::Showcase,
+        None,
     )
     .await;
     server.shutdown().await;

@@ -5,8 +5,9 @@
 //! - `config`: apiprobe.toml read; `settings`: flags and file resolved once
 //!   into a validated scan configuration; `input`: credentials checked.
 //! - one file per command: `scan`, `demo`, `serve_demo`, `inspect`, `cases`,
-//!   `baseline`, `replay`, `fuzz`.
+//!   `baseline`, `replay`, `fuzz`, `merge`; `shard`: `--shard`/`--shards` resolved.
 //! - `progress`, `interrupt`, `exit`: the live display, Ctrl-C, exit codes.
+//! - `reach`: which operations answered only 401/403 (the summary's hint).
 
 mod args;
 mod baseline;
@@ -19,12 +20,15 @@ mod fuzz;
 mod input;
 mod inspect;
 mod interrupt;
+mod merge;
 mod progress;
+mod reach;
 mod replay;
 mod run;
 mod scan;
 #[cfg(feature = "demo")]
 mod serve_demo;
 mod settings;
+mod shard;
 
 pub use run::run;

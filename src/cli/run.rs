@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory as _, FromArgMatches as _};
 
 use super::args::{Cli, Command};
-use super::{baseline, cases, exit, fuzz, inspect, replay, scan};
+use super::{baseline, cases, exit, fuzz, inspect, merge, replay, scan};
 #[cfg(feature = "demo")]
 use super::{demo, serve_demo};
 
@@ -51,6 +51,7 @@ pub fn run() -> ExitCode {
             #[cfg(feature = "demo")]
             Command::ServeDemo(args) => serve_demo::run(args).await,
             Command::Baseline(args) => baseline::run(args),
+            Command::Merge(args) => merge::run(args),
             Command::Replay(args) => replay::run(args).await,
             Command::Completions(args) => {
                 let mut cmd = Cli::command();

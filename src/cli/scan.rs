@@ -14,9 +14,10 @@ use apiprobe::http::{Client, ClientOptions};
 use apiprobe::identity::{Credential, IdentityAuth, NamedIdentity, Place, SignedIn};
 use apiprobe::model::Api;
 use apiprobe::model::{ApiKeyLocation, SecurityScheme};
-use apiprobe::probes::PlanOptions;
+use apiprobe::probes::{PlanOptions, Shard, ShardSpec};
 use apiprobe::report::{
-    Baseline, Report, Secrets, SpecLines, Streams, Style, summary, write_report,
+    Baseline, Format, Guide, Report, Secrets, ShardInfo, SpecLines, Streams, Style, summary_with,
+    write_report,
 };
 use apiprobe::spec::{Loader, Source};
 use clap::ArgMatches;
@@ -25,10 +26,19 @@ use super::args::ScanArgs;
 use super::exit;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
+use super::reach::{Reach, auth_flags};
 use super::settings::{ScanConfig, Target, configure};
 
 /// Loads the spec and scans the API it describes.
 pub async fn run(args: ScanArgs, matches: &ArgMatches) -> u8 {
+    let shard = match super::shard::resolve(args.shard, args.shards, |k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let allow_external_refs = args.allow_external_refs;
     let target = Target {
         spec: args.spec,
         url: args.url,
@@ -47,6 +57,7 @@ pub async fn run(args: ScanArgs, matches: &ArgMatches) -> u8 {
     };
     let mut api = match Loader::new()
         .strict(config.strict)
+        .allow_external_refs(allow_external_refs)
         .load(&Source::parse(&spec))
         .await
     {
@@ -95,7 +106,15 @@ pub async fn run(args: ScanArgs, matches: &ArgMatches) -> u8 {
         }
         None => base_url,
     };
-    scan(api, base_url, &config, spec_text.as_deref(), Exit::Findings).await
+    scan(
+        api,
+        base_url,
+        &config,
+        spec_text.as_deref(),
+        Exit::Findings,
+        shard,
+    )
+    .await
 }
 
 /// How a scan's findings map to the exit code.
@@ -103,7 +122,8 @@ pub async fn run(args: ScanArgs, matches: &ArgMatches) -> u8 {
 pub enum Exit {
     /// 1 when a finding reaches `--fail-on` (`scan`).
     Findings,
-    /// 0 whatever was found (`demo`, whose flaws are planted).
+    /// 0 whatever was found (`demo`, whose flaws are planted); the terminal
+    /// summary shows the demo's own tokens unmasked (the reports mask them).
     #[cfg_attr(not(feature = "demo"), allow(dead_code))]
     Showcase,
 }
@@ -246,6 +266,7 @@ pub async fn scan(
     config: &ScanConfig,
     spec_text: Option<&str>,
     mode: Exit,
+    shard: Option<ShardSpec>,
 ) -> u8 {
     let mut credentials = config.auth.credentials(&api);
     let mut payloads = Payloads::builtin();
@@ -367,6 +388,7 @@ pub async fn scan(
         None => None,
     };
     let secrets = secrets(&api, config, &credentials, &identities, signed_in.as_ref());
+    let had_credentials = !credentials.is_empty() || !identities.is_empty();
     let operations: Vec<usize> = config
         .filter
         .select(&api)
@@ -391,7 +413,7 @@ pub async fn scan(
     ));
     let judged = Arc::clone(&judge);
     let api = Arc::new(api);
-    let scan = Scan {
+    let mut scan = Scan {
         api: Arc::clone(&api),
         operations: operations.clone(),
         payloads: Arc::new(payloads),
@@ -430,8 +452,29 @@ pub async fn scan(
             endpoint_words,
             cors_domains: config.cors_domains.clone(),
             jwt_public_key,
+            part: None,
         },
     };
+    // a shard (--shard K/N): its part of the operations, cut from the whole plan
+    let shard = shard.map(|spec| {
+        let shard = Shard::of(
+            &scan.api,
+            &scan.operations,
+            &scan.payloads,
+            &scan.options.plan,
+            spec,
+        );
+        scan.options.part = Some(shard.operations.clone());
+        if !config.quiet {
+            eprintln!(
+                "apiprobe: shard {spec}: {} of the scan's {} operations",
+                shard.operations.len(),
+                shard.total
+            );
+        }
+        shard
+    });
+    let operations = shard.as_ref().map_or(operations, |s| s.operations.clone());
     let stop = Stop::new();
     if let Ok(interrupt) = Interrupt::listen() {
         let stop = stop.clone();
@@ -449,7 +492,8 @@ pub async fn scan(
             return exit::USAGE;
         }
     };
-    let result = scan.run(Arc::clone(&streams) as _, stop).await;
+    let reach = Arc::new(Reach::new(Arc::clone(&streams) as _));
+    let result = scan.run(Arc::clone(&reach) as _, stop).await;
     if let Err(e) = streams.finish() {
         eprintln!("error: {e}");
         failed_write = true;
@@ -459,10 +503,33 @@ pub async fn scan(
     report.notes.extend(judged.jwt_notes());
     let lines = spec_text.map(SpecLines::parse);
     report.set_operations(&api, &operations, lines.as_ref());
+    report.shard = shard.map(|s| ShardInfo {
+        index: s.spec.index,
+        count: s.spec.count,
+        operations: s.operations.len(),
+        total: s.total,
+    });
     if let Some((b, file)) = &baseline {
         b.apply(&mut report, file);
     }
+    let unmasked = report.clone();
     secrets.report(&mut report);
+    let guide = Guide {
+        json_report: config
+            .reports
+            .iter()
+            .find(|r| r.format == Format::Json)
+            .map(|r| r.path.display().to_string()),
+        seed_given: config.seed.is_some(),
+        // the demo's terminal shows its tokens: they are the demo's, not
+        // the user's, and a masked curl command cannot be pasted
+        masked: mode != Exit::Showcase && report != unmasked,
+        credentials: had_credentials,
+        refused: reach.refused(&api, &operations),
+        auth_flags: auth_flags(&api),
+        unsent: reach.unsent(&api, &operations),
+        operations: operations.len(),
+    };
     for spec in &config.reports {
         if let Err(e) = write_report(&report, spec) {
             eprintln!("error: {e}");
@@ -472,7 +539,12 @@ pub async fn scan(
     let style = Style {
         colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    print!("{}", summary(&report, style));
+    let shown = if mode == Exit::Showcase {
+        &unmasked
+    } else {
+        &report
+    };
+    print!("{}", summary_with(shown, style, &guide));
     if result.reason.is_target_error() {
         if let apiprobe::engine::StopReason::Unreachable(why) | StopReason::TargetLost(why) =
             &result.reason
@@ -495,7 +567,12 @@ pub async fn scan(
         }
     };
     // a scan that heard nothing back passed nothing: not a success
-    if code == exit::OK && result.stats.responses == 0 && result.reason != StopReason::Interrupted {
+    // (a shard may have no operation: more shards than operations)
+    if code == exit::OK
+        && result.stats.responses == 0
+        && result.reason != StopReason::Interrupted
+        && !operations.is_empty()
+    {
         eprintln!("error: no response from the target: {}", silence(&result));
         return exit::UNREACHABLE;
     }

@@ -6,13 +6,17 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod ci_examples;
 mod cli_cases;
+mod cli_cases_json;
 mod cli_ci;
 mod cli_discovery;
+mod cli_first_look;
 mod cli_fuzz;
 mod cli_hardening;
 mod cli_inspect;
 mod cli_jwt_crack;
 mod cli_login;
 mod cli_scan;
+mod cli_shard;
 mod serve_demo;

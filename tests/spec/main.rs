@@ -11,6 +11,7 @@ mod shard_corpus;
 mod spec_dangling;
 mod spec_errors;
 mod spec_examples;
+mod spec_lint;
 mod spec_local_refs;
 mod spec_refs;
 mod spec_swagger2_locations;
