@@ -24,7 +24,11 @@ use super::exit;
 
 /// Loads the spec and prints its cases; exit code 2 on a bad spec or flag.
 pub async fn run(args: CasesArgs) -> u8 {
-    let api = match Loader::new().load(&Source::parse(&args.spec)).await {
+    let api = match Loader::new()
+        .allow_external_refs(args.allow_external_refs)
+        .load(&Source::parse(&args.spec))
+        .await
+    {
         Ok(api) => api,
         Err(e) => {
             eprintln!("error: {e}");
@@ -71,6 +75,13 @@ pub async fn run(args: CasesArgs) -> u8 {
                 let line = match realise(&api, &mut cases, &probe, &mut src) {
                     Ok(Some(case)) => render(&case, &base, args.format),
                     Ok(None) => continue,
+                    // JSON lines stay pure: an unsendable case is an object with its reason
+                    Err(e) if args.format == CaseFormat::Json => json!({
+                        "operation": op.id,
+                        "intent": intent,
+                        "unsendable": {"location": e.location, "name": e.name, "reason": e.reason},
+                    })
+                    .to_string(),
                     Err(e) => format!("# {} {}: not sendable: {e}", op.id, probe.kind.label()),
                 };
                 if writeln!(out, "{line}").is_err() {

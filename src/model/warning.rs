@@ -30,6 +30,9 @@ pub enum WarningKind {
     /// 4000000000`, `pattern: a{99999999}`); its values are cut to the caps
     /// of [`crate::model::caps`].
     Capped,
+    /// A schema no value satisfies (`minLength` above `maxLength`, an empty
+    /// `enum`, ...) or a bound past what apiprobe computes with.
+    Impossible,
 }
 
 /// A tolerable problem found while reading a spec, with where it is.

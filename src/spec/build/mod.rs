@@ -5,6 +5,7 @@
 //! - `operation`, `schema`, `allof`, `security`: each part of the model.
 //! - `dangling`: `$ref`s that do not resolve: one decision and one warning each.
 //! - `enums`: enum members fitted to the declared type.
+//! - `lint`: warnings for schemas no value satisfies (`minLength` above `maxLength`, ...).
 //! - `path_key`: a `paths` key split into path, fixed query and fragment.
 
 mod allof;
@@ -12,6 +13,7 @@ mod api;
 mod context;
 mod dangling;
 mod enums;
+mod lint;
 mod operation;
 mod path_key;
 mod schema;

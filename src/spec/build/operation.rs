@@ -290,6 +290,24 @@ impl<'d> OperationBuilder<'_, 'd, '_, '_> {
                 let Some(p) = self.parameter(raw, &base, &ploc) else {
                     continue;
                 };
+                if p.name.is_empty() {
+                    self.cx.warn(
+                        WarningKind::InvalidObject,
+                        &format!("{ploc}/name"),
+                        format!(
+                            "a {} parameter with an empty name; it cannot be sent",
+                            p.location.as_str()
+                        ),
+                    );
+                } else if p.location == ParameterLocation::Path
+                    && !template_variables(path).contains(&p.name)
+                {
+                    self.cx.warn(
+                        WarningKind::InvalidObject,
+                        &ploc,
+                        format!("path parameter {:?} is not in the path template {path:?}; it is never sent", p.name),
+                    );
+                }
                 out.retain(|q| !(q.name == p.name && q.location == p.location));
                 out.push(p);
             }

@@ -463,6 +463,7 @@ impl<'d> SchemaBuilder<'d> {
         if let Some(why) = crate::model::caps::over_caps(length, items, s.min_properties, pattern) {
             cx.warn(WarningKind::Capped, loc, why);
         }
+        super::lint::schema(cx, &s, loc);
 
         for keyword in IGNORED_KEYWORDS {
             if map.contains_key(*keyword) && self.warned_keywords.insert(keyword) {
