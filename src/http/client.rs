@@ -2,8 +2,8 @@
 //! names what went wrong when no complete response came.
 
 use std::error::Error as StdError;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::error::ClientError;
@@ -67,14 +67,23 @@ const PROXY_VARIABLES: [&str; 6] = [
 /// certificate checks as reqwest's) unless redirects are followed or a
 /// proxy is configured; an `https://` server that refuses `http/1.1` in
 /// ALPN is left to reqwest (HTTP/2).
+///
+/// Through reqwest, only HTTP/2 connections (to a server that refused
+/// `http/1.1`) are kept: every other request goes on a connection of its
+/// own. hyper reads whatever arrives on a kept HTTP/1.1 connection after
+/// the next request was written as that request's answer when its
+/// connection task had not yet run since the bytes came (a response
+/// nobody asked for, read as the next request's); HTTP/2 frames carry
+/// their stream's number, so an answer cannot be another request's.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// Pooled: for the servers the fast path found to speak HTTP/2 only.
     inner: reqwest::Client,
-    /// A reqwest client that keeps no connection (built when first
-    /// needed): a request that failed before its answer through `inner`,
-    /// perhaps on a connection the server had closed, goes again through
-    /// this one, on a fresh connection.
-    fresh: Arc<OnceLock<Option<reqwest::Client>>>,
+    /// A reqwest client that keeps no connection: every other request
+    /// through reqwest goes on a fresh connection, and so does, once more,
+    /// a request that failed before its answer through `inner`, perhaps on
+    /// a connection the server had closed.
+    fresh: reqwest::Client,
     /// Requests reqwest sent again through `fresh`.
     resent: Arc<AtomicU64>,
     plain: Option<Plain>,
@@ -139,6 +148,7 @@ impl Client {
     pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
         crate::tls::install_crypto_provider();
         let inner = build(&options, options.max_idle_per_host)?;
+        let fresh = build(&options, 0)?;
         let proxied = options.env_proxy
             && PROXY_VARIABLES
                 .iter()
@@ -152,7 +162,7 @@ impl Client {
         });
         Ok(Client {
             inner,
-            fresh: Arc::new(OnceLock::new()),
+            fresh,
             resent: Arc::new(AtomicU64::new(0)),
             plain,
             options,
@@ -168,8 +178,8 @@ impl Client {
     /// bytes on them that no request asked for (an unrequested response),
     /// instead of reading those bytes as the next request's answer. Counted
     /// on the fast path (`http://`, and `https://` when the bytes decrypt
-    /// to data); reqwest's connections (hyper) close on such bytes by
-    /// themselves, uncounted.
+    /// to data); reqwest's HTTP/1.1 connections carry one request each, so
+    /// such bytes are never read there (nor counted).
     pub fn unrequested_responses(&self) -> u64 {
         self.plain.as_ref().map_or(0, Plain::unrequested)
     }
@@ -189,19 +199,22 @@ impl Client {
     pub async fn send(&self, url: String, request: Request) -> Exchange {
         let started = Instant::now();
         let fetch = async {
-            if let (Some(plain), Some(target)) = (&self.plain, Plain::target(&url, &request))
-                && plain.takes(&url, target)
-            {
-                let fetched = plain
-                    .fetch(&url, target, &request, self.options.max_response_bytes)
-                    .await;
-                match fetched {
-                    Fetched::Outcome(outcome) => return outcome,
-                    // an HTTP/2-only server: reqwest's ALPN offers h2
-                    Fetched::Refused => {}
+            let mut http2 = false;
+            if let (Some(plain), Some(target)) = (&self.plain, Plain::target(&url, &request)) {
+                if plain.takes(&url, target) {
+                    let fetched = plain
+                        .fetch(&url, target, &request, self.options.max_response_bytes)
+                        .await;
+                    match fetched {
+                        Fetched::Outcome(outcome) => return outcome,
+                        // an HTTP/2-only server: reqwest's ALPN offers h2
+                        Fetched::Refused => http2 = true,
+                    }
+                } else {
+                    http2 = plain.http1_refused(&url, target);
                 }
             }
-            self.through_reqwest(&url, &request).await
+            self.through_reqwest(&url, &request, http2).await
         };
         let outcome = match tokio::time::timeout(self.options.timeout, fetch).await {
             Ok(outcome) => outcome,
@@ -220,29 +233,21 @@ impl Client {
         }
     }
 
-    /// Sends through reqwest, once more on a fresh connection when the
-    /// first try failed before any byte of the answer.
-    async fn through_reqwest(&self, url: &str, request: &Request) -> Outcome {
+    /// Sends through reqwest: on a connection of its own, or, to a server
+    /// that speaks HTTP/2 only (`http2`), on a pooled one and once more on
+    /// a fresh connection when that try failed before any byte of the
+    /// answer.
+    async fn through_reqwest(&self, url: &str, request: &Request, http2: bool) -> Outcome {
+        if !http2 || self.options.max_idle_per_host == 0 {
+            return self.fetch(&self.fresh, url, request).await;
+        }
         let outcome = self.fetch(&self.inner, url, request).await;
-        // with no idle connection kept, the first try was on a fresh one
-        // already
-        if before_answer(&outcome)
-            && self.options.max_idle_per_host > 0
-            && let Some(fresh) = self.fresh()
-        {
+        if before_answer(&outcome) {
             self.resent.fetch_add(1, Ordering::Relaxed);
-            self.fetch(fresh, url, request).await
+            self.fetch(&self.fresh, url, request).await
         } else {
             outcome
         }
-    }
-
-    /// The client that keeps no connection, built on first use (`None` if
-    /// it cannot be built, which the first one was).
-    fn fresh(&self) -> Option<&reqwest::Client> {
-        self.fresh
-            .get_or_init(|| build(&self.options, 0).ok())
-            .as_ref()
     }
 
     async fn fetch(&self, client: &reqwest::Client, url: &str, request: &Request) -> Outcome {

@@ -232,18 +232,21 @@ impl Plain {
         if !target.tls {
             return true;
         }
-        if self.tls.is_none() {
+        self.tls.is_some() && !self.http1_refused(url, target)
+    }
+
+    /// Whether the `https://` server of `target` has refused `http/1.1` in
+    /// ALPN (it speaks HTTP/2 only).
+    pub(crate) fn http1_refused(&self, url: &str, target: Target) -> bool {
+        if !target.tls || !self.any_alpn_refused.load(Ordering::Relaxed) {
             return false;
-        }
-        if !self.any_alpn_refused.load(Ordering::Relaxed) {
-            return true;
         }
         let authority = url
             .get(target.authority_start..target.authority_end)
             .unwrap_or("");
         self.alpn_refused
             .lock()
-            .map_or(true, |set| !set.contains(authority))
+            .is_ok_and(|set| set.contains(authority))
     }
 
     /// Sends `request` to `url` (where [`Plain::target`] sends it) and reads

@@ -3,9 +3,8 @@
 //! attribute that response to the next request: each answer read is the
 //! answer to its own request on the fast path (plain `http://`), which
 //! counts the connections it dropped for it. (The reqwest path, for
-//! HTTPS, proxies and redirects, leaves this to hyper, whose connection
-//! task closes a connection on such bytes only once it has been polled:
-//! a request sent before that still reads them; see docs/ARCHITECTURE.md.)
+//! proxies and redirects, keeps no HTTP/1.1 connection:
+//! client_desync_reqwest.rs.)
 
 use crate::support;
 

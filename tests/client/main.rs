@@ -9,6 +9,7 @@ mod support;
 mod tls_support;
 
 mod client_desync;
+mod client_desync_reqwest;
 mod client_paths;
 mod client_tls;
 mod scan_hostile;
