@@ -13,7 +13,9 @@ use super::exit;
 /// Loads the spec and prints it; exit code 2 when it cannot be read, or
 /// when some of its operations cannot (they are listed, and left out).
 pub async fn run(args: InspectArgs) -> u8 {
-    let loader = Loader::new().strict(args.strict);
+    let loader = Loader::new()
+        .strict(args.strict)
+        .allow_external_refs(args.allow_external_refs);
     let api = match loader.load(&Source::parse(&args.spec)).await {
         Ok(api) => api,
         Err(e) => {

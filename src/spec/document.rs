@@ -7,6 +7,15 @@ use super::SpecError;
 /// How deep JSON may nest before it is refused (serde_json's own limit is 128).
 const YAML_MAX_DEPTH: usize = 128;
 
+/// The most scalar text a YAML document may hold: all of the largest document read.
+const YAML_MAX_SCALAR_BYTES: usize = super::fetch::MAX_DOCUMENT_BYTES as usize;
+
+/// The most nodes (mappings, sequences, scalars) of a YAML document.
+const YAML_MAX_NODES: usize = YAML_MAX_SCALAR_BYTES / 2;
+
+/// The most parser events of a YAML document.
+const YAML_MAX_EVENTS: usize = YAML_MAX_SCALAR_BYTES;
+
 /// A parsed document, and a note when it had to be repaired to parse.
 pub(crate) struct Parsed {
     pub value: Value,
@@ -145,10 +154,15 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Value, SpecError> {
         with_snippet: false,
         budget: serde_saphyr::budget! {
             max_depth: YAML_MAX_DEPTH,
-            // Large real specs (tens of thousands of operations) exceed the
-            // defaults; alias expansion stays capped by the alias limits.
-            max_nodes: 50_000_000,
-            max_events: 100_000_000,
+            // A YAML document as large as the largest JSON one (the reader's
+            // limit) must load: large real specs exceed the defaults (64 MiB
+            // of scalar text, 250,000 nodes). No node or event takes less
+            // than a byte of text, so these grow with the document and not
+            // past it; alias expansion stays capped by the alias limits
+            // (replayed events, recorded anchor bytes), which keep their defaults.
+            max_nodes: YAML_MAX_NODES,
+            max_events: YAML_MAX_EVENTS,
+            max_total_scalar_bytes: YAML_MAX_SCALAR_BYTES,
         },
     };
     let mut value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
@@ -308,6 +322,25 @@ mod tests {
             doc.push_str(&format!("a{i}: &a{i} [{prev}, {prev}, {prev}, {prev}, {prev}, {prev}, {prev}, {prev}, {prev}, {prev}]\n"));
         }
         assert!(parse(doc.as_bytes(), "bomb").is_err());
+    }
+
+    #[test]
+    fn yaml_holds_as_much_text_as_json() {
+        // serde-saphyr's default budget stops at 64 MiB of scalar text; the
+        // reader's limit for any document is MAX_DOCUMENT_BYTES
+        const { assert!(YAML_MAX_SCALAR_BYTES as u64 == super::super::fetch::MAX_DOCUMENT_BYTES) };
+        let line = "x".repeat(1 << 20);
+        let mut doc = String::with_capacity(70 << 20);
+        for i in 0..70 {
+            doc.push_str(&format!("k{i}: {line}\n"));
+        }
+        let value = parse(doc.as_bytes(), "big.yaml").expect("70 MiB of scalars load");
+        assert_eq!(value.as_object().map(|m| m.len()), Some(70));
+        // and the alias limits still hold for a small scalar repeated
+        let mut bomb = String::from("a: &a [x]\nb: [");
+        bomb.push_str(&"*a, ".repeat(1_100_000));
+        bomb.push_str("*a]\n");
+        assert!(parse(bomb.as_bytes(), "bomb").is_err());
     }
 
     #[test]

@@ -64,12 +64,9 @@ fn file_url(path: &Path) -> Result<Url, SpecError> {
     })
 }
 
-/// Reads a `file://` document, refusing ones over the size limit.
-pub(crate) fn read_file(url: &Url) -> Result<Vec<u8>, SpecError> {
-    read_file_named(url, None)
-}
-
-/// [`read_file`], naming the file in errors as `shown` (what the user typed).
+/// Reads a `file://` document (the root spec), refusing ones over the size
+/// limit, naming the file in errors as `shown` (what the user typed). The
+/// files a spec refers to are read by `local_refs`.
 pub(crate) fn read_file_named(url: &Url, shown: Option<&str>) -> Result<Vec<u8>, SpecError> {
     let path = url.to_file_path().map_err(|()| SpecError::Read {
         path: url.to_string(),
