@@ -40,7 +40,10 @@ impl Generator<'_> {
             Types::Boolean | Types::Null => Vec::new(),
         };
         // every candidate is checked: an edge that breaks another keyword is no edge
-        let start = src.index(candidates.len().max(1));
+        let start = match self.edge_pick {
+            Some(k) => k % candidates.len().max(1),
+            None => src.index(candidates.len().max(1)),
+        };
         for i in 0..candidates.len() {
             let v = &candidates[(start + i) % candidates.len()];
             if self.accepts(id, v) {
@@ -52,7 +55,35 @@ impl Generator<'_> {
 
     fn integer_edges(&self, s: &Schema) -> Vec<Value> {
         let (lo, hi) = int_bounds(s);
+        // JSON Schema integers have no size limit: without a format or a
+        // maximum, 2^63, 2^64 and 10^20 are valid, and a server keeping the
+        // field in 64 bits often fails on them (an unhandled overflow). They
+        // come first, between the bounds, so that a plan's first boundary
+        // rounds send them (`edge_pick`).
+        if s.format.is_none() && s.maximum.is_none() && s.multiple_of.is_none() {
+            let mut out = Vec::new();
+            for (big, bound) in PAST_64_BITS.iter().zip([lo, hi]) {
+                out.extend([int_value(*big), int_value(bound)]);
+            }
+            out.push(int_value(PAST_64_BITS[2]));
+            out.extend(self.integer_edges_within(s, lo, hi));
+            return out;
+        }
         let mut out = vec![int_value(lo), int_value(hi)];
+        out.extend(self.integer_edges_within(s, lo, hi));
+        if let Some(m) = s.multiple_of.filter(|m| *m >= 1.0 && m.fract() == 0.0) {
+            let m = m as i128;
+            let first = lo.div_euclid(m) * m + if lo.rem_euclid(m) == 0 { 0 } else { m };
+            let last = hi.div_euclid(m) * m;
+            out = vec![int_value(first), int_value(last), int_value(0)];
+        }
+        out
+    }
+
+    /// Integer edges between `lo` and `hi`: zero, one either side, and the
+    /// 32- and 64-bit limits.
+    fn integer_edges_within(&self, _s: &Schema, lo: i128, hi: i128) -> Vec<Value> {
+        let mut out = Vec::new();
         for v in [
             0,
             -1,
@@ -65,12 +96,6 @@ impl Generator<'_> {
             if (lo..=hi).contains(&v) {
                 out.push(int_value(v));
             }
-        }
-        if let Some(m) = s.multiple_of.filter(|m| *m >= 1.0 && m.fract() == 0.0) {
-            let m = m as i128;
-            let first = lo.div_euclid(m) * m + if lo.rem_euclid(m) == 0 { 0 } else { m };
-            let last = hi.div_euclid(m) * m;
-            out = vec![int_value(first), int_value(last), int_value(0)];
         }
         out
     }
@@ -153,6 +178,10 @@ impl Generator<'_> {
         vec![Value::Object(minimal), Value::Object(full)]
     }
 }
+
+/// Integers past 64 bits: 2^63 (one past `i64::MAX`), 2^64 (one past
+/// `u64::MAX`) and 10^20.
+const PAST_64_BITS: [i128; 3] = [1 << 63, 1 << 64, 100_000_000_000_000_000_000];
 
 fn number_edges(s: &Schema) -> Vec<Value> {
     let min = s.minimum.as_ref().and_then(|m| m.as_f64());

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::encode::{Kind, essence, is_header_value_byte, kind, query_component, text};
+use super::encode::{Kind, essence, is_header_value_byte, json_text, kind, query_component, text};
 use super::params::{Field, field};
 use super::{multipart, xml};
 use crate::generate::{RequestBody, Unsendable};
@@ -24,7 +24,7 @@ pub(super) fn body(api: &Api, media: &MediaType, value: &Value) -> Result<Reques
     }
     let structured = matches!(value, Value::Array(_) | Value::Object(_));
     let (content_type, bytes) = match kind {
-        Kind::Json => (content_type, value.to_string().into_bytes()),
+        Kind::Json => (content_type, json_text(value).into_bytes()),
         Kind::Form => (content_type, urlencoded(media, value).into_bytes()),
         Kind::Multipart => {
             let (bytes, boundary) = multipart::encode(api, media, value);
@@ -39,9 +39,9 @@ pub(super) fn body(api: &Api, media: &MediaType, value: &Value) -> Result<Reques
         },
         Kind::Text | Kind::Binary => match value {
             Value::String(s) => (content_type, s.clone().into_bytes()),
-            _ => (content_type, value.to_string().into_bytes()),
+            _ => (content_type, json_text(value).into_bytes()),
         },
-        Kind::Other if structured => (content_type, value.to_string().into_bytes()),
+        Kind::Other if structured => (content_type, json_text(value).into_bytes()),
         Kind::Other => (content_type, text(value).into_bytes()),
     };
     Ok(RequestBody {
@@ -90,7 +90,7 @@ fn urlencoded(media: &MediaType, value: &Value) -> String {
             out.push(format!(
                 "{}={}",
                 query_component(name),
-                query_component(&v.to_string())
+                query_component(&json_text(v))
             ));
             continue;
         }

@@ -102,8 +102,52 @@ pub(super) fn text(value: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Array(_) | Value::Object(_) => value.to_string(),
+        Value::Number(n) => number_text(n),
+        Value::Array(_) | Value::Object(_) => json_text(value),
+    }
+}
+
+/// A value as JSON text, as `Value::to_string` writes it except that whole
+/// numbers held as floats from 2^53 up to 10^21 are written as their
+/// integer digits, as JavaScript writes them: integer boundary values past
+/// 64 bits (2^64, 10^20) are held as floats, and a server must see
+/// `18446744073709551616`, an integer, not `1.8446744073709552e19`.
+pub(crate) fn json_text(value: &Value) -> String {
+    let mut out = Vec::new();
+    let mut writer = serde_json::Serializer::with_formatter(&mut out, WholeDigits);
+    match serde::Serialize::serialize(value, &mut writer) {
+        Ok(()) => String::from_utf8(out).unwrap_or_else(|_| value.to_string()),
+        Err(_) => value.to_string(),
+    }
+}
+
+/// A number's text, whole floats from 2^53 up to 10^21 as integer digits.
+pub(crate) fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64().and_then(whole_digits) {
+        Some(digits) if !n.is_i64() && !n.is_u64() => digits,
+        _ => n.to_string(),
+    }
+}
+
+/// The integer digits of a whole float from 2^53 up to 10^21 (in magnitude).
+fn whole_digits(f: f64) -> Option<String> {
+    (f.fract() == 0.0 && f.abs() >= 9_007_199_254_740_992.0 && f.abs() < 1e21)
+        .then(|| (f as i128).to_string())
+}
+
+/// serde_json's compact formatter, writing [`whole_digits`] floats as integers.
+struct WholeDigits;
+
+impl serde_json::ser::Formatter for WholeDigits {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        match whole_digits(value) {
+            Some(digits) => writer.write_all(digits.as_bytes()),
+            None => serde_json::ser::CompactFormatter.write_f64(writer, value),
+        }
     }
 }
 
@@ -167,9 +211,9 @@ pub(super) fn kind(essence: &str) -> Kind {
 /// JSON types, otherwise strings as they are and anything else as JSON.
 pub(super) fn media_text(media_type: &str, value: &Value) -> String {
     match (kind(&essence(media_type)), value) {
-        (Kind::Json, _) => value.to_string(),
+        (Kind::Json, _) => json_text(value),
         (_, Value::String(s)) => s.clone(),
-        (_, Value::Array(_) | Value::Object(_)) => value.to_string(),
+        (_, Value::Array(_) | Value::Object(_)) => json_text(value),
         (_, other) => text(other),
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::body::property;
-use super::encode::{Kind, essence, kind, text};
+use super::encode::{Kind, essence, json_text, kind, text};
 use crate::model::{Api, MediaType, Schema};
 
 /// One part: its headers (each line ending in CRLF) and its content.
@@ -19,7 +19,7 @@ pub(super) fn encode(api: &Api, media: &MediaType, value: &Value) -> (Vec<u8>, S
     let Value::Object(map) = value else {
         let raw = match value {
             Value::String(s) => s.clone().into_bytes(),
-            other => other.to_string().into_bytes(),
+            other => json_text(other).into_bytes(),
         };
         let boundary = boundary(&[&raw]);
         return (raw, boundary);
@@ -45,7 +45,7 @@ pub(super) fn encode(api: &Api, media: &MediaType, value: &Value) -> (Vec<u8>, S
             _ if file => parts.push(file_part(name, content_type, v)),
             Value::Array(_) | Value::Object(_) => parts.push(Part {
                 head: head(name, None, Some(content_type.unwrap_or("application/json"))),
-                data: v.to_string().into_bytes(),
+                data: json_text(v).into_bytes(),
             }),
             _ => parts.push(Part {
                 head: head(name, None, content_type),
@@ -97,7 +97,7 @@ fn is_file_media(media_type: &str) -> bool {
 fn file_part(name: &str, content_type: Option<&str>, value: &Value) -> Part {
     let data = match value {
         Value::String(s) => s.clone().into_bytes(),
-        other => other.to_string().into_bytes(),
+        other => json_text(other).into_bytes(),
     };
     Part {
         head: head(
