@@ -153,7 +153,7 @@ fn delimited(
                 map.insert(k.clone(), typed(api, property(api, id, &k), &d(v)));
             }
         } else {
-            if parts.len() % 2 != 0 {
+            if !parts.len().is_multiple_of(2) {
                 return Value::String(d(text));
             }
             for kv in parts.chunks(2) {
@@ -409,16 +409,13 @@ pub fn body(api: &Api, op: &Operation, wire: &Wire) -> Option<(usize, Reading)> 
     }
     if sent == "application/x-www-form-urlencoded" {
         let mut map = Map::new();
-        let mut seen: HashMap<String, usize> = HashMap::new();
         for (k, v) in pairs(&text) {
             let prop = property(api, media.schema, &k);
-            let n = seen.entry(k.clone()).or_default();
-            *n += 1;
             if is_array(api, prop) {
                 let item = typed(api, items(api, prop), &v);
-                match map.entry(k).or_insert_with(|| Value::Array(Vec::new())) {
-                    Value::Array(list) => list.push(item),
-                    _ => {}
+                if let Value::Array(list) = map.entry(k).or_insert_with(|| Value::Array(Vec::new()))
+                {
+                    list.push(item);
                 }
             } else if is_object(api, prop) {
                 map.insert(k, serde_json::from_str(&v).unwrap_or(Value::String(v)));
