@@ -41,3 +41,4 @@ mod version;
 pub use error::SpecError;
 pub use fetch::Source;
 pub use loader::{Loader, load, load_path, load_str};
+pub use stack::large_stack_thread;
