@@ -12,6 +12,7 @@
 //! - `shrink`: smaller requests that still show each finding.
 //! - `health`: the health monitor: a target that stops answering is named, waited for, or lost.
 //! - `relogin`: signing in again, once for many, when a signed-in request gets 401.
+//! - `keep`: a login's password stays its own; the warning when one can no longer sign in.
 //! - `pool`: live resources created before the plan, whose ids fill plan probes' path parameters.
 //! - `active`: the active phase: a session per operation and active check, on this scan as its port.
 //! - `wipe`: the destructive phase: resets and wipes, each sent once, alone, after every other probe.
@@ -22,6 +23,7 @@ mod cleanup;
 mod confirm;
 mod event;
 mod health;
+mod keep;
 mod options;
 mod pool;
 mod rate;

@@ -132,6 +132,10 @@ pub(crate) struct Signers {
     login_path: Option<String>,
     /// Sign-ins made after a 401, in all.
     pub(crate) logins: AtomicU64,
+    /// The logins' passwords kept, their last touching requests (keep.rs).
+    pub(crate) keeper: super::keep::Keeper,
+    /// The scan's own login account's user name.
+    own: Option<String>,
 }
 
 impl Signers {
@@ -167,7 +171,49 @@ impl Signers {
             login_path: find_login(api).and_then(|i| api.operations.get(i).map(|o| o.path.clone())),
             list,
             logins: AtomicU64::new(0),
+            keeper: super::keep::Keeper::default(),
+            own: own.map(|s| s.account.user.clone()),
         }
+    }
+
+    /// Guards `request` when `credentials` hold a login's (keep.rs), or
+    /// the scan's own credentials (`own`: its `--login` account and the
+    /// credentials the scan sends with) when they are no signer's.
+    pub(crate) fn keep(
+        &self,
+        credentials: &[Credential],
+        own: Option<(&Account, &[Credential])>,
+        request: &mut Request,
+    ) {
+        let account = match credentials
+            .iter()
+            .find_map(|c| self.list.iter().find(|s| s.knows(c).is_some()))
+        {
+            Some(signer) => &signer.account,
+            None => match own {
+                Some((account, own)) if !own.is_empty() && own.iter().all(|c| credentials.contains(c)) => {
+                    account
+                }
+                _ => return,
+            },
+        };
+        let user = account.user.as_str();
+        let own_user = self
+            .own
+            .as_deref()
+            .or_else(|| own.map(|(a, _)| a.user.as_str()));
+        let sender = super::keep::Sender {
+            account,
+            own: own_user == Some(user),
+            others: self
+                .list
+                .iter()
+                .map(|s| s.account.user.as_str())
+                .filter(|u| *u != user)
+                .collect(),
+        };
+        self.keeper
+            .guard(&sender, self.login_path.as_deref(), request);
     }
 
     /// `credentials` with every older credential of a login replaced by its current one.
@@ -256,6 +302,19 @@ impl Signers {
             trace = trace.into_iter().map(|e| hide_token(e, token)).collect();
         }
         announce(shared, &trace);
+        // refused: the password no longer works (a 2xx without a token is another story)
+        let refused = trace
+            .last()
+            .and_then(|e| e.response())
+            .is_some_and(|r| matches!(r.status, 400 | 401 | 403 | 404 | 422));
+        if fresh.is_err() && refused {
+            signer.fruitless.store(MAX_FRUITLESS, Ordering::Relaxed);
+            if let Some(message) = self.keeper.lost(&signer.account) {
+                shared
+                    .observer
+                    .on_event(&Event::Warning { message: &message });
+            }
+        }
         let fresh = fresh.ok()?;
         if fresh == *old {
             return None;

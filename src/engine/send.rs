@@ -128,6 +128,13 @@ pub(crate) async fn send_from(
     let mut request = request.clone();
     // a login's older credential goes out as its current one (relogin.rs)
     let mut credentials = shared.signers.current(credentials);
+    // a login's password stays its own (keep.rs)
+    let own = shared
+        .options
+        .account
+        .as_ref()
+        .map(|a| (a, &shared.options.credentials[..]));
+    shared.signers.keep(&credentials, own, &mut request);
     apply_credentials(&credentials, &mut request);
     let mut url = join_url(&shared.options.base_url, &request);
     let mut attempt = 0;

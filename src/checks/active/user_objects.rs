@@ -16,7 +16,8 @@
 //!   B's object instead (it ignored the name: no finding).
 //!
 //! The victim A is never the scan's own login account, nor a privileged
-//! identity; B prefers an identity that is not the scan's own either.
+//! identity; B prefers an identity that is not the scan's own either, and
+//! is never the scan's own for a password change.
 
 use serde_json::{Map, Value};
 
@@ -195,7 +196,12 @@ pub(super) async fn run(s: &mut Session<'_>) {
     else {
         return;
     };
-    let mut intruders: Vec<&Person> = people.iter().filter(|p| p.user != victim.user).collect();
+    // the scan's own login never sends a password change (its password
+    // fields would carry its own password: src/engine/keep.rs)
+    let mut intruders: Vec<&Person> = people
+        .iter()
+        .filter(|p| p.user != victim.user && !(password_change && is_scan(p)))
+        .collect();
     intruders.sort_by_key(|p| is_scan(p));
     let Some(intruder) = intruders.first().map(|p| (*p).clone()) else {
         return;
@@ -359,11 +365,9 @@ async fn password(s: &mut Session<'_>, victim: &Person, intruder: &Person, refs:
             id: None,
             email: None,
         };
-        let back = values_for(s, &own_refs, Some((&new, &own.password)), &mut |_| None)
-            .and_then(|v| s.request_of(s.index(), &v));
-        if let Some(back) = back {
-            let _ = s.send_as(&back, &intruder.identity).await;
-        }
+        // signed in with the new password (its session may have ended with
+        // the change, and its login's requests carry its own password)
+        set_back_signed_in(s, login, &own, &own_refs, &new).await;
         if !matches!(signs_in(s, login, &own).await, Some((true, _))) {
             give_up(s, intruder, &change);
         }
@@ -441,6 +445,21 @@ async fn restore_password(
         return;
     }
     // the victim itself, signed in with the new password
+    set_back_signed_in(s, login, &old, refs, new).await;
+    if !matches!(signs_in(s, login, &old).await, Some((true, _))) {
+        give_up(s, victim, change);
+    }
+}
+
+/// `old`'s account, whose password is now `new`, signs in with it and
+/// changes it back to its own (the operation naming `refs`).
+async fn set_back_signed_in(
+    s: &mut Session<'_>,
+    login: usize,
+    old: &Account,
+    refs: &Refs,
+    new: &str,
+) {
     let changed = Account {
         user: old.user.clone(),
         password: new.to_owned(),
@@ -457,9 +476,6 @@ async fn restore_password(
         if let Some(back) = &back {
             let _ = s.send_as(back, &own).await;
         }
-    }
-    if !matches!(signs_in(s, login, &old).await, Some((true, _))) {
-        give_up(s, victim, change);
     }
 }
 
