@@ -137,6 +137,10 @@ fn extract(rule: &Rule, regex: &Regex, text: &str, leaks: &mut Vec<Leak>) {
             continue;
         };
         let evidence = match rule.mask {
+            // an SQL error's evidence carries the server's message after it
+            Mask::None if matches!(rule.kind, LeakKind::SqlError { .. }) => {
+                verify::cap(&verify::with_message(text, start, end))
+            }
             Mask::None => verify::cap(matched),
             Mask::Whole => verify::cap(&verify::mask(matched)),
             Mask::Group => match caps.name("s").or_else(|| caps.name("t")) {

@@ -1,5 +1,7 @@
 //! Checks on how the server held up: 5xx answers, crashes, slowness.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 use super::check::{Context, Verdict};
@@ -111,6 +113,22 @@ pub(crate) fn crash(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
 /// either. Judged over one exchange, nothing.
 pub(crate) fn denial_of_service(_ctx: &Context<'_>, _out: &mut Vec<Verdict>) {}
 
+/// `elapsed` and `limit` in milliseconds with the fewest decimals (up to
+/// 6) that tell them apart: 1000.4 ms is not shown as "1000 ms" beside a
+/// limit of 1000 ms.
+fn apart(elapsed: Duration, limit: Duration) -> (String, String) {
+    let took = elapsed.as_secs_f64() * 1000.0;
+    let most = limit.as_secs_f64() * 1000.0;
+    let mut shown = (format!("{took:.0}"), format!("{most:.0}"));
+    for decimals in 1..=6 {
+        if shown.0 != shown.1 {
+            break;
+        }
+        shown = (format!("{took:.decimals$}"), format!("{most:.decimals$}"));
+    }
+    shown
+}
+
 /// A response slower than the limit, or none before the timeout.
 pub(crate) fn max_response_time(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
     let limit = ctx.settings.max_response_time;
@@ -118,11 +136,10 @@ pub(crate) fn max_response_time(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
     match &ctx.exchange.outcome {
         Outcome::Response(_) if elapsed > limit => out.push(Verdict {
             title: format!("Response slower than {} ms", limit.as_millis()),
-            evidence: format!(
-                "the response took {} ms; the limit is {} ms",
-                elapsed.as_millis(),
-                limit.as_millis()
-            ),
+            evidence: {
+                let (took, most) = apart(elapsed, limit);
+                format!("the response took {took} ms; the limit is {most} ms")
+            },
             signature: "slow".to_owned(),
             ..Verdict::default()
         }),

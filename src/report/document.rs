@@ -126,6 +126,9 @@ impl Report {
                 .cmp(&a.severity)
                 .then_with(|| a.check.cmp(&b.check))
                 .then_with(|| a.operation.path.cmp(&b.operation.path))
+                // the same order whatever order the workers found them in
+                .then_with(|| a.operation.method.cmp(&b.operation.method))
+                .then_with(|| a.title.cmp(&b.title))
         });
         Report {
             tool: ToolInfo {
@@ -160,6 +163,9 @@ impl Report {
                 .cmp(&a.severity)
                 .then_with(|| a.check.cmp(&b.check))
                 .then_with(|| a.operation.path.cmp(&b.operation.path))
+                // the same order whatever order the workers found them in
+                .then_with(|| a.operation.method.cmp(&b.operation.method))
+                .then_with(|| a.title.cmp(&b.title))
         });
         self.summary = SeverityCounts::of(&self.findings);
     }

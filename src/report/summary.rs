@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use console::Style as Paint;
 
 use super::document::Report;
+use super::guide::Guide;
 use crate::checks::Severity;
 use crate::engine::StopReason;
 
@@ -16,9 +17,11 @@ pub struct Style {
     pub colour: bool,
 }
 
-/// Longest curl command shown in full; longer ones are cut (the JSON report
-/// has them whole).
-const CURL_SHOWN: usize = 1200;
+/// Longest curl command shown in full; longer ones are cut to this length
+/// and say where they are whole (the JSON report).
+const CURL_SHOWN: usize = 600;
+/// Characters of a long command's body shown after its URL and headers.
+const BODY_SHOWN: usize = 120;
 /// Longest evidence shown.
 const EVIDENCE_SHOWN: usize = 240;
 
@@ -54,8 +57,44 @@ fn cut(text: &str, max: usize) -> String {
     s
 }
 
-/// The summary of `report`.
+/// The summary of `report`, with the default [`Guide`] (how to repeat the run).
 pub fn summary(report: &Report, style: Style) -> String {
+    summary_with(report, style, &Guide::default())
+}
+
+/// A reproduce line cut to [`CURL_SHOWN`], naming where the whole command is.
+fn reproduce(curl: &str, id: &str, guide: &Guide) -> String {
+    let length = curl.chars().count();
+    if length <= CURL_SHOWN {
+        return curl.to_owned();
+    }
+    let whole = match &guide.json_report {
+        Some(path) => format!("finding {id} in {path}"),
+        None => format!("finding {id} in the JSON report: add --report json:PATH"),
+    };
+    // the URL and headers stay whole (a cut token fails); the body is cut
+    let keep = match curl.find(" --data-binary ") {
+        Some(at) => {
+            let head = curl.get(..at).map_or(0, |h| h.chars().count());
+            (head + BODY_SHOWN).max(CURL_SHOWN)
+        }
+        // no body: only a long URL is cut, the headers after it count whole
+        None => {
+            let url = curl.split(" -H ").next().map_or(0, |u| u.chars().count());
+            (length - url + BODY_SHOWN).max(CURL_SHOWN)
+        }
+    };
+    if length <= keep {
+        return curl.to_owned();
+    }
+    format!(
+        "{} (cut at {keep} of {length} characters; whole: {whole})",
+        cut(curl, keep)
+    )
+}
+
+/// The summary of `report`, ending with the hints of `guide`.
+pub fn summary_with(report: &Report, style: Style, guide: &Guide) -> String {
     let bold = paint(style, Paint::new().bold());
     let dim = paint(style, Paint::new().dim());
     let mut out = String::new();
@@ -183,6 +222,7 @@ pub fn summary(report: &Report, style: Style) -> String {
             "No findings."
         };
         let _ = writeln!(out, "{}", bold.apply_to(none));
+        out.push_str(&guide.lines(report.seed));
         return out;
     }
     let c = report.summary;
@@ -231,15 +271,10 @@ pub fn summary(report: &Report, style: Style) -> String {
             dim.apply_to("evidence:"),
             cut(&f.evidence, EVIDENCE_SHOWN)
         );
-        let curl = if f.curl.len() > CURL_SHOWN {
-            format!(
-                "{} (cut; whole in the JSON report)",
-                cut(&f.curl, CURL_SHOWN)
-            )
-        } else {
-            f.curl.clone()
-        };
+        let curl = reproduce(&f.curl, &f.id, guide);
         let _ = writeln!(out, "    {} {}", dim.apply_to("reproduce:"), curl);
     }
+    out.push('\n');
+    out.push_str(&guide.lines(report.seed));
     out
 }

@@ -557,3 +557,27 @@ fn numbers_passing_luhn_are_cards_only_with_a_brand_and_not_as_json_numbers() {
     finds(r#"{"pan": "4111111111111111"}"#, LeakKind::CreditCard);
     finds("Visa 4012888888881881 on file", LeakKind::CreditCard);
 }
+
+#[test]
+fn an_sql_error_carries_the_servers_message() {
+    // the message in a JSON string, its escaped quotes included
+    let body =
+        r#"{"error":"SQLite error: unrecognized token: \"'x'\" (while executing a query)","id":1}"#;
+    let leaks = matcher().find(body);
+    assert_eq!(leaks.len(), 1, "{leaks:?}");
+    assert_eq!(
+        leaks[0].evidence,
+        r#"SQLite error: unrecognized token: \"'x'\" (while executing a query)"#
+    );
+    // on a line of plain text, to the line's end
+    let leaks = matcher().find("oops\nSQLite error: no such table: users\nmore\n");
+    assert_eq!(leaks[0].evidence, "SQLite error: no such table: users");
+    // nothing after the match: said, not left bare
+    let leaks = matcher().find(r#"{"error":"SQLite error: "}"#);
+    assert_eq!(leaks[0].evidence, "SQLite error: (no message follows)");
+    // a long message is cut with a mark
+    let body = format!("SQLite error: {}", "x".repeat(500));
+    let leaks = matcher().find(&body);
+    assert!(leaks[0].evidence.ends_with('…'), "{}", leaks[0].evidence);
+    assert!(leaks[0].evidence.len() <= EVIDENCE_CAP + '…'.len_utf8());
+}

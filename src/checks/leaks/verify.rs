@@ -196,6 +196,41 @@ fn has_java_frame(text: &str) -> bool {
     })
 }
 
+/// Longest message taken after an error's match, in bytes.
+const MESSAGE_CAP: usize = 160;
+
+/// The match at `start..end` of `text` and the message that follows it on
+/// its line (to a line break, the end of a JSON string or an HTML tag), so
+/// that `SQLite error: ` does not stand alone; says so when nothing follows.
+pub(super) fn with_message(text: &str, start: usize, end: usize) -> String {
+    let matched = text.get(start..end).unwrap_or_default();
+    let rest = text.get(end..).unwrap_or_default();
+    let mut stop = rest.len();
+    let mut escaped = false;
+    for (i, c) in rest.char_indices() {
+        if i >= MESSAGE_CAP || c == '\r' || c == '\n' || c == '<' || (c == '"' && !escaped) {
+            stop = i;
+            break;
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    let message = rest.get(..stop).unwrap_or_default().trim_end();
+    let cut = if stop >= MESSAGE_CAP && stop < rest.len() {
+        "…"
+    } else {
+        ""
+    };
+    if message.is_empty() {
+        if matched.trim_end().ends_with(':') {
+            format!("{} (no message follows)", matched.trim_end())
+        } else {
+            matched.to_owned()
+        }
+    } else {
+        format!("{matched}{message}{cut}")
+    }
+}
+
 /// `text` capped to [`EVIDENCE_CAP`] bytes at a character boundary, with `…`
 /// when cut.
 pub(super) fn cap(text: &str) -> String {

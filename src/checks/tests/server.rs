@@ -97,6 +97,29 @@ fn slow_responses_and_timeouts_break_the_time_limit() {
         found[0].evidence
     );
 
+    // just over the limit: the evidence shows the difference (the figures
+    // are not both rounded to "100 ms")
+    for (took, shown) in [
+        (
+            Duration::from_micros(100_400),
+            "took 100.4 ms; the limit is 100.0 ms",
+        ),
+        (
+            Duration::from_nanos(100_000_070),
+            "took 100.000070 ms; the limit is 100.000000 ms",
+        ),
+        (
+            Duration::from_micros(100_600),
+            "took 101 ms; the limit is 100 ms",
+        ),
+    ] {
+        let mut barely = json(op, 200, "{}");
+        barely.elapsed = took;
+        let found = run(&barely);
+        assert_eq!(signatures(&found), ["slow"]);
+        assert!(found[0].evidence.contains(shown), "{}", found[0].evidence);
+    }
+
     // just at the limit is not over it
     let mut on_time = json(op, 200, "{}");
     on_time.elapsed = Duration::from_millis(100);
