@@ -106,7 +106,7 @@ fn slow_responses_and_timeouts_break_the_time_limit() {
         ),
         (
             Duration::from_nanos(100_000_070),
-            "took 100.000070 ms; the limit is 100.000000 ms",
+            "took 100.0001 ms; the limit is 100.0000 ms",
         ),
         (
             Duration::from_micros(100_600),
