@@ -59,6 +59,8 @@ pub(crate) struct Sender<'a> {
 /// The logins' last touching requests, and those already reported lost.
 #[derive(Default)]
 pub(crate) struct Keeper {
+    /// The paths of every sign-in operation (sent as they are).
+    sign_ins: Vec<String>,
     /// Per user name: the last request that could change the account (a
     /// write of a password, e-mail or role, or one whose path names it),
     /// and the last other write sent with its credential.
@@ -149,6 +151,14 @@ fn decoded(segment: &str) -> Option<String> {
 }
 
 impl Keeper {
+    /// A keeper for an API whose sign-in operations are at `sign_ins`.
+    pub(crate) fn new(sign_ins: Vec<String>) -> Keeper {
+        Keeper {
+            sign_ins,
+            ..Keeper::default()
+        }
+    }
+
     /// Guards `request`, about to go out with `sender`'s credential (see
     /// the module's documentation); `login_path` is the login operation's.
     pub(crate) fn guard(
@@ -162,7 +172,7 @@ impl Keeper {
         let fields = if write { Fields::of(request) } else { None };
         let pairs = fields.as_ref().map(Fields::pairs).unwrap_or_default();
         let sets_password = pairs.iter().any(|(k, _)| is_password(k));
-        if login_path == Some(request.path.as_str()) {
+        if login_path == Some(request.path.as_str()) || self.sign_ins.contains(&request.path) {
             return;
         }
         let names_another = pairs.iter().any(|(k, v)| {

@@ -171,7 +171,13 @@ impl Signers {
             login_path: find_login(api).and_then(|i| api.operations.get(i).map(|o| o.path.clone())),
             list,
             logins: AtomicU64::new(0),
-            keeper: super::keep::Keeper::default(),
+            keeper: super::keep::Keeper::new(
+                api.operations
+                    .iter()
+                    .filter(|op| crate::model::login::login_fields(api, op).is_some())
+                    .map(|op| op.path.clone())
+                    .collect(),
+            ),
             own: own.map(|s| s.account.user.clone()),
         }
     }
@@ -191,7 +197,9 @@ impl Signers {
         {
             Some(signer) => &signer.account,
             None => match own {
-                Some((account, own)) if !own.is_empty() && own.iter().all(|c| credentials.contains(c)) => {
+                Some((account, own))
+                    if !own.is_empty() && own.iter().all(|c| credentials.contains(c)) =>
+                {
                     account
                 }
                 _ => return,
