@@ -665,7 +665,7 @@ fn an_overflowing_timeout_is_too_large_not_zero() {
 
 #[test]
 fn inspect_exits_2_when_operations_could_not_be_read() {
-    let out = Cli::new(["inspect", "tests/fixtures/refs/broken.yaml"])
+    let out = Cli::new(["inspect", "tests/fixtures/refs/broken_parameter.yaml"])
         .guard(GUARD)
         .run();
     assert_exit_with_line(

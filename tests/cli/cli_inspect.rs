@@ -77,11 +77,11 @@ fn a_bad_flag_exits_2() {
 #[test]
 fn skipped_operations_are_reported_and_strict_makes_them_fatal() {
     // printed, and still a spec problem: exit 2 (a script must not take it as fine)
-    let out = apiprobe(&["inspect", "tests/fixtures/refs/broken.yaml"]);
+    let out = apiprobe(&["inspect", "tests/fixtures/refs/broken_parameter.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).contains("skipped:    1"));
     assert!(stderr(&out).contains("GET /things"), "{}", stderr(&out));
-    let out = apiprobe(&["inspect", "--strict", "tests/fixtures/refs/broken.yaml"]);
+    let out = apiprobe(&["inspect", "--strict", "tests/fixtures/refs/broken_parameter.yaml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("#/components/schemas/DoesNotExist"));
+    assert!(stderr(&out).contains("#/components/parameters/DoesNotExist"));
 }
