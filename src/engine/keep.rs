@@ -116,7 +116,9 @@ impl Fields {
         match self {
             Fields::Json(mut map) => {
                 for (k, v) in map.iter_mut() {
-                    if is_password(k) {
+                    // a value that is no string is the case's own type violation:
+                    // sent as it is (made a password, the case would be valid)
+                    if is_password(k) && v.is_string() {
                         *v = Value::String(password.to_owned());
                     }
                 }

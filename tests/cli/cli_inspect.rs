@@ -81,7 +81,11 @@ fn skipped_operations_are_reported_and_strict_makes_them_fatal() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).contains("skipped:    1"));
     assert!(stderr(&out).contains("GET /things"), "{}", stderr(&out));
-    let out = apiprobe(&["inspect", "--strict", "tests/fixtures/refs/broken_parameter.yaml"]);
+    let out = apiprobe(&[
+        "inspect",
+        "--strict",
+        "tests/fixtures/refs/broken_parameter.yaml",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("#/components/parameters/DoesNotExist"));
 }
