@@ -41,6 +41,15 @@ pub async fn run(args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
     // sign in as the demo's seeded user unless credentials were given, so
     // that the authentication probes have a token to work with
     let auth = &config.auth;
+    // the terminal shows the demo's own tokens only: anything the user gave
+    // (credentials, headers, secrets) keeps it masked
+    let users_own = auth.login.is_some()
+        || auth.bearer.is_some()
+        || auth.basic.is_some()
+        || !auth.api_keys.is_empty()
+        || !auth.headers.is_empty()
+        || !auth.identities.is_empty()
+        || !config.secrets.is_empty();
     if auth.login.is_none()
         && auth.bearer.is_none()
         && auth.basic.is_none()
@@ -85,7 +94,11 @@ pub async fn run(args: DemoArgs, matches: &clap::ArgMatches) -> u8 {
         server.base_url(),
         &config,
         Some(DEMO_SPEC),
-        Exit::Showcase,
+        if users_own {
+            Exit::ShowcaseMasked
+        } else {
+            Exit::Showcase
+        },
         None,
     )
     .await;

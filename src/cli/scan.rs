@@ -126,6 +126,10 @@ pub enum Exit {
     /// summary shows the demo's own tokens unmasked (the reports mask them).
     #[cfg_attr(not(feature = "demo"), allow(dead_code))]
     Showcase,
+    /// Exit 0 as `Showcase`, with every secret masked in the terminal too
+    /// (`demo` given the user's own credentials, headers or secrets).
+    #[cfg_attr(not(feature = "demo"), allow(dead_code))]
+    ShowcaseMasked,
 }
 
 /// The base URL: `--url`, else the spec's first server (which must be absolute).
@@ -557,7 +561,7 @@ pub async fn scan(
         return exit::USAGE;
     }
     let code = match mode {
-        Exit::Showcase => exit::OK,
+        Exit::Showcase | Exit::ShowcaseMasked => exit::OK,
         Exit::Findings => {
             if report.findings.iter().any(|f| f.severity >= config.fail_on) {
                 exit::FINDINGS
