@@ -16,13 +16,15 @@ pub async fn run(args: InspectArgs) -> u8 {
     let loader = Loader::new()
         .strict(args.strict)
         .allow_external_refs(args.allow_external_refs);
-    let api = match loader.load(&Source::parse(&args.spec)).await {
+    let mut api = match loader.load(&Source::parse(&args.spec)).await {
         Ok(api) => api,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
         }
     };
+    let unfit = apiprobe::generate::unfit_strings(&api);
+    api.warnings.extend(unfit);
     if args.json {
         match serde_json::to_string_pretty(&summary_json(&api)) {
             Ok(text) => println!("{text}"),

@@ -70,6 +70,8 @@ pub async fn run(args: ScanArgs, matches: &ArgMatches) -> u8 {
     for s in &api.skipped {
         eprintln!("warning: left out {}: {}", s.operation, s.error);
     }
+    let unfit = apiprobe::generate::unfit_strings(&api);
+    api.warnings.extend(unfit);
     for key in config.operations.unmatched(&api) {
         eprintln!("warning: apiprobe.toml [operations.{key:?}] matches no operation of the spec");
     }

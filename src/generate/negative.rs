@@ -29,6 +29,9 @@ pub enum ViolationKind {
     PatternMismatch,
     /// A string that is not of its `format`.
     FormatMismatch,
+    /// An integer just past the range of its `format` (2^31 for `int32`,
+    /// 2^63 for `int64`, -1 for `uint64`), where no tighter bound is given.
+    OutsideFormat,
     /// Just below `minimum` (or at an exclusive minimum).
     BelowMinimum,
     /// Just above `maximum` (or at an exclusive maximum).
@@ -59,7 +62,7 @@ impl ViolationKind {
             ViolationKind::NotInEnum => "enum",
             ViolationKind::NotConst => "const",
             ViolationKind::PatternMismatch => "pattern",
-            ViolationKind::FormatMismatch => "format",
+            ViolationKind::FormatMismatch | ViolationKind::OutsideFormat => "format",
             ViolationKind::BelowMinimum if schema.exclusive_minimum => "exclusiveMinimum",
             ViolationKind::BelowMinimum => "minimum",
             ViolationKind::AboveMaximum if schema.exclusive_maximum => "exclusiveMaximum",
@@ -312,6 +315,9 @@ impl Generator<'_> {
             if s.multiple_of.is_some() {
                 out.push(K::NotMultipleOf);
             }
+            if past_format(s).is_some() {
+                out.push(K::OutsideFormat);
+            }
         }
         if s.types.contains(Types::Array) {
             if s.min_items.is_some_and(|m| m > 0) {
@@ -401,6 +407,7 @@ impl Generator<'_> {
                     .map(Value::String)?
             }
             K::FormatMismatch => json!(formats::invalid(s.format.as_deref()?)?),
+            K::OutsideFormat => int_value(past_format(s)?),
             K::BelowMinimum => beyond(s, true)?,
             K::AboveMaximum => beyond(s, false)?,
             K::NotMultipleOf => {
@@ -538,6 +545,27 @@ fn wrong_type_value(s: &Schema, textual: bool) -> Option<Value> {
         return Some(json!(["not-an-array"]));
     }
     None
+}
+
+/// The first integer past the range of the schema's integer `format` on a
+/// side where no given bound is tighter: above the top (2^31 for `int32`)
+/// unless the format's top is past 64 bits' reach or bounded, else below
+/// (-1 for `uint64`). `None` when both sides are bounded within the format.
+fn past_format(s: &Schema) -> Option<i128> {
+    if !s.types.contains(Types::Integer) {
+        return None;
+    }
+    let (lo, hi) = s.format_range()?;
+    let open = |given: Option<&serde_json::Number>, bound: i128, lower: bool| {
+        given.and_then(|n| n.as_f64()).is_none_or(|f| {
+            let b = bound as f64;
+            if lower { f < b } else { f > b }
+        })
+    };
+    if hi < i128::from(u64::MAX) && open(s.maximum.as_ref(), hi, false) {
+        return Some(hi + 1);
+    }
+    open(s.minimum.as_ref(), lo, true).then_some(lo - 1)
 }
 
 /// Just outside the lower (`below`) or upper bound, of the schema's own type.

@@ -721,17 +721,8 @@ fn minimal(s: &Schema) -> Value {
 /// holds as written (JSON Schema integers have no size limit: `minimum:
 /// -1e30` alone is the range -1e30..=i64::MAX, not an empty one).
 pub(crate) fn int_bounds(s: &Schema) -> (i128, i128) {
-    let (fmt_lo, fmt_hi) = match s.format.as_deref() {
-        Some("int32") => (i128::from(i32::MIN), i128::from(i32::MAX)),
-        Some("uint32") => (0, i128::from(u32::MAX)),
-        Some("uint64") => (0, i128::from(u64::MAX)),
-        Some("int8") => (i128::from(i8::MIN), i128::from(i8::MAX)),
-        Some("int16") => (i128::from(i16::MIN), i128::from(i16::MAX)),
-        Some("int64") => (i128::from(i64::MIN), i128::from(i64::MAX)),
-        _ => {
-            let (lo, hi) = unformatted_bounds(s);
-            return (lo, hi);
-        }
+    let Some((fmt_lo, fmt_hi)) = s.format_range() else {
+        return unformatted_bounds(s);
     };
     let lo = s.minimum.as_ref().map(|m| {
         let f = num_i128(m, true);

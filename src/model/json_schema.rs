@@ -105,6 +105,9 @@ impl Schemas {
             };
             m.insert(key.into(), Value::Number(n.clone()));
         }
+        if cx.direction == Some(Direction::Request) {
+            format_bounds(s, &mut m);
+        }
         if let Some(n) = s.multiple_of {
             m.insert("multipleOf".into(), json!(n));
         }
@@ -192,6 +195,40 @@ impl Schemas {
         }
         Value::Object(m)
     }
+}
+
+/// For a request, an integer format's range as `minimum`/`maximum` where the
+/// schema gives none or a looser one: a server that reads `format: int32`
+/// into a 32-bit integer rejects 2^31, so such a value is an invalid request.
+fn format_bounds(s: &super::Schema, m: &mut Map<String, Value>) {
+    let Some((lo, hi)) = s.format_range() else {
+        return;
+    };
+    if !s.allows_type(Types::Integer) {
+        return;
+    }
+    let looser = |given: Option<&serde_json::Number>, bound: i128, lower: bool| {
+        given.and_then(|n| n.as_f64()).is_none_or(|f| {
+            let b = bound as f64;
+            if lower { f < b } else { f > b }
+        })
+    };
+    if looser(s.minimum.as_ref(), lo, true) {
+        m.remove("exclusiveMinimum");
+        m.insert("minimum".into(), int_number(lo));
+    }
+    if looser(s.maximum.as_ref(), hi, false) {
+        m.remove("exclusiveMaximum");
+        m.insert("maximum".into(), int_number(hi));
+    }
+}
+
+/// An integer within 64 bits as a JSON number.
+fn int_number(v: i128) -> Value {
+    i64::try_from(v)
+        .map(Value::from)
+        .or_else(|_| u64::try_from(v).map(Value::from))
+        .unwrap_or(Value::Null)
 }
 
 /// What every schema of one export shares.

@@ -314,6 +314,27 @@ impl Schema {
     pub fn is_required(&self, name: &str) -> bool {
         self.required.iter().any(|r| r == name)
     }
+
+    /// The range an integer `format` allows (`int32`, `uint64`, ...), when
+    /// the schema has such a format.
+    pub fn format_range(&self) -> Option<(i128, i128)> {
+        format_range(self.format.as_deref()?)
+    }
+}
+
+/// The inclusive range of integer format `format`; `None` for other formats.
+pub fn format_range(format: &str) -> Option<(i128, i128)> {
+    Some(match format {
+        "int8" => (i128::from(i8::MIN), i128::from(i8::MAX)),
+        "int16" => (i128::from(i16::MIN), i128::from(i16::MAX)),
+        "int32" => (i128::from(i32::MIN), i128::from(i32::MAX)),
+        "int64" => (i128::from(i64::MIN), i128::from(i64::MAX)),
+        "uint8" => (0, i128::from(u8::MAX)),
+        "uint16" => (0, i128::from(u16::MAX)),
+        "uint32" => (0, i128::from(u32::MAX)),
+        "uint64" => (0, i128::from(u64::MAX)),
+        _ => return None,
+    })
 }
 
 /// The arena every [`SchemaId`] of one API points into.

@@ -2,7 +2,9 @@
 //! together with `pattern`, properties whose schema is `false`, and enum
 //! members that do not fit the declared type.
 
-use apiprobe::generate::{CaseGenerator, Generator, Intent, Options, Payloads, Seeded};
+use apiprobe::generate::{
+    CaseGenerator, Generator, Intent, Options, Payloads, Seeded, ViolationKind,
+};
 use apiprobe::model::{Api, Direction, Types, WarningKind};
 use apiprobe::spec::load_str;
 use percent_encoding::percent_decode_str;
@@ -222,4 +224,110 @@ fn enum_members_are_coerced_where_their_text_means_the_type_else_kept() {
             "{query}"
         );
     }
+}
+
+/// A metrics API: integer fields with a `format` and with or without bounds
+/// tighter than it.
+const METRICS: &str = r#"openapi: 3.0.3
+info: {title: Metrics, version: '1'}
+paths:
+  /metrics:
+    post:
+      operationId: putMetric
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                count: {type: integer, format: int32}
+                total: {type: integer, format: int64}
+                bytes: {type: integer, format: uint64}
+                small: {type: integer, format: int32, minimum: 0, maximum: 100}
+                above: {type: integer, format: int32, minimum: 0}
+      responses:
+        '201': {description: Created}
+"#;
+
+#[test]
+fn integers_just_past_their_format_are_negatives_that_name_the_format() {
+    let api = load(METRICS);
+    let body = api.operations[0].body.as_ref().expect("a body");
+    let root = body.content[0].schema.expect("a schema");
+    let props = &api.schemas.get(root).properties;
+    let mut generator = Generator::new(&api.schemas, Options::default());
+    let expected = [
+        ("count", Some(json!(2_147_483_648_i64))),
+        ("total", Some(json!(9_223_372_036_854_775_808_u64))),
+        ("bytes", Some(json!(-1))),
+        ("small", None),
+        ("above", Some(json!(2_147_483_648_i64))),
+    ];
+    for (field, want) in expected {
+        let id = props[field];
+        let check = validator(&api.schemas.to_json_schema_for(id, Direction::Request));
+        let mut past = Vec::new();
+        for seed in 1..=200u64 {
+            for textual in [false, true] {
+                let Some(n) =
+                    generator.negative(id, Direction::Request, &mut Seeded::new(seed), textual)
+                else {
+                    continue;
+                };
+                assert!(!check.is_valid(&n.value), "{field}: {} is valid", n.value);
+                if n.violation.kind == ViolationKind::OutsideFormat {
+                    assert_eq!(n.violation.keyword, "format");
+                    past.push(n.value);
+                }
+            }
+            // values inside the format stay valid against the same schema
+            let v = generator.positive(id, Direction::Request, &mut Seeded::new(seed));
+            assert!(check.is_valid(&v), "{field} seed {seed}: {v}");
+        }
+        match want {
+            Some(want) => {
+                assert!(!past.is_empty(), "{field}: no value past its format");
+                assert!(past.iter().all(|v| *v == want), "{field}: {past:?}");
+            }
+            None => assert!(past.is_empty(), "{field}: {past:?}"),
+        }
+    }
+}
+
+/// A form whose string fields carry a `format` and a `pattern` that cannot
+/// both hold, beside one where they can.
+const SIGNUP: &str = r#"openapi: 3.0.3
+info: {title: Signup, version: '1'}
+paths:
+  /signups:
+    post:
+      operationId: signUp
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                contact: {type: string, format: email, pattern: '^[0-9]+$'}
+                homepage: {type: string, format: uri, pattern: '^https://'}
+      responses:
+        '201': {description: Created}
+"#;
+
+#[test]
+fn a_format_and_a_pattern_that_cannot_both_hold_are_warned_about() {
+    let api = load(SIGNUP);
+    let warnings = apiprobe::generate::unfit_strings(&api);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let w = &warnings[0];
+    assert_eq!(w.kind, WarningKind::Impossible);
+    assert_eq!(w.location, "#/paths/~1signups/post");
+    assert!(
+        w.message.contains("property `contact`") && w.message.contains("format: email"),
+        "{w}"
+    );
+    // a compatible pair is not warned about
+    assert!(apiprobe::generate::unfit_strings(&load(PROFILES)).is_empty());
 }
