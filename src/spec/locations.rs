@@ -36,6 +36,38 @@ impl LocationMap {
         }
     }
 
+    /// `text` (a reason such as `there is no "Gone" under
+    /// "/components/schemas"`) with each quoted pointer into the converted
+    /// root written as the user's (`"/definitions"`).
+    pub(crate) fn map_text(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        let mut prefixes: Vec<(&String, &String)> = self.prefixes.iter().collect();
+        prefixes.sort_by_key(|(converted, _)| std::cmp::Reverse(converted.len()));
+        for (converted, original) in prefixes {
+            let (Some(from), Some(to)) = (converted.strip_prefix('#'), original.strip_prefix('#'))
+            else {
+                continue;
+            };
+            let needle = format!("\"{from}");
+            let mut done = String::with_capacity(out.len());
+            let mut rest = out.as_str();
+            while let Some(at) = rest.find(&needle) {
+                let after = &rest[at + needle.len()..];
+                done.push_str(&rest[..at]);
+                if after.starts_with('"') || after.starts_with('/') {
+                    done.push('"');
+                    done.push_str(to);
+                } else {
+                    done.push_str(&needle);
+                }
+                rest = after;
+            }
+            done.push_str(rest);
+            out = done;
+        }
+        out
+    }
+
     /// `location` (`#/pointer` in the converted root) as a location in the
     /// user's document; other documents' locations are unchanged.
     pub(crate) fn map(&self, location: &str) -> String {
@@ -59,6 +91,25 @@ impl LocationMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_pointers_in_reasons_are_written_as_the_users() {
+        let map = LocationMap::swagger2();
+        assert_eq!(
+            map.map_text(r#"there is no "Gone" under "/components/schemas""#),
+            r#"there is no "Gone" under "/definitions""#
+        );
+        assert_eq!(
+            map.map_text(r#"there is no "x" under "/components/schemas/Policy/properties""#),
+            r#"there is no "x" under "/definitions/Policy/properties""#
+        );
+        // a segment that only starts like a recorded one stays
+        assert_eq!(
+            map.map_text(r#"under "/components/schemasX""#),
+            r#"under "/components/schemasX""#
+        );
+        assert_eq!(LocationMap::default().map_text("a \"/b\""), "a \"/b\"");
+    }
 
     #[test]
     fn the_longest_recorded_prefix_wins_at_segment_boundaries() {

@@ -170,6 +170,9 @@ fn a_dangling_definition_is_named_as_written() {
     );
     assert!(w.contains("\"#/definitions/Principal\""), "{w}");
     assert!(w.contains("used by replacePolicy"), "{w}");
+    // the reason names the user's section, not the internal 3.0 one
+    assert!(w.contains("under \"/definitions\""), "{w}");
+    assert!(!w.contains("components"), "{w}");
 
     let err = Loader::new()
         .strict(true)
@@ -179,8 +182,10 @@ fn a_dangling_definition_is_named_as_written() {
         SpecError::UnresolvedRef {
             reference,
             location,
+            reason,
             ..
         } => {
+            assert_eq!(reason, "there is no \"Principal\" under \"/definitions\"");
             assert_eq!(reference, "#/definitions/Principal");
             assert_eq!(location, "#/definitions/Policy/properties/owner");
         }

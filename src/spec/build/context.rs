@@ -54,6 +54,15 @@ impl Context {
         }
     }
 
+    /// A reason's text with pointers into the converted root written as
+    /// the user's (unchanged unless the root was converted).
+    pub(crate) fn user_text(&self, text: &str) -> String {
+        match &self.locations {
+            Some(map) => map.map_text(text),
+            None => text.to_owned(),
+        }
+    }
+
     /// A `$ref` written in `base` as the user wrote it: a converted Swagger
     /// 2.0 root's `#/components/schemas/X` is its `#/definitions/X`.
     pub(crate) fn written_reference(&self, base: &Url, reference: &str) -> String {
@@ -80,6 +89,7 @@ impl Context {
     pub(crate) fn warn(&mut self, kind: WarningKind, location: &str, message: impl Into<String>) {
         if self.warnings.len() < MAX_WARNINGS {
             let location = self.user_location(location);
+            let message = self.user_text(&message.into());
             self.warnings.push(Warning::new(kind, location, message));
         } else {
             self.dropped_warnings += 1;
@@ -122,7 +132,11 @@ impl Context {
             origin,
             location: self.user_location(location),
             reference: written,
-            reason: why.to_owned(),
+            reason: if base == &self.root {
+                self.user_text(why)
+            } else {
+                why.to_owned()
+            },
         }
     }
 }
