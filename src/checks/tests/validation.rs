@@ -271,3 +271,62 @@ fn an_undeclared_method_must_get_405() {
         .is_empty()
     );
 }
+
+#[test]
+fn a_negative_whose_broken_value_was_replaced_on_the_way_out_is_not_judged() {
+    use crate::http::RequestBody;
+    let api = api();
+    let op = op(api, "getItem");
+    let with_body = |text: &str| {
+        Some(RequestBody {
+            content_type: "application/json".to_owned(),
+            bytes: text.as_bytes().to_vec(),
+        })
+    };
+    let judge = |kind: ViolationKind, pointer: &str, meant: &str, sent: &str| {
+        let slot = Slot {
+            location: "body",
+            name: "application/json".to_owned(),
+            pointer: pointer.to_owned(),
+        };
+        let violation = Violation {
+            kind,
+            keyword: "minLength",
+            pointer: pointer.to_owned(),
+        };
+        let mut case = violating(op, slot, violation);
+        case.request.body = with_body(meant);
+        let mut exchange = json(op, 200, "{}");
+        exchange.request.request.body = with_body(sent);
+        verdicts(
+            "negative_data_rejection",
+            api,
+            op,
+            &ProbeKind::Negative,
+            &case,
+            &exchange,
+        )
+        .len()
+    };
+    let meant = r#"{"newPassword":"ab","note":"x"}"#;
+    // sent as generated: the server accepted the broken value
+    assert_eq!(
+        judge(ViolationKind::TooShort, "/newPassword", meant, meant),
+        1
+    );
+    // the password field went out as the login's own password: a valid request
+    let kept = r#"{"newPassword":"ann-pass-1","note":"x"}"#;
+    assert_eq!(
+        judge(ViolationKind::TooShort, "/newPassword", meant, kept),
+        0
+    );
+    // another field replaced: the broken one still went out
+    let other = r#"{"newPassword":"ab","note":"y"}"#;
+    assert_eq!(
+        judge(ViolationKind::TooShort, "/newPassword", meant, other),
+        1
+    );
+    // a missing field stays missing when other fields get new values
+    assert_eq!(judge(ViolationKind::MissingRequired, "", meant, kept), 1);
+    assert_eq!(judge(ViolationKind::WrongType, "", meant, kept), 0);
+}
