@@ -132,7 +132,7 @@ pub(super) fn use_after_free<'s>(s: &'s mut Session<'_>) -> BoxFuture<'s, ()> {
         let Some((identity, who)) = owner(s) else {
             return;
         };
-        let Some(made) = provision(s, me, &identity).await else {
+        let Some(made) = sequence::provision_distinct(s, me, &identity).await else {
             return;
         };
         let Some(target) = made.target().cloned() else {

@@ -152,3 +152,92 @@ pub(super) fn freshened(values: &Values, fresh: &str) -> Option<Values> {
     }
     any.then_some(out)
 }
+
+/// `values` with every top-level body property whose schema is a plain
+/// string (no `enum`, `const`, `format` or `pattern`; `fresh` within its
+/// length bounds) given `fresh` as its value: an object no other probe's
+/// creation matches, when a probe must tell its own object from one made
+/// at the same id meanwhile. `None` when there is no such property.
+pub(super) fn distinct(api: &Api, op: &Operation, values: &Values, fresh: &str) -> Option<Values> {
+    let mut out = values.clone();
+    let Some((media, Value::Object(map))) = out.body.as_mut() else {
+        return None;
+    };
+    let schema = op.body.as_ref()?.content.get(*media)?.schema?;
+    let props = &api.schemas.get(schema).properties;
+    let len = fresh.chars().count() as u64;
+    let mut any = false;
+    for (k, v) in map.iter_mut() {
+        let Some(id) = props.get(k) else { continue };
+        let p = api.schemas.get(*id);
+        let plain = p.types.iter().eq([crate::model::Types::String])
+            && p.enumeration.is_none()
+            && p.constant.is_none()
+            && p.format.is_none()
+            && p.pattern.is_none()
+            && p.min_length.is_none_or(|m| m <= len)
+            && p.max_length.is_none_or(|m| m >= len);
+        if plain && v.is_string() {
+            *v = Value::String(fresh.to_owned());
+            any = true;
+        }
+    }
+    any.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /ads:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                headline: {type: string, maxLength: 100}
+                text: {type: string}
+                tiny: {type: string, maxLength: 3}
+                kind: {type: string, enum: [sale, wanted]}
+                contact: {type: string, format: email}
+                code: {type: string, pattern: '^[0-9]+$'}
+                price: {type: integer}
+      responses: {'201': {description: created}}
+"#;
+
+    #[test]
+    fn distinct_gives_plain_strings_the_canary_and_leaves_the_rest() {
+        let api = crate::spec::Loader::new()
+            .load_str(SPEC, "t.yaml")
+            .expect("loads");
+        let op = &api.operations[0];
+        let body = json!({
+            "headline": "h", "text": "t", "tiny": "abc", "kind": "sale",
+            "contact": "a@b.example", "code": "12", "price": 3
+        });
+        let values = Values {
+            body: Some((0, body.clone())),
+            ..Values::default()
+        };
+        let out = distinct(&api, op, &values, "q1w2e3r4t5y6").expect("plain strings");
+        let (_, got) = out.body.expect("a body");
+        assert_eq!(got["headline"], "q1w2e3r4t5y6");
+        assert_eq!(got["text"], "q1w2e3r4t5y6");
+        for keep in ["tiny", "kind", "contact", "code", "price"] {
+            assert_eq!(got[keep], body[keep], "{keep}");
+        }
+        // nothing plain: no distinct form
+        let values = Values {
+            body: Some((0, json!({"kind": "sale"}))),
+            ..Values::default()
+        };
+        assert!(distinct(&api, op, &values, "q1w2e3r4t5y6").is_none());
+    }
+}

@@ -87,6 +87,28 @@ pub(super) async fn provision(
     consumer: usize,
     identity: &Identity,
 ) -> Option<Provisioned> {
+    provision_as(s, consumer, identity, false).await
+}
+
+/// [`provision`] with the innermost resource made distinct from any other
+/// probe's (its plain string fields given a canary, `producers::distinct`):
+/// for a probe that judges by the resource's content at its id, which a
+/// concurrent creation can take once the resource is deleted (an id
+/// reused, as SQLite's `rowid` is, with the same deterministic body).
+pub(super) async fn provision_distinct(
+    s: &mut Session<'_>,
+    consumer: usize,
+    identity: &Identity,
+) -> Option<Provisioned> {
+    provision_as(s, consumer, identity, true).await
+}
+
+async fn provision_as(
+    s: &mut Session<'_>,
+    consumer: usize,
+    identity: &Identity,
+    distinct: bool,
+) -> Option<Provisioned> {
     let api = s.api();
     let op = api.operations.get(consumer)?;
     let mut values = s.case_of(consumer)?.values;
@@ -98,11 +120,12 @@ pub(super) async fn provision(
         .filter(|(_, p)| p.location == ParameterLocation::Path)
         .map(|(i, p)| (i, p.name.clone()))
         .collect();
-    for (i, name) in params.iter().take(MAX_DEPTH) {
+    let last = params.len().min(MAX_DEPTH).saturating_sub(1);
+    for (k, (i, name)) in params.iter().take(MAX_DEPTH).enumerate() {
         let bindings: Vec<Binding> = creators(s, consumer, name).cloned().collect();
         let mut got = None;
         for b in bindings.iter().take(2) {
-            if let Some(m) = produce(s, b, &made, identity).await {
+            if let Some(m) = produce(s, b, &made, identity, distinct && k == last).await {
                 got = Some(m);
                 break;
             }
@@ -130,6 +153,7 @@ async fn produce(
     binding: &Binding,
     made: &[Made],
     identity: &Identity,
+    distinct: bool,
 ) -> Option<Made> {
     let api = s.api();
     let producer = api.operations.get(binding.producer)?;
@@ -153,6 +177,19 @@ async fn produce(
                 producers::freshened(&v, &fresh).unwrap_or(v)
             })
             .collect();
+    }
+    if distinct {
+        // distinct forms first; the plain ones after, for a server that
+        // wants more than any string in those fields
+        let mut forms: Vec<Values> = queue
+            .iter()
+            .filter_map(|v| {
+                let fresh = s.canary(12);
+                producers::distinct(api, producer, v, &fresh)
+            })
+            .collect();
+        forms.append(&mut queue);
+        queue = forms;
     }
     let mut sent = 0;
     let mut freshened = false;
