@@ -253,6 +253,20 @@ impl Port for Scan<'_> {
         self.shared.judge.cracked_secret(token)
     }
 
+    fn crack_jwt_secret(&self, token: &str) -> Option<String> {
+        let crack = || {
+            self.shared
+                .judge
+                .crack_secret(&self.shared.api, token, "a named identity's token")
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(crack)
+            }
+            _ => crack(),
+        }
+    }
+
     fn warn(&self, message: &str) {
         self.shared.observer.on_event(&Event::Warning { message });
     }

@@ -347,16 +347,27 @@ const STAFF_SPEC: &str = r#"{"openapi": "3.0.3", "info": {"title": "Staff", "ver
 /// Scans the staff API signed in as dora, ivo an identity; the forged
 /// tokens the server saw.
 fn scan_staff(key: &'static [u8], seed: u64) -> (ScanResult, u32) {
+    scan_staff_as(key, seed, true)
+}
+
+/// [`scan_staff`]; without `scan_login`, dora is a named identity too and
+/// the scan itself sends no credential.
+fn scan_staff_as(key: &'static [u8], seed: u64, scan_login: bool) -> (ScanResult, u32) {
     support::runtime().block_on(async move {
         let forged = Arc::new(AtomicU32::new(0));
         let base = support::serve(staff_api(key, Arc::clone(&forged))).await;
-        let result = ScanBuilder::new(support::api(STAFF_SPEC), base)
+        let mut builder = ScanBuilder::new(support::api(STAFF_SPEC), base)
             .checks(["token_chain", "command_injection", "weak_jwt_secret"])
             .plan(plan(1))
             .profile(Profile::Aggressive)
             .settings(quick_cracking())
-            .seed(seed)
-            .login(("dora", "pw-dora"))
+            .seed(seed);
+        builder = if scan_login {
+            builder.login(("dora", "pw-dora"))
+        } else {
+            builder.identity("dora:user=login:dora:pw-dora")
+        };
+        let result = builder
             .identity("ivo:staff=login:ivo:pw-ivo")
             .timeout(Duration::from_secs(5))
             .guard(Duration::from_secs(120))
@@ -382,6 +393,22 @@ fn a_cracked_secret_signs_for_the_listed_operator_on_another_api() {
         );
         assert!(
             !chained(&result, "token_chain", "diagnose").is_empty(),
+            "seed {seed}: {all:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_scan_given_only_identities_mints_from_a_plain_identitys_token() {
+    for seed in 1..=3 {
+        let (result, _) = scan_staff_as(b"secret", seed, false);
+        eprintln!("DEBUG {:?} {:?}", result.reason, result.stats);
+        let all = listing(&result);
+        let hits = chained(&result, "command_injection", "diagnose");
+        assert!(
+            hits.iter().any(|f| f
+                .title
+                .starts_with("with a token forged for 'sysop': OS command injection")),
             "seed {seed}: {all:#?}"
         );
     }

@@ -216,4 +216,8 @@ impl Port for ForgedPort<'_> {
     fn jwt_secret(&self, token: &str) -> Option<String> {
         self.inner.jwt_secret(token)
     }
+
+    fn crack_jwt_secret(&self, token: &str) -> Option<String> {
+        self.inner.crack_jwt_secret(token)
+    }
 }

@@ -135,6 +135,13 @@ pub trait Port: Send + Sync {
         None
     }
 
+    /// [`jwt_secret`](Self::jwt_secret), cracking the token now when it is
+    /// not known yet (a named identity's token, which no judged exchange
+    /// carried); blocks while it cracks.
+    fn crack_jwt_secret(&self, token: &str) -> Option<String> {
+        self.jwt_secret(token)
+    }
+
     /// The scan's cache of identities' "who am I" reads; `None` when the
     /// scan keeps none (every session then looks for itself).
     fn whoamis(&self) -> Option<&super::whoami::Whoamis> {

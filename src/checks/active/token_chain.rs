@@ -1,6 +1,6 @@
 //! token_chain: what a forged token opens. Where the target accepts JWTs
-//! apiprobe makes itself (weak_jwt_secret cracked the scan's token's
-//! secret, or the target takes `alg: none`, a stripped signature, a `kid`
+//! apiprobe makes itself (weak_jwt_secret cracked the secret of the
+//! scan's token, or of a named identity's when the scan sends none, or the target takes `alg: none`, a stripped signature, a `kid`
 //! injection: jwt_forgery's flaws), tokens are signed for other subjects
 //! (privileged identities, user names the API lists, `admin`), in the
 //! claim shape of the scan's own token (same claims, the subject changed,
@@ -208,13 +208,24 @@ async fn probe_as(s: &mut Session<'_>, forged: &Forged, refused: &str) {
 /// Finds a minter the target accepts and the forged identities it makes.
 async fn discover(s: &mut Session<'_>) -> Chain {
     let none = Chain::default();
-    let Some((raw, others)) = bearer_jwt(s.credentials()) else {
+    // the template: the scan's own bearer JWT, else a named identity's
+    // (a scan given only `--identity` logins), a plain identity's first
+    let named = || {
+        let mut identities: Vec<_> = s.identities().iter().collect();
+        identities.sort_by_key(|i| i.is_privileged());
+        identities.into_iter().find_map(|i| {
+            bearer_jwt(&i.credentials).map(|(raw, others)| (raw, others, Who::named(i)))
+        })
+    };
+    let Some((raw, others, scan)) = bearer_jwt(s.credentials())
+        .map(|(raw, others)| (raw, others, Who::scan(s)))
+        .or_else(named)
+    else {
         return none;
     };
     let Some(template) = Jwt::parse(&raw) else {
         return none;
     };
-    let scan = Who::scan(s);
     let Some(me) = s.whoami(&scan).await else {
         return none;
     };
@@ -228,7 +239,7 @@ async fn discover(s: &mut Session<'_>) -> Chain {
         credentials
     };
     // the minter: the scan's own claims, made anew, read back as the scan's user
-    let secret = s.port().jwt_secret(&raw);
+    let secret = s.port().crack_jwt_secret(&raw);
     let mut minter = None;
     for candidate in Minter::candidates(secret) {
         if s.stopping() {
@@ -269,7 +280,7 @@ async fn discover(s: &mut Session<'_>) -> Chain {
         })
         .unwrap_or_default();
     let mut forged = Vec::new();
-    for subject in subjects(s, &scan.names, me.operation).await {
+    for subject in subjects(s, &scan, me.operation).await {
         if forged.len() >= MAX_FORGED || s.stopping() {
             break;
         }
@@ -319,7 +330,8 @@ fn looks_privileged(name: &str) -> bool {
 /// privileged identities' names, privileged-looking names the API's
 /// listings show, `admin`, `administrator`, `root`, then other listed names
 /// (never the scan's own `names`).
-async fn subjects(s: &mut Session<'_>, own: &[String], whoami_op: usize) -> Vec<String> {
+async fn subjects(s: &mut Session<'_>, template: &Who, whoami_op: usize) -> Vec<String> {
+    let own = &template.names;
     let mut out: Vec<String> = Vec::new();
     let add = |name: &str, out: &mut Vec<String>| {
         let name = name.trim();
@@ -335,7 +347,7 @@ async fn subjects(s: &mut Session<'_>, own: &[String], whoami_op: usize) -> Vec<
             add(name, &mut out);
         }
     }
-    let seen = listed_names(s, whoami_op).await;
+    let seen = listed_names(s, whoami_op, &template.identity).await;
     for name in seen.iter().filter(|n| looks_privileged(n)) {
         add(name, &mut out);
     }
@@ -362,10 +374,10 @@ fn user_field(key: &str) -> bool {
     )
 }
 
-/// The user names the API's listings show the scan: up to
+/// The user names the API's listings show `reader` (the template's identity): up to
 /// [`MAX_LISTINGS`] GETs without required parameters whose path names
 /// users, members or accounts (not the "who am I").
-async fn listed_names(s: &mut Session<'_>, whoami_op: usize) -> Vec<String> {
+async fn listed_names(s: &mut Session<'_>, whoami_op: usize, reader: &Identity) -> Vec<String> {
     let api = s.api();
     let listings: Vec<usize> = api
         .operations
@@ -397,7 +409,7 @@ async fn listed_names(s: &mut Session<'_>, whoami_op: usize) -> Vec<String> {
         let Ok(request) = crate::generate::serialise(api, op, &values) else {
             continue;
         };
-        let Some(exchange) = s.send_to(index, &request, &Identity::Scan).await else {
+        let Some(exchange) = s.send_to(index, &request, reader).await else {
             break;
         };
         let Some(body) = exchange
