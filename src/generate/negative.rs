@@ -550,7 +550,8 @@ fn wrong_type_value(s: &Schema, textual: bool) -> Option<Value> {
 /// The first integer past the range of the schema's integer `format` on a
 /// side where no given bound is tighter: above the top (2^31 for `int32`)
 /// unless the format's top is past 64 bits' reach or bounded, else below
-/// (-1 for `uint64`). `None` when both sides are bounded within the format.
+/// (-1 for `uint64`; not below `int64`, whose next value a JSON number here
+/// cannot hold exactly). `None` when no side is left.
 fn past_format(s: &Schema) -> Option<i128> {
     if !s.types.contains(Types::Integer) {
         return None;
@@ -565,7 +566,8 @@ fn past_format(s: &Schema) -> Option<i128> {
     if hi < i128::from(u64::MAX) && open(s.maximum.as_ref(), hi, false) {
         return Some(hi + 1);
     }
-    open(s.minimum.as_ref(), lo, true).then_some(lo - 1)
+    // below `int64` is past what a JSON number holds exactly here
+    (lo > i128::from(i64::MIN) && open(s.minimum.as_ref(), lo, true)).then_some(lo - 1)
 }
 
 /// Just outside the lower (`below`) or upper bound, of the schema's own type.
