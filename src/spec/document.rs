@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::SpecError;
+use super::lazy_paths::{self, LazyPaths};
 
 /// How deep JSON may nest before it is refused (serde_json's own limit is 128).
 const YAML_MAX_DEPTH: usize = 128;
@@ -20,6 +21,9 @@ const YAML_MAX_EVENTS: usize = YAML_MAX_SCALAR_BYTES;
 pub(crate) struct Parsed {
     pub value: Value,
     pub repair: Option<String>,
+    /// The path items of a root document read by [`parse_root`], kept as
+    /// text; `value`'s `paths` is then an empty object.
+    pub paths: Option<LazyPaths>,
 }
 
 /// [`parse_noting_repairs`], for tests that only want the value.
@@ -32,6 +36,17 @@ fn parse(bytes: &[u8], origin: &str) -> Result<Value, SpecError> {
 /// non-blank character (`{` or `[`); everything else is read as YAML.
 /// Says whether the YAML had to be repaired to parse.
 pub(crate) fn parse_noting_repairs(bytes: &[u8], origin: &str) -> Result<Parsed, SpecError> {
+    parse_document(bytes, origin, false)
+}
+
+/// [`parse_noting_repairs`] for the root document: a JSON object's path
+/// items are kept as text ([`lazy_paths`]) unless the document may refer
+/// into its own `paths`.
+pub(crate) fn parse_root(bytes: &[u8], origin: &str) -> Result<Parsed, SpecError> {
+    parse_document(bytes, origin, true)
+}
+
+fn parse_document(bytes: &[u8], origin: &str, root: bool) -> Result<Parsed, SpecError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_col(bytes, e.valid_up_to());
@@ -48,14 +63,24 @@ pub(crate) fn parse_noting_repairs(bytes: &[u8], origin: &str) -> Result<Parsed,
             origin: origin.to_owned(),
             message: "the document is empty".into(),
         }),
+        Some('{') if root && !lazy_paths::mentions_paths(text) => {
+            let (value, paths) = lazy_paths::parse(text).map_err(|e| json_error(&e, origin))?;
+            Ok(Parsed {
+                value,
+                repair: None,
+                paths,
+            })
+        }
         Some('{') | Some('[') => parse_json(text, origin).map(|value| Parsed {
             value,
             repair: None,
+            paths: None,
         }),
         Some(_) => match parse_yaml(text, origin) {
             Ok(value) => Ok(Parsed {
                 value,
                 repair: None,
+                paths: None,
             }),
             Err(e) if e.to_string().contains(QUOTED_INDENT_ERROR) => {
                 // PyYAML and js-yaml accept continuation lines of a quoted
@@ -64,6 +89,7 @@ pub(crate) fn parse_noting_repairs(bytes: &[u8], origin: &str) -> Result<Parsed,
                 match parse_yaml(&fixed, origin) {
                     Ok(value) if count > 0 => Ok(Parsed {
                         value,
+                        paths: None,
                         repair: Some(format!(
                             "{count} continuation lines of quoted strings were indented less than YAML 1.2 allows; read as PyYAML and js-yaml read them"
                         )),
@@ -139,12 +165,16 @@ fn closes(text: &str, quote: char) -> bool {
 }
 
 fn parse_json(text: &str, origin: &str) -> Result<Value, SpecError> {
-    serde_json::from_str(text).map_err(|e| SpecError::Syntax {
+    serde_json::from_str(text).map_err(|e| json_error(&e, origin))
+}
+
+fn json_error(e: &serde_json::Error, origin: &str) -> SpecError {
+    SpecError::Syntax {
         origin: origin.to_owned(),
         line: Some(e.line()),
         column: Some(e.column()),
         message: format!("invalid JSON: {}", strip_position(&e.to_string())),
-    })
+    }
 }
 
 fn parse_yaml(text: &str, origin: &str) -> Result<Value, SpecError> {

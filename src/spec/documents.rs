@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 use url::Url;
 
+use super::lazy_paths::LazyPaths;
 use super::reference::{self, Reference};
 
 /// Most documents one spec may pull in through `$ref`s.
@@ -23,6 +24,9 @@ pub(crate) struct Documents {
     seen: HashSet<Url>,
     /// Notes about documents (repairs made to parse them), for the model's warnings.
     notes: Vec<(Url, String)>,
+    /// The root's path items, while they are kept as text (the root's
+    /// `paths` is then an empty object).
+    lazy_paths: Option<LazyPaths>,
 }
 
 /// What a reference resolves to.
@@ -44,9 +48,46 @@ impl Documents {
             queue: Vec::new(),
             seen: HashSet::from([root.clone()]),
             notes: Vec::new(),
+            lazy_paths: None,
         };
         docs.add(root, Ok(value));
         docs
+    }
+
+    /// [`new`](Self::new) for a root whose path items were kept as text
+    /// ([`lazy_paths::parse`](super::lazy_paths::parse)); `value`'s
+    /// `paths` is an empty object standing for them.
+    pub fn with_lazy_paths(root: Url, value: Value, paths: LazyPaths) -> Self {
+        let mut docs = Documents {
+            root: root.clone(),
+            loaded: HashMap::new(),
+            failed: HashMap::new(),
+            queue: Vec::new(),
+            seen: HashSet::from([root.clone()]),
+            notes: Vec::new(),
+            lazy_paths: None,
+        };
+        docs.add_with_paths(root, Ok(value), Some(&paths));
+        docs.lazy_paths = Some(paths);
+        docs
+    }
+
+    /// The root's path items kept as text, taken out to be built one at a
+    /// time; `None` when the root's `paths` holds them as values.
+    pub fn take_lazy_paths(&mut self) -> Option<LazyPaths> {
+        self.lazy_paths.take()
+    }
+
+    /// Puts path items kept as text back into the root as values, for a
+    /// step that needs the whole document (Swagger 2.0 conversion, a
+    /// `$ref` into the root's `paths`).
+    pub fn materialise_paths(&mut self) {
+        let Some(paths) = self.lazy_paths.take() else {
+            return;
+        };
+        if let Some(Value::Object(root)) = self.loaded.get_mut(&self.root) {
+            root.insert("paths".into(), paths.into_value());
+        }
     }
 
     /// The root document's URL.
@@ -80,10 +121,25 @@ impl Documents {
     /// Adds a loaded document (or the reason it could not be loaded) and
     /// queues the documents it refers to.
     pub fn add(&mut self, url: Url, value: Result<Value, String>) {
+        self.add_with_paths(url, value, None);
+    }
+
+    /// [`add`](Self::add), with the path items of a root kept as text.
+    fn add_with_paths(
+        &mut self,
+        url: Url,
+        value: Result<Value, String>,
+        paths: Option<&LazyPaths>,
+    ) {
         match value {
             Ok(value) => {
                 let mut refs = Vec::new();
-                collect_refs(&value, &mut refs);
+                match (paths, value.get("paths")) {
+                    (Some(paths), Some(slot)) => {
+                        collect_refs_beside(&value, slot, paths, &mut refs)
+                    }
+                    _ => collect_refs(&value, &mut refs),
+                }
                 for raw in refs {
                     let Ok(target) = Reference::parse(&url, raw) else {
                         continue; // reported when followed
@@ -197,9 +253,43 @@ pub(crate) fn is_data_key(key: &str) -> bool {
 }
 
 /// Every `$ref` string in `value` outside data keys.
-fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+pub(crate) fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map {
+                    if k == "$ref" {
+                        if let Some(s) = child.as_str() {
+                            out.push(s);
+                        }
+                    } else if !is_data_key(k) {
+                        stack.push(child);
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+}
+
+/// [`collect_refs`] of a root whose path items are kept as text: `slot`
+/// (the root's empty `paths`) stands for them, in the same order. Only
+/// references to other documents are kept for them, which is all a
+/// root's references are used for.
+fn collect_refs_beside<'a>(
+    value: &'a Value,
+    slot: &'a Value,
+    paths: &'a LazyPaths,
+    out: &mut Vec<&'a str>,
+) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        if std::ptr::eq(v, slot) {
+            out.extend(paths.external_refs());
+            continue;
+        }
         match v {
             Value::Object(map) => {
                 for (k, child) in map {

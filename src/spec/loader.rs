@@ -7,7 +7,7 @@ use url::Url;
 use super::documents::Documents;
 use super::error::SpecError;
 use super::fetch::{self, Source};
-use super::{build, document, local_refs, openapi31, stack, swagger2, version};
+use super::{build, document, lazy_paths, local_refs, openapi31, stack, swagger2, version};
 use crate::model::{Api, SpecVersion, Warning, WarningKind};
 
 /// Loads a spec from a file or URL with default options.
@@ -148,6 +148,7 @@ impl Loader {
         let root = match &version {
             SpecVersion::Swagger2 => {
                 docs.replace_root(root);
+                docs.materialise_paths();
                 let (converted, map) = swagger2::convert(&docs, &mut warnings);
                 locations = Some(map);
                 converted
@@ -160,13 +161,25 @@ impl Loader {
             }
         };
         docs.replace_root(root);
-        build::build(&docs, version, origin, warnings, locations, self.strict)
+        let paths = docs.take_lazy_paths();
+        build::build(
+            &docs,
+            paths,
+            version,
+            origin,
+            warnings,
+            locations,
+            self.strict,
+        )
     }
 }
 
 fn root_documents(root: Url, bytes: &[u8], origin: &str) -> Result<Documents, SpecError> {
-    let parsed = document::parse_noting_repairs(bytes, origin)?;
-    let mut docs = Documents::new(root.clone(), parsed.value);
+    let parsed = document::parse_root(bytes, origin)?;
+    let mut docs = match parsed.paths {
+        Some(paths) => Documents::with_lazy_paths(root.clone(), parsed.value, paths),
+        None => Documents::new(root.clone(), parsed.value),
+    };
     if let Some(note) = parsed.repair {
         docs.note(root, note);
     }
@@ -175,6 +188,12 @@ fn root_documents(root: Url, bytes: &[u8], origin: &str) -> Result<Documents, Sp
 
 fn add_loaded(docs: &mut Documents, url: Url, loaded: Result<Vec<u8>, SpecError>) {
     let origin = docs.describe(&url);
+    if let Ok(bytes) = &loaded
+        && std::str::from_utf8(bytes).is_ok_and(lazy_paths::mentions_paths)
+    {
+        // it may refer into the root's `paths`
+        docs.materialise_paths();
+    }
     match loaded.and_then(|bytes| document::parse_noting_repairs(&bytes, &origin)) {
         Ok(parsed) => {
             if let Some(note) = parsed.repair {

@@ -9,12 +9,16 @@ use super::{allof, operation, security};
 use crate::model::{Api, Server, ServerVariable, SpecVersion, Warning, WarningKind};
 use crate::spec::SpecError;
 use crate::spec::documents::Documents;
+use crate::spec::lazy_paths::LazyPaths;
 use crate::spec::locations::LocationMap;
 
 /// Builds the model from the documents, whose root is in the 3.0 shape;
-/// `locations` maps a converted Swagger 2.0 root's places back to the user's file.
+/// `paths` holds the root's path items when they were kept as text (each is
+/// read, built and dropped in turn); `locations` maps a converted Swagger
+/// 2.0 root's places back to the user's file.
 pub(crate) fn build(
     docs: &Documents,
+    paths: Option<LazyPaths>,
     spec_version: SpecVersion,
     origin: &str,
     warnings: Vec<Warning>,
@@ -35,7 +39,7 @@ pub(crate) fn build(
     let servers = servers(&mut cx, root.get("servers"), docs.root_url());
     let security_schemes = security::schemes(&mut cx, docs, root);
     let security = security::requirements(&mut cx, root.get("security"), "#/security");
-    let (operations, failed) = operation::all(&mut cx, docs, &mut schemas, &security);
+    let (operations, failed) = operation::all(&mut cx, docs, paths, &mut schemas, &security);
     let mut skipped = Vec::new();
     for (info, error) in failed {
         if strict {

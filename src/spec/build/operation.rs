@@ -16,6 +16,7 @@ use crate::model::{
 };
 use crate::spec::SpecError;
 use crate::spec::documents::Documents;
+use crate::spec::lazy_paths::LazyPaths;
 
 /// A JSON value with the document it sits in (for resolving its references)
 /// and its location (for messages).
@@ -72,20 +73,66 @@ fn located<'a>(
 }
 
 /// Every operation under `paths`, in document order, with unique ids; and the
-/// operations that could not be read, each with its first error.
+/// operations that could not be read, each with its first error. `lazy`
+/// holds the root's path items when they were kept as text.
 pub(super) fn all<'d>(
     cx: &mut Context,
     docs: &'d Documents,
+    lazy: Option<LazyPaths>,
     schemas: &mut SchemaBuilder<'d>,
     global_security: &[SecurityRequirement],
 ) -> (Vec<Operation>, Vec<(SkippedOperation, SpecError)>) {
-    let root_url = docs.root_url().clone();
-    let mut out = Vec::new();
-    let mut failed = Vec::new();
-    let paths = docs.root().get("paths").and_then(Value::as_object);
-    for (key_text, item) in paths.into_iter().flatten() {
+    let mut built = Built::default();
+    let mut paths = Paths {
+        cx,
+        docs,
+        schemas,
+        global_security,
+        root_url: docs.root_url().clone(),
+    };
+    match lazy {
+        Some(lazy) => {
+            for (key_text, item) in lazy.into_items() {
+                paths.item(&key_text, &item, &mut built);
+            }
+        }
+        None => {
+            let items = docs.root().get("paths").and_then(Value::as_object);
+            for (key_text, item) in items.into_iter().flatten() {
+                paths.item(key_text, item, &mut built);
+            }
+        }
+    }
+    let Built { mut out, failed } = built;
+    let cx = paths.cx;
+    assign_ids(cx, &mut out);
+    (out, failed)
+}
+
+/// The operations built so far, and those that could not be read.
+#[derive(Default)]
+struct Built {
+    out: Vec<Operation>,
+    failed: Vec<(SkippedOperation, SpecError)>,
+}
+
+/// What building each path item needs.
+struct Paths<'c, 'd, 's, 'g> {
+    cx: &'c mut Context,
+    docs: &'d Documents,
+    schemas: &'s mut SchemaBuilder<'d>,
+    global_security: &'g [SecurityRequirement],
+    root_url: Url,
+}
+
+impl Paths<'_, '_, '_, '_> {
+    /// The operations of the path item `item` under the `paths` key `key_text`.
+    fn item(&mut self, key_text: &String, item: &Value, built: &mut Built) {
+        let (cx, docs, root_url) = (&mut *self.cx, self.docs, &self.root_url);
+        let (global_security, schemas) = (self.global_security, &mut *self.schemas);
+        let Built { out, failed } = built;
         if key_text.starts_with("x-") {
-            continue;
+            return;
         }
         let path = key_text;
         let key = path_key::split(key_text);
@@ -99,7 +146,7 @@ pub(super) fn all<'d>(
                 };
                 failed.push((info, error));
             }
-            continue;
+            return;
         };
         let Some(item_map) = item.value.as_object() else {
             cx.warn(
@@ -107,7 +154,7 @@ pub(super) fn all<'d>(
                 &path_loc,
                 "a path item must be an object; skipped",
             );
-            continue;
+            return;
         };
         let shared = item_map.get("parameters");
         for method in Method::ALL {
@@ -197,8 +244,6 @@ pub(super) fn all<'d>(
             });
         }
     }
-    assign_ids(cx, &mut out);
-    (out, failed)
 }
 
 /// Ids: the operationId, or `METHOD /path`; later duplicates get a numeric suffix.

@@ -1,0 +1,206 @@
+//! A JSON root document whose path items stay compact JSON text until the
+//! model is built from them, one path item at a time.
+//!
+//! As a `serde_json::Value` (with `preserve_order`) a document takes about
+//! six times its text (docs/performance.md, "Huge specs"); the path items
+//! are nearly all of a large spec, and each is needed only while its own
+//! operations are built. Each item is parsed in place by the same parser
+//! as the rest of the document (same errors, same nesting limit), then
+//! written back as compact text, and read again when its turn comes.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::documents::{collect_refs, is_data_key};
+
+/// The `paths` object of a root document, each path item as compact JSON text.
+#[derive(Debug, Default)]
+pub(crate) struct LazyPaths {
+    /// Path key to path item, in document order (a repeated key keeps its
+    /// first place and its last value, as in a `Value`).
+    items: IndexMap<String, Box<str>>,
+    /// Per item (same index), the `$ref`s it makes to other documents.
+    refs: Vec<Vec<String>>,
+    /// The string value of a `$ref` key of the `paths` object itself.
+    own_ref: Option<String>,
+}
+
+impl LazyPaths {
+    /// The `$ref`s to other documents in the `paths` object, in the order a
+    /// walk of the whole document (`documents::collect_refs`) meets them.
+    pub(crate) fn external_refs(&self) -> impl Iterator<Item = &str> {
+        let items = self
+            .items
+            .keys()
+            .zip(&self.refs)
+            .rev()
+            .filter(|(key, _)| key.as_str() != "$ref" && !is_data_key(key))
+            .flat_map(|(_, refs)| refs.iter().map(String::as_str));
+        self.own_ref.as_deref().into_iter().chain(items)
+    }
+
+    /// The path items, parsed one at a time as they are taken.
+    pub(crate) fn into_items(self) -> impl Iterator<Item = (String, Value)> {
+        self.items.into_iter().map(|(key, text)| {
+            // the text was written from a `Value` by serde_json: it reads back
+            let item = serde_json::from_str(&text).unwrap_or(Value::Null);
+            (key, item)
+        })
+    }
+
+    /// The `paths` object as a `Value`.
+    pub(crate) fn into_value(self) -> Value {
+        Value::Object(self.into_items().collect::<Map<String, Value>>())
+    }
+}
+
+/// Whether `text` may refer into its own `paths` (a `$ref` such as
+/// `#/paths/~1pets/get/parameters/0`): such a document is read whole.
+pub(crate) fn mentions_paths(text: &str) -> bool {
+    ["#/paths", "#\\/paths", "#%", "/%70aths"]
+        .iter()
+        .any(|marker| text.contains(marker))
+}
+
+/// Parses JSON text whose top level is an object, with the same result and
+/// errors as `serde_json::from_str::<Value>` except that the items of a
+/// top-level `paths` object are returned apart, as text; `paths` itself is
+/// then an empty object in the value.
+pub(crate) fn parse(text: &str) -> serde_json::Result<(Value, Option<LazyPaths>)> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = (&mut de).deserialize_any(RootVisitor)?;
+    de.end()?;
+    Ok(parsed)
+}
+
+struct RootVisitor;
+
+impl<'de> Visitor<'de> for RootVisitor {
+    type Value = (Value, Option<LazyPaths>);
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut values = Map::new();
+        let mut lazy = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "paths" {
+                match map.next_value_seed(PathsSeed)? {
+                    Paths::Lazy(paths) => {
+                        values.insert(key, Value::Object(Map::new()));
+                        lazy = Some(paths);
+                    }
+                    Paths::Other(value) => {
+                        values.insert(key, value);
+                        lazy = None;
+                    }
+                }
+            } else {
+                let value: Value = map.next_value()?;
+                values.insert(key, value);
+            }
+        }
+        Ok((Value::Object(values), lazy))
+    }
+}
+
+/// A `paths` value: an object kept as text, or anything else as it is.
+enum Paths {
+    Lazy(LazyPaths),
+    Other(Value),
+}
+
+struct PathsSeed;
+
+impl<'de> DeserializeSeed<'de> for PathsSeed {
+    type Value = Paths;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Paths, D::Error> {
+        deserializer.deserialize_any(PathsVisitor)
+    }
+}
+
+struct PathsVisitor;
+
+impl<'de> Visitor<'de> for PathsVisitor {
+    type Value = Paths;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Paths, E> {
+        Ok(Paths::Other(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Paths, E> {
+        Ok(Paths::Other(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Paths, E> {
+        Ok(Paths::Other(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Paths, E> {
+        Ok(Paths::Other(Value::from(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Paths, E> {
+        Ok(Paths::Other(Value::String(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Paths, E> {
+        Ok(Paths::Other(Value::String(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Paths, E> {
+        Ok(Paths::Other(Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Paths, E> {
+        Ok(Paths::Other(Value::Null))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Paths, D::Error> {
+        serde::Deserialize::deserialize(deserializer).map(Paths::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Paths, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Paths::Other(Value::Array(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Paths, A::Error> {
+        let mut lazy = LazyPaths::default();
+        while let Some(key) = map.next_key::<String>()? {
+            let item: Value = map.next_value()?;
+            if key == "$ref" {
+                lazy.own_ref = item.as_str().map(str::to_owned);
+            }
+            let mut found = Vec::new();
+            collect_refs(&item, &mut found);
+            // a `#...` reference stays in this document, which is never queued
+            let refs: Vec<String> = found
+                .into_iter()
+                .filter(|r| !r.starts_with('#'))
+                .map(str::to_owned)
+                .collect();
+            let text = serde_json::to_string(&item).map_err(de::Error::custom)?;
+            drop(item);
+            let (index, old) = lazy.items.insert_full(key, text.into_boxed_str());
+            match (old, lazy.refs.get_mut(index)) {
+                (Some(_), Some(slot)) => *slot = refs,
+                _ => lazy.refs.push(refs),
+            }
+        }
+        Ok(Paths::Lazy(lazy))
+    }
+}
