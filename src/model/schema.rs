@@ -338,9 +338,20 @@ pub fn format_range(format: &str) -> Option<(i128, i128)> {
 }
 
 /// The arena every [`SchemaId`] of one API points into.
+///
+/// Every id is a slot of its own, but slots may share one stored schema
+/// when their schemas are equal ([`push_same`](Self::push_same)): a spec
+/// that repeats `{type: integer, minimum: 0}` on every operation stores it
+/// once. [`get_mut`](Self::get_mut) gives a slot a copy of its own before
+/// it is changed, so a change never shows through another slot.
 #[derive(Debug, Clone, Default)]
 pub struct Schemas {
-    items: Vec<Schema>,
+    /// Per slot, its schema's index in `stored`.
+    slots: Vec<u32>,
+    /// The schemas.
+    stored: Vec<Schema>,
+    /// Per stored schema, how many slots hold it.
+    users: Vec<u32>,
 }
 
 static ANY: std::sync::LazyLock<Schema> = std::sync::LazyLock::new(Schema::default);
@@ -353,34 +364,74 @@ impl Schemas {
 
     /// Adds a schema and returns its id.
     pub fn push(&mut self, schema: Schema) -> SchemaId {
-        let id = SchemaId(u32::try_from(self.items.len()).unwrap_or(u32::MAX));
-        self.items.push(schema);
+        let id = SchemaId(u32::try_from(self.slots.len()).unwrap_or(u32::MAX));
+        let at = u32::try_from(self.stored.len()).unwrap_or(u32::MAX);
+        self.stored.push(schema);
+        self.users.push(1);
+        self.slots.push(at);
+        id
+    }
+
+    /// Adds a slot holding the schema of `like`, stored once for both, and
+    /// returns its id; for an id from another arena, a slot of its own
+    /// with the any-schema (what [`get`](Self::get) gives for it).
+    pub fn push_same(&mut self, like: SchemaId) -> SchemaId {
+        let shared = self
+            .slots
+            .get(like.0 as usize)
+            .copied()
+            .filter(|at| (*at as usize) < self.users.len());
+        let Some(at) = shared else {
+            return self.push(Schema::default());
+        };
+        if let Some(n) = self.users.get_mut(at as usize) {
+            *n += 1;
+        }
+        let id = SchemaId(u32::try_from(self.slots.len()).unwrap_or(u32::MAX));
+        self.slots.push(at);
         id
     }
 
     /// The schema with this id; an id from another arena gives the any-schema.
     pub fn get(&self, id: SchemaId) -> &Schema {
-        self.items.get(id.0 as usize).unwrap_or(&ANY)
+        self.slots
+            .get(id.0 as usize)
+            .and_then(|at| self.stored.get(*at as usize))
+            .unwrap_or(&ANY)
     }
 
     /// Mutable access, for the builder; `None` for an id from another arena.
+    /// A schema stored once for several slots is copied for this one first.
     pub fn get_mut(&mut self, id: SchemaId) -> Option<&mut Schema> {
-        self.items.get_mut(id.0 as usize)
+        let at = *self.slots.get(id.0 as usize)? as usize;
+        let users = self.users.get_mut(at)?;
+        if *users > 1 {
+            let copy = self.stored.get(at)?.clone();
+            *users -= 1;
+            let own = u32::try_from(self.stored.len()).unwrap_or(u32::MAX);
+            self.stored.push(copy);
+            self.users.push(1);
+            if let Some(slot) = self.slots.get_mut(id.0 as usize) {
+                *slot = own;
+            }
+            return self.stored.last_mut();
+        }
+        self.stored.get_mut(at)
     }
 
     /// How many schemas the arena holds.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.slots.len()
     }
 
     /// Whether the arena is empty.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.slots.is_empty()
     }
 
     /// Every id, in insertion order.
     pub fn ids(&self) -> impl Iterator<Item = SchemaId> + use<> {
-        (0..self.items.len() as u32).map(SchemaId)
+        (0..self.slots.len() as u32).map(SchemaId)
     }
 
     /// The ids a schema refers to directly (items, properties, branches, ...).

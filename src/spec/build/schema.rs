@@ -14,6 +14,24 @@ use crate::model::{
 use crate::spec::documents::Documents;
 use crate::spec::reference::{Reference, escape};
 
+/// A hash of a schema's content (its JSON form), `None` if it has none.
+fn content_hash(schema: &Schema) -> Option<u64> {
+    use std::hash::Hasher;
+    struct HashWriter(std::collections::hash_map::DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
+    serde_json::to_writer(&mut writer, schema).ok()?;
+    Some(writer.0.finish())
+}
+
 /// Deepest nesting followed (inline schemas and `$ref` targets built while
 /// building another); deeper schemas become any-schemas with a warning.
 const MAX_DEPTH: usize = 256;
@@ -100,6 +118,9 @@ pub(crate) struct SchemaBuilder<'d> {
     docs: &'d Documents,
     pub(crate) arena: crate::model::Schemas,
     by_ref: HashMap<String, SchemaId>,
+    /// Inline schemas built so far, by a hash of their content: an equal
+    /// one gets a slot of its own that shares the stored schema.
+    inline: HashMap<u64, Vec<SchemaId>>,
     any: Option<SchemaId>,
     warned_formats: HashSet<String>,
     warned_keywords: HashSet<&'static str>,
@@ -113,6 +134,7 @@ impl<'d> SchemaBuilder<'d> {
             docs,
             arena: crate::model::Schemas::new(),
             by_ref: HashMap::new(),
+            inline: HashMap::new(),
             any: None,
             warned_formats: HashSet::new(),
             warned_keywords: HashSet::new(),
@@ -180,7 +202,7 @@ impl<'d> SchemaBuilder<'d> {
         };
         let Some(raw_ref) = map.get("$ref") else {
             let schema = self.body(cx, base, map, loc, depth);
-            return self.arena.push(schema);
+            return self.push_inline(schema);
         };
         let target = match raw_ref
             .as_str()
@@ -211,6 +233,25 @@ impl<'d> SchemaBuilder<'d> {
         let mut wrapper = self.body(cx, base, &siblings, loc, depth);
         wrapper.all_of.insert(0, target);
         self.arena.push(wrapper)
+    }
+
+    /// Adds an inline schema; one equal to an inline schema added before
+    /// shares its stored copy (a slot of its own all the same).
+    fn push_inline(&mut self, schema: Schema) -> SchemaId {
+        let Some(hash) = content_hash(&schema) else {
+            return self.arena.push(schema);
+        };
+        let same = self.inline.get(&hash).and_then(|ids| {
+            ids.iter()
+                .copied()
+                .find(|id| *self.arena.get(*id) == schema)
+        });
+        if let Some(same) = same {
+            return self.arena.push_same(same);
+        }
+        let id = self.arena.push(schema);
+        self.inline.entry(hash).or_default().push(id);
+        id
     }
 
     /// Finds or reserves the arena slot of a reference's target.
