@@ -451,3 +451,30 @@ impl Schemas {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_sharing_a_schema_are_copied_before_a_change() {
+        let mut arena = Schemas::new();
+        let a = arena.push(Schema {
+            types: TypeSet::one(Types::Integer),
+            ..Schema::default()
+        });
+        let b = arena.push_same(a);
+        assert_ne!(a, b);
+        assert_eq!(arena.len(), 2);
+        assert_eq!(arena.get(a), arena.get(b));
+        if let Some(s) = arena.get_mut(b) {
+            s.minimum = Some(Number::from(0));
+        }
+        assert_eq!(arena.get(a).minimum, None);
+        assert_eq!(arena.get(b).minimum, Some(Number::from(0)));
+        // from another arena: a slot of its own with the any-schema
+        let c = arena.push_same(SchemaId(99));
+        assert_eq!(arena.get(c), &Schema::default());
+        assert_eq!(arena.ids().collect::<Vec<_>>(), [a, b, c]);
+    }
+}

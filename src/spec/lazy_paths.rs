@@ -204,3 +204,76 @@ impl<'de> Visitor<'de> for PathsVisitor {
         Ok(Paths::Lazy(lazy))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const TEXT: &str = r##"{"openapi": "3.0.3", "paths": {
+        "/a": {"get": {"responses": {"200": {"$ref": "ext.json#/r"}}}, "x": 1.5e300},
+        "x-skip": {"$ref": "data.json"},
+        "$ref": "top.json",
+        "/b": {"parameters": [{"$ref": "#/components/parameters/p"}],
+               "post": {"requestBody": {"$ref": "other.json#/b"}}},
+        "/a": {"get": {"responses": {"200": {"$ref": "last.json#/r"}}}, "y": [null, true, -3]}
+    }, "components": {"schemas": {"s": {"$ref": "schemas.json#/s"}}}}"##;
+
+    #[test]
+    fn the_items_read_back_to_the_whole_documents_value() {
+        let (mut value, paths) = parse(TEXT).unwrap();
+        assert_eq!(value["paths"], json!({}));
+        value["paths"] = paths.unwrap().into_value();
+        let whole: Value = serde_json::from_str(TEXT).unwrap();
+        assert_eq!(value, whole);
+        // the same order too, repeated keys in their first place
+        assert_eq!(
+            serde_json::to_string(&value).unwrap(),
+            serde_json::to_string(&whole).unwrap()
+        );
+    }
+
+    #[test]
+    fn external_references_come_in_the_order_of_a_walk_of_the_whole_document() {
+        let whole: Value = serde_json::from_str(TEXT).unwrap();
+        let mut walked = Vec::new();
+        collect_refs(&whole["paths"], &mut walked);
+        walked.retain(|r| !r.starts_with('#'));
+        let (_, paths) = parse(TEXT).unwrap();
+        let paths = paths.unwrap();
+        assert_eq!(paths.external_refs().collect::<Vec<_>>(), walked);
+        assert_eq!(walked, ["top.json", "other.json#/b", "last.json#/r"]);
+    }
+
+    #[test]
+    fn errors_and_other_paths_are_as_for_a_value() {
+        for text in [
+            r#"{"paths": {"/a": {"get": }}}"#,
+            r#"{"paths": {"/a": {}}} x"#,
+            r#"{"paths": {"/a": [[[[1]]]]}, "#,
+        ] {
+            let lazy = parse(text).unwrap_err().to_string();
+            let whole = serde_json::from_str::<Value>(text).unwrap_err().to_string();
+            assert_eq!(lazy, whole);
+        }
+        let deep = format!(r#"{{"paths": {{"/a": {}1{}}}}}"#, "[".repeat(130), "]".repeat(130));
+        let lazy = parse(&deep).unwrap_err().to_string();
+        let whole = serde_json::from_str::<Value>(&deep).unwrap_err().to_string();
+        assert_eq!(lazy, whole);
+        for text in [r#"{"paths": [1, "a"]}"#, r#"{"paths": null}"#, r#"{"paths": 2}"#] {
+            let (value, paths) = parse(text).unwrap();
+            assert!(paths.is_none());
+            assert_eq!(value, serde_json::from_str::<Value>(text).unwrap());
+        }
+        let (value, paths) = parse(r#"{"paths": {"/a": {}}, "paths": false}"#).unwrap();
+        assert!(paths.is_none());
+        assert_eq!(value, json!({"paths": false}));
+    }
+
+    #[test]
+    fn a_document_that_may_refer_into_its_paths_is_read_whole() {
+        assert!(mentions_paths(r##"{"$ref": "#/paths/~1a/get"}"##));
+        assert!(mentions_paths(r##"{"$ref": "#\/paths/~1a"}"##));
+        assert!(!mentions_paths(r##"{"paths": {}, "$ref": "#/components/x"}"##));
+    }
+}

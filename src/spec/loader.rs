@@ -211,3 +211,48 @@ fn strip_origin(message: &str, origin: &str) -> String {
         .map(|m| m.trim_start_matches(':').trim().to_owned())
         .unwrap_or_else(|| message.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+      "paths": {
+        "/a/{id}": {
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "get": {"parameters": [{"name": "n", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+            "responses": {"200": {"description": "ok",
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/s"}}}}}}},
+        "x-note": {"get": {}},
+        "/b": {"get": {"parameters": [{"name": "n", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+            {"name": "m", "in": "query", "schema": {"type": "integer", "minimum": 0, "allOf": [{"maximum": 9}]}}],
+          "responses": {"default": {"description": "d"}}}},
+        "/c": 3
+      },
+      "components": {"schemas": {"s": {"type": "object",
+        "properties": {"n": {"type": "integer", "minimum": 0}, "m": {"type": "integer", "minimum": 0}}}}}}"##;
+
+    #[test]
+    fn path_items_kept_as_text_build_the_model_the_whole_document_builds() {
+        let lazy = load_str(SPEC, "spec.json").unwrap();
+        // a document that may refer into its own paths is read whole
+        let whole_text = SPEC.replacen(r#""info""#, r##""x-see": {"$ref": "#/paths/~1b"}, "info""##, 1);
+        let whole = load_str(&whole_text, "spec.json").unwrap();
+        assert_eq!(
+            serde_json::to_value(&lazy).unwrap(),
+            serde_json::to_value(&whole).unwrap()
+        );
+        assert_eq!(lazy.operations.len(), 2);
+        assert!(!lazy.warnings.is_empty(), "/c is not an object");
+        assert_eq!(lazy.schemas.len(), whole.schemas.len());
+        for id in lazy.schemas.ids() {
+            assert_eq!(lazy.schemas.get(id), whole.schemas.get(id));
+        }
+        // equal inline schemas are slots of their own, and merging one's allOf changes only it
+        let b = lazy.operation("GET /b").unwrap();
+        let (n, m) = (b.parameters[0].schema.unwrap(), b.parameters[1].schema.unwrap());
+        assert_ne!(n, m);
+        assert_eq!(lazy.schemas.get(n).maximum, None);
+        assert_eq!(lazy.schemas.get(m).maximum, Some(9.into()));
+    }
+}

@@ -127,7 +127,7 @@ struct Paths<'c, 'd, 's, 'g> {
 
 impl Paths<'_, '_, '_, '_> {
     /// The operations of the path item `item` under the `paths` key `key_text`.
-    fn item(&mut self, key_text: &String, item: &Value, built: &mut Built) {
+    fn item(&mut self, key_text: &str, item: &Value, built: &mut Built) {
         let (cx, docs, root_url) = (&mut *self.cx, self.docs, &self.root_url);
         let (global_security, schemas) = (self.global_security, &mut *self.schemas);
         let Built { out, failed } = built;
@@ -137,10 +137,10 @@ impl Paths<'_, '_, '_, '_> {
         let path = key_text;
         let key = path_key::split(key_text);
         let path_loc = child("#/paths", path);
-        let Some(item) = deref(cx, docs, item, &root_url, &path_loc) else {
+        let Some(item) = deref(cx, docs, item, root_url, &path_loc) else {
             for error in cx.errors.drain(..) {
                 let info = SkippedOperation {
-                    operation: path.clone(),
+                    operation: path.to_owned(),
                     pointer: path_loc.clone(),
                     error: error.to_string(),
                 };
