@@ -256,11 +256,21 @@ mod tests {
             let whole = serde_json::from_str::<Value>(text).unwrap_err().to_string();
             assert_eq!(lazy, whole);
         }
-        let deep = format!(r#"{{"paths": {{"/a": {}1{}}}}}"#, "[".repeat(130), "]".repeat(130));
+        let deep = format!(
+            r#"{{"paths": {{"/a": {}1{}}}}}"#,
+            "[".repeat(130),
+            "]".repeat(130)
+        );
         let lazy = parse(&deep).unwrap_err().to_string();
-        let whole = serde_json::from_str::<Value>(&deep).unwrap_err().to_string();
+        let whole = serde_json::from_str::<Value>(&deep)
+            .unwrap_err()
+            .to_string();
         assert_eq!(lazy, whole);
-        for text in [r#"{"paths": [1, "a"]}"#, r#"{"paths": null}"#, r#"{"paths": 2}"#] {
+        for text in [
+            r#"{"paths": [1, "a"]}"#,
+            r#"{"paths": null}"#,
+            r#"{"paths": 2}"#,
+        ] {
             let (value, paths) = parse(text).unwrap();
             assert!(paths.is_none());
             assert_eq!(value, serde_json::from_str::<Value>(text).unwrap());
@@ -274,6 +284,8 @@ mod tests {
     fn a_document_that_may_refer_into_its_paths_is_read_whole() {
         assert!(mentions_paths(r##"{"$ref": "#/paths/~1a/get"}"##));
         assert!(mentions_paths(r##"{"$ref": "#\/paths/~1a"}"##));
-        assert!(!mentions_paths(r##"{"paths": {}, "$ref": "#/components/x"}"##));
+        assert!(!mentions_paths(
+            r##"{"paths": {}, "$ref": "#/components/x"}"##
+        ));
     }
 }

@@ -236,7 +236,11 @@ mod tests {
     fn path_items_kept_as_text_build_the_model_the_whole_document_builds() {
         let lazy = load_str(SPEC, "spec.json").unwrap();
         // a document that may refer into its own paths is read whole
-        let whole_text = SPEC.replacen(r#""info""#, r##""x-see": {"$ref": "#/paths/~1b"}, "info""##, 1);
+        let whole_text = SPEC.replacen(
+            r#""info""#,
+            r##""x-see": {"$ref": "#/paths/~1b"}, "info""##,
+            1,
+        );
         let whole = load_str(&whole_text, "spec.json").unwrap();
         assert_eq!(
             serde_json::to_value(&lazy).unwrap(),
@@ -250,7 +254,10 @@ mod tests {
         }
         // equal inline schemas are slots of their own, and merging one's allOf changes only it
         let b = lazy.operation("GET /b").unwrap();
-        let (n, m) = (b.parameters[0].schema.unwrap(), b.parameters[1].schema.unwrap());
+        let (n, m) = (
+            b.parameters[0].schema.unwrap(),
+            b.parameters[1].schema.unwrap(),
+        );
         assert_ne!(n, m);
         assert_eq!(lazy.schemas.get(n).maximum, None);
         assert_eq!(lazy.schemas.get(m).maximum, Some(9.into()));
