@@ -254,24 +254,7 @@ pub(crate) fn is_data_key(key: &str) -> bool {
 
 /// Every `$ref` string in `value` outside data keys.
 pub(crate) fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Object(map) => {
-                for (k, child) in map {
-                    if k == "$ref" {
-                        if let Some(s) = child.as_str() {
-                            out.push(s);
-                        }
-                    } else if !is_data_key(k) {
-                        stack.push(child);
-                    }
-                }
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
+    walk_refs(value, None, out);
 }
 
 /// [`collect_refs`] of a root whose path items are kept as text: `slot`
@@ -284,9 +267,20 @@ fn collect_refs_beside<'a>(
     paths: &'a LazyPaths,
     out: &mut Vec<&'a str>,
 ) {
+    walk_refs(value, Some((slot, paths)), out);
+}
+
+/// The walk of [`collect_refs`]; at `beside`'s slot, its paths' references.
+fn walk_refs<'a>(
+    value: &'a Value,
+    beside: Option<(&'a Value, &'a LazyPaths)>,
+    out: &mut Vec<&'a str>,
+) {
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
-        if std::ptr::eq(v, slot) {
+        if let Some((slot, paths)) = beside
+            && std::ptr::eq(v, slot)
+        {
             out.extend(paths.external_refs());
             continue;
         }
