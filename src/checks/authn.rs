@@ -97,7 +97,7 @@ pub(crate) fn weak_jwt_secret(ctx: &Context<'_>, out: &mut Vec<Verdict>) {
 /// another thread meanwhile (`block_in_place`); before, answers waiting on
 /// this worker came back a second or two late and looked slow
 /// (max_response_time on the fixed demo). Elsewhere it just runs.
-fn off_the_runtime<T>(work: impl FnOnce() -> T) -> T {
+pub(crate) fn off_the_runtime<T>(work: impl FnOnce() -> T) -> T {
     use tokio::runtime::{Handle, RuntimeFlavor};
     match Handle::try_current() {
         Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {

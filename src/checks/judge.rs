@@ -58,8 +58,8 @@ impl Judge {
     /// The secret of `token`: known, else cracked now (within the
     /// cracking budget) when `weak_jwt_secret` is among the checks; for a
     /// token the judged exchanges never carried (a named identity's, when
-    /// the scan itself sends none). Blocks: call it off the async runtime's
-    /// worker ([`tokio::task::block_in_place`]).
+    /// the scan itself sends none). Blocks while it cracks, off the async
+    /// runtime's worker where it can (`block_in_place`).
     pub fn crack_secret(&self, api: &Api, token: &str, seen_in: &str) -> Option<String> {
         if let Some(known) = self.cracked_secret(token) {
             return Some(known);
@@ -67,7 +67,7 @@ impl Judge {
         if !self.checks.iter().any(|c| c.name == "weak_jwt_secret") {
             return None;
         }
-        self.cracker.crack(api, token, seen_in).map(|c| c.secret)
+        super::authn::off_the_runtime(|| self.cracker.crack(api, token, seen_in)).map(|c| c.secret)
     }
 
     /// The limits it judges against.

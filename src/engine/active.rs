@@ -254,17 +254,9 @@ impl Port for Scan<'_> {
     }
 
     fn crack_jwt_secret(&self, token: &str) -> Option<String> {
-        let crack = || {
-            self.shared
-                .judge
-                .crack_secret(&self.shared.api, token, "a named identity's token")
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(crack)
-            }
-            _ => crack(),
-        }
+        self.shared
+            .judge
+            .crack_secret(&self.shared.api, token, "a named identity's token")
     }
 
     fn warn(&self, message: &str) {

@@ -41,7 +41,14 @@ pub(crate) struct Resolved<'a> {
 impl Documents {
     /// A set holding the root document; its external references are queued.
     pub fn new(root: Url, value: Value) -> Self {
-        let mut docs = Documents {
+        let mut docs = Documents::empty(&root);
+        docs.add(root, Ok(value));
+        docs
+    }
+
+    /// A set that holds nothing yet, with `root` as its root.
+    fn empty(root: &Url) -> Self {
+        Documents {
             root: root.clone(),
             loaded: HashMap::new(),
             failed: HashMap::new(),
@@ -49,24 +56,14 @@ impl Documents {
             seen: HashSet::from([root.clone()]),
             notes: Vec::new(),
             lazy_paths: None,
-        };
-        docs.add(root, Ok(value));
-        docs
+        }
     }
 
     /// [`new`](Self::new) for a root whose path items were kept as text
     /// ([`lazy_paths::parse`](super::lazy_paths::parse)); `value`'s
     /// `paths` is an empty object standing for them.
     pub fn with_lazy_paths(root: Url, value: Value, paths: LazyPaths) -> Self {
-        let mut docs = Documents {
-            root: root.clone(),
-            loaded: HashMap::new(),
-            failed: HashMap::new(),
-            queue: Vec::new(),
-            seen: HashSet::from([root.clone()]),
-            notes: Vec::new(),
-            lazy_paths: None,
-        };
+        let mut docs = Documents::empty(&root);
         docs.add_with_paths(root, Ok(value), Some(&paths));
         docs.lazy_paths = Some(paths);
         docs
