@@ -556,18 +556,12 @@ fn past_format(s: &Schema) -> Option<i128> {
     if !s.types.contains(Types::Integer) {
         return None;
     }
-    let (lo, hi) = s.format_range()?;
-    let open = |given: Option<&serde_json::Number>, bound: i128, lower: bool| {
-        given.and_then(|n| n.as_f64()).is_none_or(|f| {
-            let b = bound as f64;
-            if lower { f < b } else { f > b }
-        })
-    };
-    if hi < i128::from(u64::MAX) && open(s.maximum.as_ref(), hi, false) {
+    let ((lo, hi), (lower, upper)) = s.format_sides()?;
+    if hi < i128::from(u64::MAX) && upper {
         return Some(hi + 1);
     }
     // below `int64` is past what a JSON number holds exactly here
-    (lo > i128::from(i64::MIN) && open(s.minimum.as_ref(), lo, true)).then_some(lo - 1)
+    (lo > i128::from(i64::MIN) && lower).then_some(lo - 1)
 }
 
 /// Just outside the lower (`below`) or upper bound, of the schema's own type.

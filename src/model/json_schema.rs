@@ -201,23 +201,17 @@ impl Schemas {
 /// schema gives none or a looser one: a server that reads `format: int32`
 /// into a 32-bit integer rejects 2^31, so such a value is an invalid request.
 fn format_bounds(s: &super::Schema, m: &mut Map<String, Value>) {
-    let Some((lo, hi)) = s.format_range() else {
+    let Some(((lo, hi), (lower, upper))) = s.format_sides() else {
         return;
     };
     if !s.allows_type(Types::Integer) {
         return;
     }
-    let looser = |given: Option<&serde_json::Number>, bound: i128, lower: bool| {
-        given.and_then(|n| n.as_f64()).is_none_or(|f| {
-            let b = bound as f64;
-            if lower { f < b } else { f > b }
-        })
-    };
-    if looser(s.minimum.as_ref(), lo, true) {
+    if lower {
         m.remove("exclusiveMinimum");
         m.insert("minimum".into(), int_number(lo));
     }
-    if looser(s.maximum.as_ref(), hi, false) {
+    if upper {
         m.remove("exclusiveMaximum");
         m.insert("maximum".into(), int_number(hi));
     }

@@ -320,6 +320,25 @@ impl Schema {
     pub fn format_range(&self) -> Option<(i128, i128)> {
         format_range(self.format.as_deref()?)
     }
+
+    /// For an integer `format`: its range, and for each side (lower,
+    /// upper) whether no given `minimum`/`maximum` is as tight as the
+    /// format's bound there, so that the format's own bound is the one that
+    /// holds (`format: int32, minimum: 0` leaves only the upper side open).
+    pub fn format_sides(&self) -> Option<((i128, i128), (bool, bool))> {
+        let (lo, hi) = self.format_range()?;
+        let open = |given: Option<&Number>, bound: i128, lower: bool| {
+            given.and_then(Number::as_f64).is_none_or(|f| {
+                let b = bound as f64;
+                if lower { f < b } else { f > b }
+            })
+        };
+        let sides = (
+            open(self.minimum.as_ref(), lo, true),
+            open(self.maximum.as_ref(), hi, false),
+        );
+        Some(((lo, hi), sides))
+    }
 }
 
 /// The inclusive range of integer format `format`; `None` for other formats.
