@@ -81,7 +81,7 @@ fn variable(value: &str) -> Option<&str> {
 /// An `X-` header name of token characters.
 fn is_header_name(name: &str) -> bool {
     name.len() > 2
-        && name[..2].eq_ignore_ascii_case("x-")
+        && name.as_bytes()[..2].eq_ignore_ascii_case(b"x-")
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
@@ -152,6 +152,17 @@ mod tests {
         let k = split("/items/{id}#disambiguation");
         assert_eq!(k.path, "/items/{id}");
         assert!(k.fixed_query.is_empty());
+    }
+
+    #[test]
+    fn a_fragment_name_with_text_beyond_ascii_is_read_not_cut() {
+        // the `spec_load` fuzz target's find (fuzz/regressions/spec_load):
+        // the name's second character is more than one byte
+        for key in ["/#A\u{FFFD}tion=List", "/#\u{e9}\u{e9}=x", "/#x\u{e9}-a=1"] {
+            let k = split(key);
+            assert_eq!(k.path, "/");
+            assert!(k.fixed_query.is_empty() && k.fixed_headers.is_empty());
+        }
     }
 
     #[test]
