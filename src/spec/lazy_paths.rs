@@ -5,8 +5,10 @@
 //! six times its text (docs/performance.md, "Huge specs"); the path items
 //! are nearly all of a large spec, and each is needed only while its own
 //! operations are built. Each item is parsed in place by the same parser
-//! as the rest of the document (same errors, same nesting limit), then
-//! written back as compact text, and read again when its turn comes.
+//! as the rest of the document (same errors, same nesting limit) and
+//! written out as compact text while it is parsed, without becoming a
+//! `Value` (its references to other documents noted on the way); it is
+//! read again when its turn comes.
 
 use std::fmt;
 
@@ -14,7 +16,7 @@ use indexmap::IndexMap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::documents::{collect_refs, is_data_key};
+use super::documents::is_data_key;
 
 /// The `paths` object of a root document, each path item as compact JSON text.
 #[derive(Debug, Default)]
@@ -181,20 +183,17 @@ impl<'de> Visitor<'de> for PathsVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Paths, A::Error> {
         let mut lazy = LazyPaths::default();
         while let Some(key) = map.next_key::<String>()? {
-            let item: Value = map.next_value()?;
+            let mut text = String::new();
+            let found = map.next_value_seed(Compact {
+                out: &mut text,
+                keep_string: key == "$ref",
+            })?;
             if key == "$ref" {
-                lazy.own_ref = item.as_str().map(str::to_owned);
+                lazy.own_ref = found.string;
             }
-            let mut found = Vec::new();
-            collect_refs(&item, &mut found);
             // a `#...` reference stays in this document, which is never queued
-            let refs: Vec<String> = found
-                .into_iter()
-                .filter(|r| !r.starts_with('#'))
-                .map(str::to_owned)
-                .collect();
-            let text = serde_json::to_string(&item).map_err(de::Error::custom)?;
-            drop(item);
+            let mut refs = found.refs;
+            refs.retain(|r| !r.starts_with('#'));
             let (index, old) = lazy.items.insert_full(key, text.into_boxed_str());
             match (old, lazy.refs.get_mut(index)) {
                 (Some(_), Some(slot)) => *slot = refs,
@@ -205,8 +204,223 @@ impl<'de> Visitor<'de> for PathsVisitor {
     }
 }
 
+/// What [`Compact`] learnt of the value it wrote.
+#[derive(Default)]
+struct Written {
+    /// The `$ref`s in the value outside data keys, in the order
+    /// [`collect_refs`](super::documents::collect_refs) meets them in the
+    /// value's `serde_json::Value`.
+    refs: Vec<String>,
+    /// The value itself, when it is a string and was asked for.
+    string: Option<String>,
+}
+
+/// Writes one JSON value as compact text into `out` while it is parsed,
+/// without building a `Value`: the text reads back to the `Value` the
+/// value would have parsed to (a repeated key is written twice and, read
+/// back, keeps its first place and its last value, as it would have).
+struct Compact<'o> {
+    out: &'o mut String,
+    /// Whether a string value is returned in [`Written::string`].
+    keep_string: bool,
+}
+
+impl<'o> Compact<'o> {
+    fn inner(out: &'o mut String) -> Self {
+        Compact {
+            out,
+            keep_string: false,
+        }
+    }
+
+    fn scalar<E: de::Error>(self, value: impl fmt::Display) -> Result<Written, E> {
+        use std::fmt::Write as _;
+        write!(self.out, "{value}").map_err(E::custom)?;
+        Ok(Written::default())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Compact<'_> {
+    type Value = Written;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Written, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Compact<'_> {
+    type Value = Written;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Written, E> {
+        self.scalar(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Written, E> {
+        self.scalar(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Written, E> {
+        self.scalar(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Written, E> {
+        // as a `Value` writes it (a number JSON cannot write is null)
+        self.scalar(Value::from(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Written, E> {
+        push_string(self.out, v).map_err(E::custom)?;
+        Ok(Written {
+            refs: Vec::new(),
+            string: self.keep_string.then(|| v.to_owned()),
+        })
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Written, E> {
+        self.out.push_str("null");
+        Ok(Written::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Written, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Written, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Written, A::Error> {
+        self.out.push('[');
+        // the walk meets the items last first
+        let mut items: Vec<Vec<String>> = Vec::new();
+        let mut first = true;
+        loop {
+            let at = self.out.len();
+            if !first {
+                self.out.push(',');
+            }
+            match seq.next_element_seed(Compact::inner(self.out))? {
+                Some(written) => {
+                    if !written.refs.is_empty() {
+                        items.push(written.refs);
+                    }
+                }
+                None => {
+                    self.out.truncate(at);
+                    break;
+                }
+            }
+            first = false;
+        }
+        self.out.push(']');
+        Ok(Written {
+            refs: items.into_iter().rev().flatten().collect(),
+            string: None,
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Written, A::Error> {
+        self.out.push('{');
+        // the object's own `$ref` (the last one written wins), then its
+        // members' references, last member first; a repeated key's value
+        // is its last one, in its first place
+        let mut own: Option<Option<String>> = None;
+        let mut members: Vec<(String, Vec<String>)> = Vec::new();
+        let mut first = true;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if !first {
+                self.out.push(',');
+            }
+            first = false;
+            let key = key.as_str();
+            push_string(self.out, key).map_err(de::Error::custom)?;
+            self.out.push(':');
+            let written = map.next_value_seed(Compact {
+                out: self.out,
+                keep_string: key == "$ref",
+            })?;
+            if key == "$ref" {
+                own = Some(written.string);
+            } else if is_data_key(key) {
+                continue;
+            } else if let Some(slot) = members.iter_mut().find(|(k, _)| k == key) {
+                slot.1 = written.refs;
+            } else if !written.refs.is_empty() {
+                members.push((key.to_owned(), written.refs));
+            }
+        }
+        self.out.push('}');
+        let refs = own
+            .flatten()
+            .into_iter()
+            .chain(members.into_iter().rev().flat_map(|(_, refs)| refs))
+            .collect();
+        Ok(Written { refs, string: None })
+    }
+}
+
+/// Appends `text` as a JSON string.
+fn push_string(out: &mut String, text: &str) -> serde_json::Result<()> {
+    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(&serde_json::to_string(text)?);
+    } else {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    }
+    Ok(())
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(text) => text,
+            Key::Owned(text) => text,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(v))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::documents::collect_refs;
     use super::*;
     use serde_json::json;
 
@@ -243,6 +457,30 @@ mod tests {
         let paths = paths.unwrap();
         assert_eq!(paths.external_refs().collect::<Vec<_>>(), walked);
         assert_eq!(walked, ["top.json", "other.json#/b", "last.json#/r"]);
+    }
+
+    #[test]
+    fn repeated_keys_arrays_and_escapes_read_back_and_walk_as_a_value_does() {
+        let text = r##"{"paths": {
+            "/a\"b": {"get": {"parameters": [{"$ref": "p1.json"}, {"x": [{"$ref": "p2.json"}]}],
+                       "responses": {"200": {"$ref": "gone.json"}, "200": {"description": "é\u0041\n"}},
+                       "$ref": "own1.json", "$ref": "own2.json"},
+                     "put": {"$ref": "first.json", "$ref": 7, "default": {"$ref": "data.json"}},
+                     "n": [1, -2, 0.5, 1e300, -0.0, 18446744073709551615, true, null, "\ud83d\ude00"]}
+        }}"##;
+        let whole: Value = serde_json::from_str(text).unwrap();
+        let (mut value, paths) = parse(text).unwrap();
+        let paths = paths.unwrap();
+        let mut walked = Vec::new();
+        collect_refs(&whole["paths"], &mut walked);
+        assert_eq!(paths.external_refs().collect::<Vec<_>>(), walked);
+        assert_eq!(walked, ["own2.json", "p2.json", "p1.json"]);
+        value["paths"] = paths.into_value();
+        assert_eq!(value, whole);
+        assert_eq!(
+            serde_json::to_string(&value).unwrap(),
+            serde_json::to_string(&whole).unwrap()
+        );
     }
 
     #[test]
