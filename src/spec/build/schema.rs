@@ -14,22 +14,14 @@ use crate::model::{
 use crate::spec::documents::Documents;
 use crate::spec::reference::{Reference, escape};
 
-/// A hash of a schema's content (its JSON form), `None` if it has none.
-fn content_hash(schema: &Schema) -> Option<u64> {
-    use std::hash::Hasher;
-    struct HashWriter(std::collections::hash_map::DefaultHasher);
-    impl std::io::Write for HashWriter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.write(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
-    serde_json::to_writer(&mut writer, schema).ok()?;
-    Some(writer.0.finish())
+/// A hash of a schema's content (its JSON form, written into `scratch`
+/// and hashed in one piece), `None` if it has none.
+fn content_hash(scratch: &mut Vec<u8>, schema: &Schema) -> Option<u64> {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    scratch.clear();
+    serde_json::to_writer(&mut *scratch, schema).ok()?;
+    let hasher = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+    Some(hasher.hash_one(scratch.as_slice()))
 }
 
 /// Deepest nesting followed (inline schemas and `$ref` targets built while
@@ -121,6 +113,8 @@ pub(crate) struct SchemaBuilder<'d> {
     /// Inline schemas built so far, by a hash of their content: an equal
     /// one gets a slot of its own that shares the stored schema.
     inline: HashMap<u64, Vec<SchemaId>>,
+    /// The JSON text of the inline schema being hashed (kept for its room).
+    scratch: Vec<u8>,
     any: Option<SchemaId>,
     warned_formats: HashSet<String>,
     warned_keywords: HashSet<&'static str>,
@@ -135,6 +129,7 @@ impl<'d> SchemaBuilder<'d> {
             arena: crate::model::Schemas::new(),
             by_ref: HashMap::new(),
             inline: HashMap::new(),
+            scratch: Vec::new(),
             any: None,
             warned_formats: HashSet::new(),
             warned_keywords: HashSet::new(),
@@ -238,7 +233,7 @@ impl<'d> SchemaBuilder<'d> {
     /// Adds an inline schema; one equal to an inline schema added before
     /// shares its stored copy (a slot of its own all the same).
     fn push_inline(&mut self, schema: Schema) -> SchemaId {
-        let Some(hash) = content_hash(&schema) else {
+        let Some(hash) = content_hash(&mut self.scratch, &schema) else {
             return self.arena.push(schema);
         };
         let same = self.inline.get(&hash).and_then(|ids| {
