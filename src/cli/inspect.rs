@@ -26,12 +26,11 @@ pub async fn run(args: InspectArgs) -> u8 {
     let unfit = apiprobe::generate::unfit_strings(&api);
     api.warnings.extend(unfit);
     if args.json {
-        match serde_json::to_string_pretty(&summary_json(&api)) {
-            Ok(text) => println!("{text}"),
-            Err(e) => {
-                eprintln!("error: cannot write JSON: {e}");
-                return exit::USAGE;
-            }
+        if let Err(e) = write_json(&api)
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("error: cannot write JSON: {e}");
+            return exit::USAGE;
         }
     } else {
         print!("{}", render(&api));
@@ -183,53 +182,77 @@ fn auth_text(security: &[SecurityRequirement]) -> String {
         .join(" | ")
 }
 
+/// Writes [`Summary`] to standard output as pretty JSON, one operation
+/// built at a time (a spec of 22,000 operations is never one JSON value).
+fn write_json(api: &Api) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, &Summary(api))?;
+    writeln!(out)?;
+    out.flush()
+}
+
 /// The same as [`render`], as JSON.
-pub fn summary_json(api: &Api) -> Value {
-    let operations: Vec<Value> = api
-        .operations
-        .iter()
-        .map(|op| {
-            json!({
-                "id": op.id,
-                "operationId": op.operation_id,
-                "method": op.method,
-                "path": op.path,
-                "pathKey": op.key_rest.as_ref().map(|rest| format!("{}{rest}", op.path)),
-                "fixedQuery": op.fixed_query,
-                "fixedHeaders": op.fixed_headers,
-                "tags": op.tags,
-                "summary": op.summary,
-                "deprecated": op.deprecated,
-                "parameters": op.parameters.iter().map(|p| json!({
-                    "name": p.name, "in": p.location, "required": p.required,
-                    "style": p.style, "explode": p.explode,
-                    "schema": p.schema.map(|id| api.schemas.to_json_schema(id)),
-                })).collect::<Vec<_>>(),
-                "body": op.body.as_ref().map(|b| json!({
-                    "required": b.required,
-                    "mediaTypes": b.content.iter().map(|m| &m.media_type).collect::<Vec<_>>(),
-                })),
-                "responses": op.responses.iter().map(|r| json!({
-                    "status": r.status.to_string(),
-                    "mediaTypes": r.content.iter().map(|m| &m.media_type).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-                "security": op.security,
-                "public": op.is_public(),
-                "pointer": op.pointer,
-            })
-        })
-        .collect();
+pub struct Summary<'a>(pub &'a Api);
+
+impl serde::Serialize for Summary<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let api = self.0;
+        let mut map = serializer.serialize_map(Some(11))?;
+        map.serialize_entry("title", &api.title)?;
+        map.serialize_entry("version", &api.version)?;
+        map.serialize_entry("specVersion", &api.spec_version)?;
+        map.serialize_entry("source", &api.source)?;
+        map.serialize_entry("servers", &api.servers)?;
+        map.serialize_entry("securitySchemes", &api.security_schemes)?;
+        map.serialize_entry("security", &api.security)?;
+        map.serialize_entry("operationCount", &api.operations.len())?;
+        map.serialize_entry("operations", &Operations(api))?;
+        map.serialize_entry("warnings", &api.warnings)?;
+        map.serialize_entry("skipped", &api.skipped)?;
+        map.end()
+    }
+}
+
+/// The operations of [`Summary`], each made a JSON value as it is written.
+struct Operations<'a>(&'a Api);
+
+impl serde::Serialize for Operations<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let api = self.0;
+        serializer.collect_seq(api.operations.iter().map(|op| operation_json(api, op)))
+    }
+}
+
+/// One operation of [`Summary`].
+fn operation_json(api: &Api, op: &Operation) -> Value {
     json!({
-        "title": api.title,
-        "version": api.version,
-        "specVersion": api.spec_version,
-        "source": api.source,
-        "servers": api.servers,
-        "securitySchemes": api.security_schemes,
-        "security": api.security,
-        "operationCount": api.operations.len(),
-        "operations": operations,
-        "warnings": api.warnings,
-        "skipped": api.skipped,
+        "id": op.id,
+        "operationId": op.operation_id,
+        "method": op.method,
+        "path": op.path,
+        "pathKey": op.key_rest.as_ref().map(|rest| format!("{}{rest}", op.path)),
+        "fixedQuery": op.fixed_query,
+        "fixedHeaders": op.fixed_headers,
+        "tags": op.tags,
+        "summary": op.summary,
+        "deprecated": op.deprecated,
+        "parameters": op.parameters.iter().map(|p| json!({
+            "name": p.name, "in": p.location, "required": p.required,
+            "style": p.style, "explode": p.explode,
+            "schema": p.schema.map(|id| api.schemas.to_json_schema(id)),
+        })).collect::<Vec<_>>(),
+        "body": op.body.as_ref().map(|b| json!({
+            "required": b.required,
+            "mediaTypes": b.content.iter().map(|m| &m.media_type).collect::<Vec<_>>(),
+        })),
+        "responses": op.responses.iter().map(|r| json!({
+            "status": r.status.to_string(),
+            "mediaTypes": r.content.iter().map(|m| &m.media_type).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "security": op.security,
+        "public": op.is_public(),
+        "pointer": op.pointer,
     })
 }
