@@ -39,9 +39,9 @@ pub(crate) fn parse_noting_repairs(bytes: &[u8], origin: &str) -> Result<Parsed,
     parse_document(bytes, origin, false)
 }
 
-/// [`parse_noting_repairs`] for the root document: a JSON object's path
-/// items are kept as text ([`lazy_paths`]) unless the document may refer
-/// into its own `paths`.
+/// [`parse_noting_repairs`] for the root document: the path items of a
+/// JSON object or a YAML mapping are kept as compact JSON text
+/// ([`lazy_paths`]) unless the document may refer into its own `paths`.
 pub(crate) fn parse_root(bytes: &[u8], origin: &str) -> Result<Parsed, SpecError> {
     parse_document(bytes, origin, true)
 }
@@ -76,29 +76,32 @@ fn parse_document(bytes: &[u8], origin: &str, root: bool) -> Result<Parsed, Spec
             repair: None,
             paths: None,
         }),
-        Some(_) => match parse_yaml(text, origin) {
-            Ok(value) => Ok(Parsed {
-                value,
-                repair: None,
-                paths: None,
-            }),
-            Err(e) if e.to_string().contains(QUOTED_INDENT_ERROR) => {
-                // PyYAML and js-yaml accept continuation lines of a quoted
-                // scalar indented no deeper than their key; YAML 1.2 does not.
-                let (fixed, count) = reindent_quoted_continuations(text);
-                match parse_yaml(&fixed, origin) {
-                    Ok(value) if count > 0 => Ok(Parsed {
-                        value,
-                        paths: None,
-                        repair: Some(format!(
-                            "{count} continuation lines of quoted strings were indented less than YAML 1.2 allows; read as PyYAML and js-yaml read them"
-                        )),
-                    }),
-                    _ => Err(e),
+        Some(_) => {
+            let lazy = root && !lazy_paths::mentions_paths(text);
+            match parse_yaml(text, origin, lazy) {
+                Ok((value, paths)) => Ok(Parsed {
+                    value,
+                    repair: None,
+                    paths,
+                }),
+                Err(e) if e.to_string().contains(QUOTED_INDENT_ERROR) => {
+                    // PyYAML and js-yaml accept continuation lines of a quoted
+                    // scalar indented no deeper than their key; YAML 1.2 does not.
+                    let (fixed, count) = reindent_quoted_continuations(text);
+                    match parse_yaml(&fixed, origin, lazy) {
+                        Ok((value, paths)) if count > 0 => Ok(Parsed {
+                            value,
+                            paths,
+                            repair: Some(format!(
+                                "{count} continuation lines of quoted strings were indented less than YAML 1.2 allows; read as PyYAML and js-yaml read them"
+                            )),
+                        }),
+                        _ => Err(e),
+                    }
                 }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        },
+        }
     }
 }
 
@@ -177,7 +180,13 @@ fn json_error(e: &serde_json::Error, origin: &str) -> SpecError {
     }
 }
 
-fn parse_yaml(text: &str, origin: &str) -> Result<Value, SpecError> {
+/// Parses YAML; with `lazy`, a root mapping's path items are kept apart as
+/// compact JSON text ([`lazy_paths::LazyRoot`]), as for a JSON root.
+fn parse_yaml(
+    text: &str,
+    origin: &str,
+    lazy: bool,
+) -> Result<(Value, Option<LazyPaths>), SpecError> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
@@ -195,7 +204,13 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Value, SpecError> {
             max_total_scalar_bytes: YAML_MAX_SCALAR_BYTES,
         },
     };
-    let mut value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+    let parsed = if lazy {
+        serde_saphyr::from_str_with_options::<lazy_paths::LazyRoot>(text, options)
+            .map(|root| (root.value, root.paths))
+    } else {
+        serde_saphyr::from_str_with_options::<Value>(text, options).map(|value| (value, None))
+    };
+    let (mut value, paths) = parsed.map_err(|e| {
         let location = e.location();
         SpecError::Syntax {
             origin: origin.to_owned(),
@@ -208,7 +223,7 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Value, SpecError> {
         }
     })?;
     restore_version_texts(&mut value, text);
-    Ok(value)
+    Ok((value, paths))
 }
 
 /// YAML reads an unquoted `version: 1.10` as the number 1.1. For the few
@@ -274,6 +289,84 @@ fn strip_yaml_position(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The root read with its path items apart, put back together.
+    fn root_whole_again(text: &str) -> Value {
+        let parsed = parse_root(text.as_bytes(), "spec.yaml")
+            .unwrap_or_else(|e| panic!("{e}\n{}", &text[..text.len().min(300)]));
+        let mut value = parsed.value;
+        if let Some(paths) = parsed.paths {
+            value["paths"] = paths.into_value();
+        }
+        value
+    }
+
+    #[test]
+    fn a_yaml_roots_path_items_kept_apart_read_back_to_the_whole_value() {
+        let crafted = r#"
+openapi: 3.0.0
+info: {title: t, version: 1.10}
+x-item: &item
+  get: {responses: {'200': &ok {description: ok, x-big: 123456789012345678901}}}
+paths:
+  /a: *item
+  /b:
+    <<: *item
+    delete: {responses: {'204': *ok, 204: {description: last}}}
+  /c: {get: {parameters: [{name: n, in: query, schema: {type: integer, default: 0x1F, maximum: -2.5e300}}], responses: {default: {description: "é\u0041"}}}}
+  /a: {post: {responses: {'201': {description: 'repeated key, last wins'}}}}
+"#;
+        let mut texts = vec![
+            crafted.to_owned(),
+            include_str!("../../specs/demo.yaml").to_owned(),
+            include_str!("../../specs/petstore.yaml").to_owned(),
+            include_str!("../../specs/petstore-31.yaml").to_owned(),
+            include_str!("../../specs/petstore-swagger2.yaml").to_owned(),
+        ];
+        // the real-world corpus's YAML specs, where it is beside the crate
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        for folder in ["swagger2", "openapi3", "openapi31"] {
+            for entry in std::fs::read_dir(corpus.join(folder))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let path = entry.path();
+                if matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml")
+                ) && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    texts.push(text);
+                }
+            }
+        }
+        for text in &texts {
+            let Ok(whole) = parse(text.as_bytes(), "spec.yaml") else {
+                assert!(parse_root(text.as_bytes(), "spec.yaml").is_err());
+                continue;
+            };
+            let parsed = parse_root(text.as_bytes(), "spec.yaml").unwrap();
+            assert!(parsed.paths.is_some() || lazy_paths::mentions_paths(text));
+            let again = root_whole_again(text);
+            assert_eq!(again, whole);
+            // the same key order too
+            assert_eq!(
+                serde_json::to_string(&again).unwrap(),
+                serde_json::to_string(&whole).unwrap()
+            );
+        }
+        let value = root_whole_again(crafted);
+        assert_eq!(value, parse(crafted.as_bytes(), "spec.yaml").unwrap());
+        assert_eq!(
+            value["paths"]["/a"]["post"]["responses"]["201"]["description"],
+            "repeated key, last wins"
+        );
+        assert_eq!(
+            value["paths"]["/b"]["get"]["responses"]["200"]["description"],
+            "ok"
+        );
+    }
 
     #[test]
     fn json_and_yaml_are_told_apart_by_content() {

@@ -1,4 +1,4 @@
-//! A JSON root document whose path items stay compact JSON text until the
+//! A root document (JSON or YAML) whose path items stay compact JSON text until the
 //! model is built from them, one path item at a time.
 //!
 //! As a `serde_json::Value` (with `preserve_order`) a document takes about
@@ -13,6 +13,7 @@
 use std::fmt;
 
 use indexmap::IndexMap;
+use serde::Deserialize as _;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -78,13 +79,84 @@ pub(crate) fn parse(text: &str) -> serde_json::Result<(Value, Option<LazyPaths>)
     Ok(parsed)
 }
 
+/// A root document read by a serde deserializer other than JSON's (YAML):
+/// the value with its `paths` object empty and the path items apart, as
+/// for [`parse`]; a root that is not a mapping is only a value.
+pub(crate) struct LazyRoot {
+    pub value: Value,
+    pub paths: Option<LazyPaths>,
+}
+
+impl<'de> serde::Deserialize<'de> for LazyRoot {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (value, paths) = deserializer.deserialize_any(RootVisitor)?;
+        Ok(LazyRoot { value, paths })
+    }
+}
+
 struct RootVisitor;
+
+/// A root that is not an object, as a `Value` would have it.
+fn not_object<E>(value: Result<Paths, E>) -> Result<(Value, Option<LazyPaths>), E> {
+    value.map(|value| match value {
+        Paths::Other(value) => (value, None),
+        Paths::Lazy(paths) => (Value::Object(Map::new()), Some(paths)),
+    })
+}
 
 impl<'de> Visitor<'de> for RootVisitor {
     type Value = (Value, Option<LazyPaths>);
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_i64(v))
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_i128(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_u64(v))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_u128(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_f64(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_str(v))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_string(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_unit())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        not_object(PathsVisitor.visit_none())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        not_object(PathsVisitor.visit_seq(seq))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
@@ -142,6 +214,14 @@ impl<'de> Visitor<'de> for PathsVisitor {
 
     fn visit_i64<E>(self, v: i64) -> Result<Paths, E> {
         Ok(Paths::Other(Value::from(v)))
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Paths, E> {
+        wide(de::value::I128Deserializer::new(v)).map(Paths::Other)
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Paths, E> {
+        wide(de::value::U128Deserializer::new(v)).map(Paths::Other)
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<Paths, E> {
@@ -267,6 +347,14 @@ impl<'de> Visitor<'de> for Compact<'_> {
         self.scalar(v)
     }
 
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Written, E> {
+        self.scalar(wide(de::value::I128Deserializer::new(v))?)
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Written, E> {
+        self.scalar(wide(de::value::U128Deserializer::new(v))?)
+    }
+
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Written, E> {
         // as a `Value` writes it (a number JSON cannot write is null)
         self.scalar(Value::from(v))
@@ -361,6 +449,15 @@ impl<'de> Visitor<'de> for Compact<'_> {
             .collect();
         Ok(Written { refs, string: None })
     }
+}
+
+/// A 128-bit integer as a `Value` reads it: a number when it fits in 64
+/// bits, else the same error.
+fn wide<'de, D, E>(deserializer: D) -> Result<Value, E>
+where
+    D: Deserializer<'de, Error = E>,
+{
+    serde_json::Number::deserialize(deserializer).map(Value::Number)
 }
 
 /// Appends `text` as a JSON string.

@@ -20,7 +20,7 @@
 //! - `local_refs`: which local files a `$ref` may read (regular files in the spec's folder).
 //! - `version`, `swagger2`, `openapi31`: the document's version, and 2.0 and 3.1 normalised to 3.0.
 //! - `document`, `documents`, `reference`, `stack`: the documents of a spec and `$ref` resolution.
-//! - `lazy_paths`: a JSON root's path items kept as text until their operations are built.
+//! - `lazy_paths`: a root's path items (JSON or YAML) kept as compact JSON text until their operations are built.
 //! - `build`: the model built from the resolved documents.
 //! - `locations`: where a converted Swagger 2.0 document's parts are in the user's file.
 //! - `error`: [`SpecError`].
