@@ -48,7 +48,7 @@ impl LazyPaths {
     /// The path items, parsed one at a time as they are taken.
     pub(crate) fn into_items(self) -> impl Iterator<Item = (String, Value)> {
         self.items.into_iter().map(|(key, text)| {
-            // the text was written from a `Value` by serde_json: it reads back
+            // the text was written by `Compact` from JSON that parsed: it reads back
             let item = serde_json::from_str(&text).unwrap_or(Value::Null);
             (key, item)
         })
