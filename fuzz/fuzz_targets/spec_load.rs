@@ -38,6 +38,49 @@ const QUEUED: u8 = 1;
 /// or yields (the fuzzing thread): longer than reading a small spec takes.
 const SPINS: u32 = 1 << 16;
 
+/// Waits while `state` holds `value`, at most [`SPINS`] rounds; whether
+/// it changed. On x86-64 the loop is assembly: compiled Rust here is
+/// instrumented, and a spinning loop's comparisons would go through
+/// libFuzzer's comparison hooks millions of times an input, filling its
+/// tables of compared values (the mutator's hints) with loop counts and
+/// fighting the reading thread, on the other core, for the same cache
+/// lines. The caller's `Acquire` load confirms what it returns.
+#[cfg(target_arch = "x86_64")]
+fn spin_while(state: &AtomicU8, value: u8) -> bool {
+    let mut rounds: u32 = SPINS;
+    // SAFETY: reads the one byte of a live `AtomicU8` (a byte load is
+    // atomic on x86-64), writes no memory and no stack
+    unsafe {
+        std::arch::asm!(
+            "2:",
+            "cmp byte ptr [{cell}], {value}",
+            "jne 3f",
+            "pause",
+            "dec {rounds:e}",
+            "jnz 2b",
+            "3:",
+            cell = in(reg) state.as_ptr(),
+            value = in(reg_byte) value,
+            rounds = inout(reg) rounds,
+            options(nostack, readonly),
+        );
+    }
+    rounds != 0
+}
+
+/// Waits while `state` holds `value`, at most [`SPINS`] rounds; whether
+/// it changed (instrumented, elsewhere than on x86-64).
+#[cfg(not(target_arch = "x86_64"))]
+fn spin_while(state: &AtomicU8, value: u8) -> bool {
+    for _ in 0..SPINS {
+        if state.load(Ordering::Relaxed) != value {
+            return true;
+        }
+        std::hint::spin_loop();
+    }
+    false
+}
+
 /// One input at a time between the fuzzing thread and the reading thread.
 struct Handoff {
     state: AtomicU8,
@@ -53,18 +96,13 @@ static READER: LazyLock<Option<(Arc<Handoff>, Thread)>> = LazyLock::new(|| {
     });
     let reader = Arc::clone(&handoff);
     let thread = apiprobe::spec::large_stack_thread(move || {
-        let mut idle = 0u32;
         loop {
             if reader.state.load(Ordering::Acquire) != QUEUED {
-                if idle < SPINS {
-                    idle += 1;
-                    std::hint::spin_loop();
-                } else {
+                if !spin_while(&reader.state, IDLE) {
                     std::thread::park();
                 }
                 continue;
             }
-            idle = 0;
             let data = std::mem::take(&mut *reader.input.lock().expect("one reader"));
             load(&data);
             // freed before the input counts as read: libFuzzer compares the
@@ -89,12 +127,8 @@ fuzz_target!(|data: &[u8]| {
     handoff.state.store(QUEUED, Ordering::Release);
     reader.unpark();
     // a panic on the reading thread aborts the process (libFuzzer's hook)
-    let mut spins = 0u32;
     while handoff.state.load(Ordering::Acquire) == QUEUED {
-        if spins < SPINS {
-            spins += 1;
-            std::hint::spin_loop();
-        } else {
+        if !spin_while(&handoff.state, QUEUED) {
             std::thread::yield_now();
         }
     }
